@@ -1,0 +1,154 @@
+"""Numba kernels: pure functions on arrays the caller allocated and validated.
+
+Every kernel here assumes its inputs were checked by :mod:`fastheat.aggregate`
+(numba does not check bounds). The JIT options are set once, below.
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+# cache=True: a second process loads the machine code instead of recompiling.
+# No fastmath: NaN must stay NaN.
+jit = nb.njit(cache=True, nogil=True)
+pjit = nb.njit(cache=True, nogil=True, parallel=True)
+
+# Reduction codes shared with fastheat.aggregate (state planes in brackets).
+MOMENTS = 0  # [sum of w*x, sum of w]              -> mean, sum
+MOMENTS2 = 1  # [sum of w*x, sum of w, sum of w*x*x] -> std
+COUNT = 2  # [number of valid cells touching the pixel]
+MIN = 3  # [min], NaN until a valid value is seen
+MAX = 4  # [max]
+ABSMAX = 5  # [value of largest magnitude; ties go to the positive one]
+
+
+@jit
+def _better(op, v, a):
+    """Whether ``v`` should replace the running extreme ``a`` (``a`` is NaN
+    until the first valid value; a NaN ``v`` never replaces a valid ``a``)."""
+    if a != a:
+        return True
+    if op == MIN:
+        return v < a
+    if op == MAX:
+        return v > a
+    return abs(v) > abs(a) or (abs(v) == abs(a) and v > a)
+
+
+@jit
+def _fix_nan_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second):
+    """Redo, NaN-aware, the columns whose plain sums came out NaN. Returns the
+    per-column valid weights, or an empty array when no column needed it."""
+    acc_w = np.empty(0)
+    for c in range(acc_s.size):
+        if acc_s[c] == acc_s[c] and (not second or acc_q[c] == acc_q[c]):
+            continue
+        if acc_w.size == 0:
+            acc_w = np.full(acc_s.size, rw.sum())
+        s = 0.0
+        sw = 0.0
+        q = 0.0
+        for r in range(r_a, r_b):
+            v = np.float64(band[r - row0, c])
+            if v == v:
+                wr = rw[r - r_a]
+                s += wr * v
+                sw += wr
+                q += wr * v * v
+        acc_s[c] = s
+        acc_w[c] = sw
+        if second:
+            acc_q[c] = q
+    return acc_w
+
+
+@jit
+def _weighted_columns(acc, col0, cstart, cstop, coff, cweight, j_lo, j_hi, out, scale, wout):
+    """``out[j] += sum of weight * acc`` over bin ``j``; with ``scale`` != 0 also
+    ``wout[j] += scale * sum of weight`` (the valid weight when no cell was NaN)."""
+    for j in range(j_lo, j_hi):
+        c_a = max(cstart[j], col0)
+        c_b = min(cstop[j], col0 + acc.size)
+        base = coff[j] - cstart[j]
+        s = 0.0
+        t = 0.0
+        for c in range(c_a, c_b):
+            wc = cweight[base + c]
+            s += wc * acc[c - col0]
+            t += wc
+        out[j] += s
+        if scale != 0.0:
+            wout[j] += scale * t
+
+
+@pjit
+def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, coff,
+               cweight, i_lo, i_hi, j_lo, j_hi, op, state):
+    """Fold one block of the input into the reduction ``state`` in place.
+
+    ``band`` holds input rows ``row0 ..`` and columns ``col0 ..`` of the matrix;
+    output bin ``i`` covers input rows ``rstart[i]:rstop[i]``, row ``r`` with
+    area weight ``rweight[roff[i] + r - rstart[i]]`` (likewise columns). Blocks
+    may split bins anywhere: folding every block of a matrix, in any order,
+    gives the state of the whole (bit-identical for min/max/absmax/count).
+    Parallel over output rows, each thread owning its rows of ``state``.
+    """
+    nb_, nc = band.shape
+    for i in nb.prange(i_lo, i_hi):
+        r_a = max(rstart[i], row0)
+        r_b = min(rstop[i], row0 + nb_)
+        if r_a >= r_b:
+            continue
+        rw = rweight[roff[i] + r_a - rstart[i]: roff[i] + r_b - rstart[i]]
+        # Row pass: fold this bin's rows into row-length accumulators
+        # (contiguous, so the inner loops vectorize); column pass: reduce them
+        # across the output columns.
+        if op == MOMENTS or op == MOMENTS2:
+            # Plain weighted sums, no NaN test in the hot loop: a NaN poisons its
+            # column's sum, and only such columns are redone.
+            second = op == MOMENTS2
+            acc_s = np.zeros(nc)
+            acc_q = np.zeros(nc if second else 0)
+            for r in range(r_a, r_b):
+                wr = rw[r - r_a]
+                row = band[r - row0]
+                if second:
+                    for c in range(nc):
+                        v = np.float64(row[c])
+                        acc_s[c] += wr * v
+                        acc_q[c] += wr * v * v
+                else:
+                    for c in range(nc):
+                        acc_s[c] += wr * row[c]
+            acc_w = _fix_nan_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second)
+            clean = rw.sum() if acc_w.size == 0 else 0.0
+            args = (col0, cstart, cstop, coff, cweight, j_lo, j_hi)
+            _weighted_columns(acc_s, *args, state[0, i], clean, state[1, i])
+            if acc_w.size:
+                _weighted_columns(acc_w, *args, state[1, i], 0.0, state[1, i])
+            if second:
+                _weighted_columns(acc_q, *args, state[2, i], 0.0, state[2, i])
+        elif op == COUNT:
+            acc = np.zeros(nc)
+            for r in range(r_a, r_b):
+                row = band[r - row0]
+                for c in range(nc):
+                    v = row[c]
+                    acc[c] += 1.0 if v == v else 0.0
+            for j in range(j_lo, j_hi):
+                state[0, i, j] += acc[max(cstart[j], col0) - col0: min(cstop[j], col0 + nc) - col0].sum()
+        else:
+            acc = np.full(nc, np.nan)
+            for r in range(r_a, r_b):
+                row = band[r - row0]
+                for c in range(nc):
+                    v = np.float64(row[c])
+                    if v == v and _better(op, v, acc[c]):
+                        acc[c] = v
+            for j in range(j_lo, j_hi):
+                a = state[0, i, j]
+                for c in range(max(cstart[j], col0), min(cstop[j], col0 + nc)):
+                    v = acc[c - col0]
+                    if v == v and _better(op, v, a):
+                        a = v
+                state[0, i, j] = a
