@@ -1,7 +1,7 @@
 """fastheat: fast, faithful heatmaps of huge matrices.
 
 >>> import numpy as np, fastheat
->>> fastheat.to_rgba(np.eye(3), cmap="gray").shape
+>>> fastheat.to_rgba(np.eye(4), cmap="gray").shape
 (400, 400, 4)
 """
 from .aggregation import aggregate

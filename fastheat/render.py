@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import colormaps, encode, norms
-from .aggregation import aggregate_matrix, output_shape
-from .sources import as_matrix
+from .aggregation import output_shape
+from .sources import Source, open_source
 
 ORIGINS = ("upper", "lower")
 
@@ -25,7 +25,8 @@ class Raster:
     codes: np.ndarray  # (height, width) uint16 colormap codes
     palette: colormaps.Palette
     norm: norms.Norm
-    source_shape: tuple
+    source: Source  # shape, dtype, labels and name of what was rendered
+    origin: str = "upper"
 
     def rgba(self) -> np.ndarray:
         return self.palette.table[self.codes]
@@ -57,17 +58,20 @@ def rasterize(data, *, width=None, height=None, cmap="viridis", norm="linear", v
     """Run the pipeline up to colormap codes; see :func:`to_rgba` for the options."""
     if origin not in ORIGINS:
         raise ValueError(f"origin={origin!r} must be one of {ORIGINS}")
-    a, mask = as_matrix(data)
+    source = open_source(data)
     palette = colormaps.resolve(cmap, under=under, over=over, bad=bad)
-    h, w = output_shape(a.shape, width, height)
-    values = aggregate_matrix(a, mask, h, w, reduce)
+    h, w = output_shape(source.shape, width, height)
+    values = source.aggregate(h, w, reduce)
     if origin == "lower":
         values = values[::-1]
-    value_dtype = a.dtype if reduce in ("mean", "min", "max", "absmax", "nearest") else np.float64
+    # Values that are input values (at the input's own size) are normalized in
+    # the dtype matplotlib would use for the input, so codes match it exactly.
+    same = reduce in ("mean", "min", "max", "absmax", "nearest")
+    value_dtype = source.dtype if same else np.float64
     fitted = norms.fit(values, norm=norm, vmin=vmin, vmax=vmax, center=center, robust=robust,
                        linthresh=linthresh, gamma=gamma, dtype=norms.work_dtype(value_dtype))
     codes = norms.codes(fitted.forward(values), palette.N)
-    return Raster(values, codes, palette, fitted, a.shape)
+    return Raster(values, codes, palette, fitted, source, origin)
 
 
 def to_rgba(data, *, width: int | None = None, height: int | None = None, cmap="viridis",

@@ -1,7 +1,9 @@
-"""Source stage: whatever the user passes -> a validated 2-D array (and mask).
+"""Source stage: whatever the user passes -> a :class:`Source` that can
+aggregate itself to an output grid.
 
 Nothing here reads the data: arrays, memmaps and views are passed on as they
-are; only Python sequences become new arrays.
+are; only Python sequences become new arrays. Every later stage sees only the
+aggregated grid and the source's description (shape, dtype, labels, name).
 """
 from __future__ import annotations
 
@@ -41,3 +43,41 @@ def as_matrix(data, name="data"):
         raise ValueError(f"{name} is empty (shape {data.shape}); it needs at least one row "
                          f"and one column")
     return data, mask
+
+
+class Source:
+    """A 2-D matrix to aggregate. Subclasses read their data their own way
+    (in memory, in row bands, by blocks on a cluster) and must give the same
+    grid as the in-memory path for the same data."""
+
+    shape: tuple
+    dtype: np.dtype
+    #: tick labels along rows and columns (None: the indices), and a name for
+    #: the values (colorbar label)
+    row_labels = None
+    col_labels = None
+    name = None
+
+    def aggregate(self, height, width, reduce):
+        """The ``(height, width)`` float64 grid of ``reduce`` over the matrix."""
+        raise NotImplementedError
+
+
+class ArraySource(Source):
+    """An in-memory or memory-mapped numpy array (optionally masked)."""
+
+    def __init__(self, data, name="data"):
+        self.array, self.mask = as_matrix(data, name)
+        self.shape, self.dtype = self.array.shape, self.array.dtype
+
+    def aggregate(self, height, width, reduce):
+        from .aggregation import aggregate_matrix
+
+        return aggregate_matrix(self.array, self.mask, height, width, reduce)
+
+
+def open_source(data) -> Source:
+    """Wrap what the user passed in the :class:`Source` that reads it."""
+    if isinstance(data, Source):
+        return data
+    return ArraySource(data)
