@@ -81,6 +81,15 @@ def _weighted_columns(acc, col0, cstart, cstop, coff, cweight, j_lo, j_hi, out, 
             wout[j] += scale * t
 
 
+@jit
+def _has_valid(band, row0, r_a, r_b, c):
+    for r in range(r_a, r_b):
+        v = band[r - row0, c]
+        if v == v:
+            return True
+    return False
+
+
 @pjit
 def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, coff,
                cweight, i_lo, i_hi, j_lo, j_hi, op, state):
@@ -138,17 +147,55 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
             for j in range(j_lo, j_hi):
                 state[0, i, j] += acc[max(cstart[j], col0) - col0: min(cstop[j], col0 + nc) - col0].sum()
         else:
-            acc = np.full(nc, np.nan)
+            # Running min and/or max per column: `v < lo` is False for NaN, so
+            # NaN is skipped without a test; a column left at +-inf is checked
+            # afterwards for whether it saw any valid value at all.
+            lo = np.full(nc if op != MAX else 0, np.inf)
+            hi = np.full(nc if op != MIN else 0, -np.inf)
             for r in range(r_a, r_b):
                 row = band[r - row0]
-                for c in range(nc):
-                    v = np.float64(row[c])
-                    if v == v and _better(op, v, acc[c]):
-                        acc[c] = v
+                if op != MAX:
+                    for c in range(nc):
+                        v = np.float64(row[c])
+                        lo[c] = v if v < lo[c] else lo[c]
+                if op != MIN:
+                    for c in range(nc):
+                        v = np.float64(row[c])
+                        hi[c] = v if v > hi[c] else hi[c]
             for j in range(j_lo, j_hi):
                 a = state[0, i, j]
                 for c in range(max(cstart[j], col0), min(cstop[j], col0 + nc)):
-                    v = acc[c - col0]
-                    if v == v and _better(op, v, a):
+                    k = c - col0
+                    if op == MIN:
+                        v = lo[k]
+                    elif op == MAX:
+                        v = hi[k]
+                    else:  # the largest magnitude is the max or the min
+                        v = hi[k] if hi[k] >= -lo[k] else lo[k]
+                    if np.isinf(v) and not _has_valid(band, row0, r_a, r_b, k):
+                        continue
+                    if _better(op, v, a):
                         a = v
                 state[0, i, j] = a
+
+@pjit
+def colormap_codes(t, n, out):
+    """Write matplotlib's colormap index of every normalized value ``t`` into
+    ``out``: ``floor(t * n)`` in ``t``'s own float type (``n`` is given in that
+    type), ``t * n == n -> n - 1``, below 0 -> ``n`` (under), at or above ``n``
+    -> ``n + 1`` (over), NaN -> ``n + 2`` (bad). Bit-identical to
+    ``Colormap.__call__``."""
+    n_int = np.int64(n)
+    for i in nb.prange(t.shape[0]):
+        for j in range(t.shape[1]):
+            x = t[i, j] * n
+            if x == n:
+                x = n - 1
+            if x != x:
+                out[i, j] = n_int + 2
+            elif x < 0:
+                out[i, j] = n_int
+            elif x >= n:
+                out[i, j] = n_int + 1
+            else:
+                out[i, j] = np.int64(x)

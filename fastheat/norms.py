@@ -191,18 +191,21 @@ def _eq_hist(values, lo, hi):
     return centers, levels
 
 
-def codes(t, n, out_dtype=np.uint16):
-    """Colormap codes of normalized values ``t`` for a LUT of ``n`` colours
-    (matplotlib's ``Colormap.__call__`` rule, in ``t``'s own dtype)."""
-    xa = np.array(t, copy=True)
-    xa *= n
-    xa[xa == n] = n - 1
-    under = xa < 0
-    over = xa >= n
-    bad = np.isnan(xa)
-    with np.errstate(invalid="ignore"):
-        out = xa.astype(out_dtype)
-    out[under] = n
-    out[over] = n + 1
-    out[bad] = n + 2
+def codes(t, n):
+    """Colormap codes (uint16) of normalized values ``t`` for a LUT of ``n``
+    colours: matplotlib's ``Colormap.__call__`` rule, in ``t``'s own dtype."""
+    t = np.asarray(t)
+    if t.dtype not in (np.float32, np.float64) or t.ndim != 2:
+        xa = np.array(t, dtype=t.dtype.newbyteorder("=") if t.dtype.kind == "f" else np.float64)
+        xa *= n
+        xa[xa == n] = n - 1
+        under, over, bad = xa < 0, xa >= n, np.isnan(xa)
+        with np.errstate(invalid="ignore"):
+            out = xa.astype(np.uint16)
+        out[under], out[over], out[bad] = n, n + 1, n + 2
+        return out
+    from ._kernels import colormap_codes
+
+    out = np.empty(t.shape, np.uint16)
+    colormap_codes(t, t.dtype.type(n), out)
     return out
