@@ -131,6 +131,9 @@ class Plan:
         nb_, nc = block.shape
         i_lo, i_hi = np.searchsorted(rstop, row0, "right"), np.searchsorted(rstart, row0 + nb_, "left")
         j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
+        if block.flags.writeable:  # one compiled kernel for read-only (mmap) and writable input
+            block = block.view()
+            block.flags.writeable = False
         K.accumulate(block, row0, col0, *self.rows, *self.cols, i_lo, i_hi, j_lo, j_hi,
                      self.op, state)
 

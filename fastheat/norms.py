@@ -154,8 +154,9 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
             p_lo, p_hi = np.percentile(finite, [2, 98])
         else:
             p_lo, p_hi = finite.min(), finite.max()
-        lo = float(p_lo) if lo is None else lo
-        hi = float(p_hi) if hi is None else hi
+        # in the values' own float type, as matplotlib's autoscale keeps it
+        lo = np.dtype(dtype).type(p_lo) if lo is None else lo
+        hi = np.dtype(dtype).type(p_hi) if hi is None else hi
     if lo is None or hi is None:  # nothing finite: every pixel is bad anyway
         lo, hi = 0.0, 1.0
     if lo > hi:  # one bound given, the data on the other side of it
