@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels as K
-from .sources import as_matrix
+from .sources import as_matrix, open_source
 
 REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
 _OPS = {"mean": K.MOMENTS, "sum": K.MOMENTS, "std": K.MOMENTS2, "count": K.COUNT,
@@ -102,6 +102,16 @@ def axis_map(n_in, n_out):
     return start, stop, offset, (hi - lo) / n_out
 
 
+def upsampling(n_in, n_out):
+    """``(n_cells, index)`` for one axis: an upsampled axis (``n_out > n_in``)
+    is aggregated at its own ``n_in`` cells and pixel ``i`` then shows cell
+    ``index[i]`` (the one under its centre, as :func:`axis_map` would pick);
+    otherwise ``(n_out, None)``."""
+    if n_out <= n_in:
+        return n_out, None
+    return n_in, axis_map(n_in, n_out)[0]
+
+
 def reduce_state(op, n_rows, n_cols, shape):
     """A fresh reduction state for ``op`` at output ``shape`` (see :mod:`_kernels`)."""
     fill = np.nan if op in (K.MIN, K.MAX, K.ABSMAX) else 0.0
@@ -139,7 +149,7 @@ class Plan:
 
     def finish(self, state):
         """Values from a (merged) state; NaN where a pixel saw no valid value."""
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if self.reduce == "mean":
                 return state[0] / state[1]
             if self.reduce == "sum":
@@ -196,7 +206,9 @@ def fold_array(plan, a, state, mask=None, row_range=None):
 
 
 def aggregate(data, *, width: int | None = None, height: int | None = None,
-              reduce: str = "mean") -> np.ndarray:
+              reduce: str = "mean", x: str | None = None, y: str | None = None,
+              value: str | None = None, x_range: tuple | None = None,
+              y_range: tuple | None = None, progress: bool = False) -> np.ndarray:
     """Downsample (or upsample) a 2-D matrix to a ``(height, width)`` float grid.
 
     Reads the input once, in its own dtype and byte order, with no full-size
@@ -209,7 +221,10 @@ def aggregate(data, *, width: int | None = None, height: int | None = None,
     ----------
     data : array-like, 2-D
         Any numeric or bool matrix: ndarray (any layout, byte order, strides),
-        ``np.ma.MaskedArray``, ``np.memmap``, nested lists, DataFrame.
+        ``np.ma.MaskedArray``, ``np.memmap``, nested lists, DataFrame; out of
+        core or distributed: zarr array, h5py ``Dataset``, dask array, xarray
+        ``DataArray`` (see :mod:`fastheat.outofcore`). With ``x`` and ``y``, a
+        pandas or dask DataFrame of points.
     width, height : int, optional
         Output size in pixels; see :func:`output_shape` for the defaults.
     reduce : str
@@ -217,6 +232,16 @@ def aggregate(data, *, width: int | None = None, height: int | None = None,
         (value of largest magnitude, sign kept), ``"std"`` (area-weighted,
         population), ``"count"`` (valid cells touching the pixel) or ``"nearest"``
         (the cell under the pixel centre).
+    x, y, value : str, optional
+        Point tables: the columns holding the points' coordinates and the value
+        to reduce (without ``value``, pixels count points). Binned by
+        datashader's ``Canvas.points``; row 0 is the top of the window (largest
+        ``y``). Reductions: count, sum, mean, min, max, std, absmax.
+    x_range, y_range : (float, float), optional
+        Point tables: the window to bin (default: the data's extent).
+    progress : bool
+        Show a progress bar on stderr while an out-of-core or distributed
+        input is read (ignored for in-memory arrays).
 
     Returns
     -------
@@ -232,9 +257,13 @@ def aggregate(data, *, width: int | None = None, height: int | None = None,
     >>> fastheat.aggregate([[1, 2, 3]], width=2, height=1, reduce="max")
     array([[2., 3.]])
     """
-    a, mask = as_matrix(data)
-    height, width = output_shape(a.shape, width, height)
-    return aggregate_matrix(a, mask, height, width, reduce)
+    source = open_source(data, x=x, y=y, value=value, x_range=x_range, y_range=y_range,
+                         progress=progress)
+    height, width = output_shape(source.shape, width, height)
+    (ch, rows), (cw, cols) = upsampling(source.shape[0], height), upsampling(source.shape[1], width)
+    grid = source.aggregate(ch, cw, reduce)
+    return grid if rows is None and cols is None else \
+        grid[np.ix_(np.arange(ch) if rows is None else rows, np.arange(cw) if cols is None else cols)]
 
 
 def aggregate_matrix(a, mask, height, width, reduce):

@@ -76,7 +76,10 @@ def _from_matplotlib(obj):
 
 
 def _from_cmap(obj, name=None):
-    n = obj.num_colors if obj.interpolation == "nearest" and obj.num_colors else 256
+    # Listed maps of more than 256 colours (twilight: 510) keep them all, as
+    # matplotlib's ListedColormap does; resampling to 256 is off by up to 3 units.
+    listed = obj.num_colors and (obj.interpolation == "nearest" or obj.num_colors > 256)
+    n = obj.num_colors if listed else 256
     lut = (np.asarray(obj.lut(n), float) * 255).astype(np.uint8)
     extremes = [getattr(obj, a) for a in ("under_color", "over_color", "bad_color")]
     under, over, bad = (None if c is None else (np.array(tuple(c.rgba)) * 255).astype(np.uint8)

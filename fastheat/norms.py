@@ -66,6 +66,8 @@ class Norm:
                 t = _unit(np.asarray(x, float), self.vmin, self.vmax)
                 return np.where(t < 0, t, np.abs(t) ** self.gamma)
             # eq_hist: the fraction of pixels below each value
+            if self.vmin == self.vmax:  # one colour, as the other norms give
+                return np.where(np.isnan(x), np.nan, 0.0)
             values, levels = self.cdf
             t = np.interp(x, values, levels)
             t[np.asarray(x) < self.vmin] = -1.0
@@ -131,14 +133,16 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if norm not in NORMS:
         raise ValueError(f"norm={norm!r} is not a norm; choose one of " + ", ".join(map(repr, NORMS)))
     for name, v in (("vmin", vmin), ("vmax", vmax), ("center", center)):
-        if v is not None and (isinstance(v, (bool, np.bool_)) or not np.isreal(v)
-                              or not np.isscalar(v) or not np.isfinite(v)):
+        if v is not None and (isinstance(v, (bool, np.bool_)) or not np.isscalar(v)
+                              or not np.isreal(v) or not np.isfinite(v)):
             raise ValueError(f"{name}={v!r} must be a finite number or None")
     if vmin is not None and vmax is not None and vmin > vmax:
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
-    if gamma is not None and not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
+    if gamma is not None and not (np.isscalar(gamma) and np.isreal(gamma) and np.isfinite(gamma)
+                                  and gamma > 0):
         raise ValueError(f"gamma={gamma!r} must be a positive number")
-    if linthresh is not None and not (np.isscalar(linthresh) and np.isfinite(linthresh) and linthresh > 0):
+    if linthresh is not None and not (np.isscalar(linthresh) and np.isreal(linthresh)
+                                      and np.isfinite(linthresh) and linthresh > 0):
         raise ValueError(f"linthresh={linthresh!r} must be a positive number")
     finite = _finite(grid)
     if norm == "log":
@@ -148,22 +152,31 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
                              "use norm='symlog' for data with zeros or negatives")
         if vmin is not None and vmin <= 0:
             raise ValueError(f"vmin={vmin!r} must be positive for norm='log'")
+        if vmax is not None and vmax <= 0:
+            raise ValueError(f"vmax={vmax!r} must be positive for norm='log'")
     lo, hi = vmin, vmax
     if finite.size and (lo is None or hi is None):
         if robust:
             p_lo, p_hi = np.percentile(finite, [2, 98])
         else:
             p_lo, p_hi = finite.min(), finite.max()
-        # in the values' own float type, as matplotlib's autoscale keeps it
-        lo = np.dtype(dtype).type(p_lo) if lo is None else lo
-        hi = np.dtype(dtype).type(p_hi) if hi is None else hi
+        # linear: in the values' own float type, as matplotlib's autoscale keeps
+        # it (forward() casts the values to that type too); others compute in
+        # float64, where a rounded bound would turn the extreme pixels under/over
+        as_type = np.dtype(dtype).type if norm == "linear" else float
+        lo = as_type(p_lo) if lo is None else lo
+        hi = as_type(p_hi) if hi is None else hi
     if lo is None or hi is None:  # nothing finite: every pixel is bad anyway
         lo, hi = 0.0, 1.0
-    if lo > hi:  # one bound given, the data on the other side of it
+    if float(lo) > float(hi):  # one bound given, the data on the other side of it
         lo, hi = (lo, lo) if vmin is not None else (hi, hi)
     if center is not None:
-        r = max(hi - center, center - lo)
+        r = max(float(hi) - center, center - float(lo))  # not in float16: it may overflow
         lo, hi = center - r, center + r
+    if vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
+        # A constant matrix resampled with fractional area weights is constant
+        # only up to rounding: one colour, not that noise stretched over the map.
+        lo = hi
     fitted = Norm(norm, lo, hi, dtype=np.dtype(dtype))
     if norm == "symlog":
         fitted.linthresh = float(linthresh) if linthresh is not None else \
@@ -180,7 +193,10 @@ def _eq_hist(values, lo, hi):
     65,536 bins, rescaled so the lowest value maps to 0 and the highest to 1."""
     if values.size == 0 or hi <= lo:
         return np.array([lo, hi]), np.array([0.0, 1.0])
-    hist, edges = np.histogram(values, bins=_EQ_HIST_BINS, range=(lo, hi))
+    try:
+        hist, edges = np.histogram(values, bins=_EQ_HIST_BINS, range=(lo, hi))
+    except ValueError:  # a range of a few ulps: fewer, distinct bin edges
+        hist, edges = np.histogram(values, bins=np.unique(np.linspace(lo, hi, _EQ_HIST_BINS + 1)))
     centers = (edges[:-1] + edges[1:]) / 2
     keep = hist > 0
     cdf = np.cumsum(hist[keep]).astype(float)

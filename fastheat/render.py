@@ -6,12 +6,13 @@ views of it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import colormaps, encode, norms
-from .aggregation import output_shape
+from .aggregation import output_shape, upsampling
 from .sources import Source, open_source
 
 ORIGINS = ("upper", "lower")
@@ -19,14 +20,50 @@ ORIGINS = ("upper", "lower")
 
 @dataclass
 class Raster:
-    """One rendered raster and how it was made."""
+    """One rendered raster and how it was made.
 
-    values: np.ndarray  # (height, width) aggregated floats, in display order
-    codes: np.ndarray  # (height, width) uint16 colormap codes
+    Upsampled axes are kept at the matrix's own resolution: ``cells`` holds
+    one value per (aggregated) cell, and pixel ``i`` shows cell row
+    ``row_index[i]`` (``None``: pixel ``i`` is row ``i``; likewise columns).
+    So a 1000 x 1000 matrix at 20,000 px is aggregated, normalized and coded
+    once per cell, and only the final codes are expanded.
+    """
+
+    cells: np.ndarray  # aggregated floats, in display order
+    cell_codes: np.ndarray  # uint16 colormap codes of `cells`
     palette: colormaps.Palette
     norm: norms.Norm
     source: Source  # shape, dtype, labels and name of what was rendered
     origin: str = "upper"
+    row_index: np.ndarray | None = None
+    col_index: np.ndarray | None = None
+
+    def _expand(self, a):
+        """Cell grid -> pixel grid: columns first (runs of repeats, on the small
+        grid), then whole rows; several times faster than two ``take``s."""
+        if self.col_index is not None:
+            a = np.repeat(a, np.bincount(self.col_index, minlength=a.shape[1]), axis=1)
+        if self.row_index is not None:
+            a = a.take(self.row_index, axis=0)
+        return a
+
+    @functools.cached_property
+    def codes(self) -> np.ndarray:
+        """``(height, width)`` uint16 colormap codes of every pixel."""
+        return self._expand(self.cell_codes)
+
+    @property
+    def values(self) -> np.ndarray:
+        """``(height, width)`` aggregated value of every pixel."""
+        return self._expand(self.cells)
+
+    def pixel_values(self, rows, cols):
+        """Values at pixel rows x pixel columns (an outer product, like ``np.ix_``)."""
+        if self.row_index is not None:
+            rows = self.row_index[rows]
+        if self.col_index is not None:
+            cols = self.col_index[cols]
+        return self.cells[np.ix_(rows, cols)]
 
     def rgba(self) -> np.ndarray:
         return self.palette.table[self.codes]
@@ -37,14 +74,15 @@ class Raster:
         from PIL import Image
 
         table = self.palette.table
-        used = np.flatnonzero(np.bincount(self.codes.ravel(), minlength=len(table)))
+        used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
         colors, inverse = np.unique(table[used], axis=0, return_inverse=True)
-        h, w = self.codes.shape
         if len(colors) > 256:
             return Image.fromarray(self.rgba(), "RGBA")
         lookup = np.zeros(len(table), np.uint8)
         lookup[used] = inverse.ravel()
-        img = Image.frombuffer("P", (w, h), lookup[self.codes].tobytes(), "raw", "P", 0, 1)
+        index = self._expand(lookup.take(self.cell_codes))
+        h, w = index.shape
+        img = Image.frombuffer("P", (w, h), index, "raw", "P", 0, 1)
         if (colors[:, 3] == 255).all():
             img.putpalette(colors[:, :3].tobytes(), "RGB")
         else:
@@ -54,31 +92,38 @@ class Raster:
 
 def rasterize(data, *, width=None, height=None, cmap="viridis", norm="linear", vmin=None,
               vmax=None, center=None, robust=False, reduce="mean", origin="upper", bad=None,
-              under=None, over=None, linthresh=None, gamma=None) -> Raster:
+              under=None, over=None, linthresh=None, gamma=None, x=None, y=None, value=None,
+              x_range=None, y_range=None, progress=False) -> Raster:
     """Run the pipeline up to colormap codes; see :func:`to_rgba` for the options."""
     if origin not in ORIGINS:
         raise ValueError(f"origin={origin!r} must be one of {ORIGINS}")
-    source = open_source(data)
+    source = open_source(data, x=x, y=y, value=value, x_range=x_range, y_range=y_range,
+                         progress=progress)
     palette = colormaps.resolve(cmap, under=under, over=over, bad=bad)
     h, w = output_shape(source.shape, width, height)
-    values = source.aggregate(h, w, reduce)
+    (ch, row_index), (cw, col_index) = upsampling(source.shape[0], h), upsampling(source.shape[1], w)
+    cells = source.aggregate(ch, cw, reduce)
     if origin == "lower":
-        values = values[::-1]
+        cells = cells[::-1]
+        if row_index is not None:
+            row_index = (ch - 1) - row_index[::-1]
     # Values that are input values (at the input's own size) are normalized in
     # the dtype matplotlib would use for the input, so codes match it exactly.
     same = reduce in ("mean", "min", "max", "absmax", "nearest")
     value_dtype = source.dtype if same else np.float64
-    fitted = norms.fit(values, norm=norm, vmin=vmin, vmax=vmax, center=center, robust=robust,
+    fitted = norms.fit(cells, norm=norm, vmin=vmin, vmax=vmax, center=center, robust=robust,
                        linthresh=linthresh, gamma=gamma, dtype=norms.work_dtype(value_dtype))
-    codes = norms.codes(fitted.forward(values), palette.N)
-    return Raster(values, codes, palette, fitted, source, origin)
+    codes = norms.codes(fitted.forward(cells), palette.N)
+    return Raster(cells, codes, palette, fitted, source, origin, row_index, col_index)
 
 
 def to_rgba(data, *, width: int | None = None, height: int | None = None, cmap="viridis",
             norm: str = "linear", vmin: float | None = None, vmax: float | None = None,
             center: float | None = None, robust: bool = False, reduce: str = "mean",
             origin: str = "upper", bad=None, under=None, over=None,
-            linthresh: float | None = None, gamma: float | None = None) -> np.ndarray:
+            linthresh: float | None = None, gamma: float | None = None, x: str | None = None,
+            y: str | None = None, value: str | None = None, x_range: tuple | None = None,
+            y_range: tuple | None = None, progress: bool = False) -> np.ndarray:
     """Colormap a 2-D matrix into an RGBA raster.
 
     Parameters
@@ -111,6 +156,15 @@ def to_rgba(data, *, width: int | None = None, height: int | None = None, cmap="
         Row 0 at the top (like ``imshow`` and seaborn) or at the bottom.
     bad, under, over : colour, optional
         Colours for missing values and values below/above the range.
+    x, y, value : str, optional
+        Render a table of points (pandas or dask DataFrame): the coordinate
+        columns and the column to reduce (without ``value``, pixels count
+        points), binned by datashader; ``y`` grows upward.
+    x_range, y_range : (float, float), optional
+        The window of a point table (default: the data's extent).
+    progress : bool
+        Progress bar on stderr while an out-of-core or distributed input
+        (memmap, zarr, HDF5, dask, point table) is read.
 
     Returns
     -------
@@ -125,30 +179,102 @@ def to_rgba(data, *, width: int | None = None, height: int | None = None, cmap="
     """
     return rasterize(data, width=width, height=height, cmap=cmap, norm=norm, vmin=vmin,
                      vmax=vmax, center=center, robust=robust, reduce=reduce, origin=origin,
-                     bad=bad, under=under, over=over, linthresh=linthresh, gamma=gamma).rgba()
+                     bad=bad, under=under, over=over, linthresh=linthresh, gamma=gamma, x=x, y=y,
+                     value=value, x_range=x_range, y_range=y_range, progress=progress).rgba()
 
 
-def heatmap(data, **options):
-    """Render a 2-D matrix as a ``PIL.Image.Image``.
+def heatmap(data, *, colorbar=False, grid=False, linewidths: float = 0, linecolor="white",
+            title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
+            xticklabels=None, yticklabels=None, annot=False, fmt: str = ".2g", mask=None,
+            font_size: float = 12, font=None, background=None, scale: float = 1, **options):
+    """Render a 2-D matrix as a ``PIL.Image.Image``, with optional overlays.
 
-    Takes the options of :func:`to_rgba`. The image is in palette mode
-    (``"P"``) when it has at most 256 colours, else ``"RGBA"``.
+    Takes the options of :func:`to_rgba`. Without overlays the image is the
+    bare raster, in palette mode (``"P"``) when it has at most 256 colours, else
+    ``"RGBA"``. With overlays the raster sits, pixel for pixel, in a larger
+    ``"RGB"`` image (``"RGBA"`` when ``background`` is transparent).
 
+    Parameters
+    ----------
+    colorbar : bool, str or dict
+        ``True``, a position (``"right"``, ``"left"``, ``"top"``, ``"bottom"``) or
+        a dict of :class:`fastheat.layout.ColorbarOptions` (``position``,
+        ``length``, ``thickness``, ``label``, ``ticks``, ``format``, ``extend``,
+        ``bad``, ``bad_label``). Ticks sit at nice values for every norm.
+    grid : bool or dict
+        Lines at the tick positions; a dict of ``color``, ``linestyle`` (``"-"``,
+        ``"--"``, ``":"``, ``"-."``), ``linewidth`` (px) and ``alpha``.
+    linewidths : float
+        Width in px of borders between cells (seaborn), in ``linecolor``
+        (default white); drawn only when cells are a few pixels or larger.
+    title, xlabel, ylabel : str, optional
+        Text above the image and along the axes. A DataFrame's index and
+        column names are the default axis labels.
+    xticklabels, yticklabels : bool, "auto", int or list
+        ``"auto"`` (the default when anything else is drawn): indices at nice
+        steps, or a DataFrame's labels, thinned so they never overlap; ``True``
+        every label; an integer: every n-th; a list: one label per column/row;
+        ``False``: none. Long x labels turn vertical.
+    annot : bool, "auto" or array
+        ``True`` writes each cell's value (of the aggregated grid) with ``fmt``;
+        an array of the data's shape gives other values or strings; ``"auto"``
+        annotates only if the text fits, silently. Text is dark on light cells
+        and light on dark ones; the font shrinks to fit the cells, and cells
+        still too small stay blank with an ``AnnotationWarning``.
+    fmt : str
+        Format spec for annotations: ``".2g"`` (default), ``".2f"``, ``"d"``, ``".1%"``...
+    mask : array of bool, optional
+        Same shape as ``data``; True cells are drawn in the bad colour, unannotated.
+    font_size : float
+        Text size in px at scale 1 (title 1.25x). Default 12.
+    font : str, optional
+        Path of a TrueType/OpenType font; default Pillow's built-in one.
+    background : colour, optional
+        Canvas colour: white when there are overlays, transparent for a bare
+        raster; ``"none"`` for transparent.
+    scale : float
+        Multiplies everything, raster size included, for high-DPI output.
+
+    Examples
+    --------
     >>> import fastheat
     >>> fastheat.heatmap([[1, 2], [3, 4]], cmap="hot").size
     (400, 400)
+    >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
+    'RGB'
     """
-    return rasterize(data, **options).image()
+    from . import layout
+
+    decor = layout.Decor.from_options(
+        colorbar=colorbar, grid=grid, linewidths=linewidths, linecolor=linecolor, title=title,
+        xlabel=xlabel, ylabel=ylabel, xticklabels=xticklabels, yticklabels=yticklabels,
+        annot=annot, fmt=fmt, font_size=font_size, font=font, background=background,
+        scale=scale)
+    if mask is None and decor.scale == 1 and not decor.active:
+        return rasterize(data, **options).image()
+    return layout.render(data, decor, mask=mask, **options).image
 
 
-def save(data, path, *, format: str | None = None, **options):
+def save(data, path, *, format: str | None = None, colorbar=False, grid=False,
+         linewidths: float = 0, linecolor="white", title: str | None = None,
+         xlabel: str | None = None, ylabel: str | None = None, xticklabels=None,
+         yticklabels=None, annot=False, fmt: str = ".2g", mask=None, font_size: float = 12,
+         font=None, background=None, scale: float = 1, **options):
     """Render ``data`` and write it to ``path`` (a path or binary file object).
 
     The format follows the suffix (``.png``, ``.jpg``/``.jpeg``, ``.webp``,
     ``.tif``/``.tiff``) or ``format=``. The file is written atomically: it is
     only created (or replaced) once rendering and encoding succeeded. Encoder
-    options (``compress_level``, ``quality``) pass through to Pillow.
+    options (``compress_level``, ``quality``) pass through to Pillow. The
+    overlay options (``colorbar``, ``grid``, ``linewidths``, ``linecolor``,
+    ``title``, ``xlabel``, ``ylabel``, ``xticklabels``, ``yticklabels``,
+    ``annot``, ``fmt``, ``mask``, ``font_size``, ``font``, ``background``,
+    ``scale``) are those of :func:`heatmap`.
     """
+    options.update(colorbar=colorbar, grid=grid, linewidths=linewidths, linecolor=linecolor,
+                   title=title, xlabel=xlabel, ylabel=ylabel, xticklabels=xticklabels,
+                   yticklabels=yticklabels, annot=annot, fmt=fmt, mask=mask,
+                   font_size=font_size, font=font, background=background, scale=scale)
     save_keys = {"compress_level", "quality", "optimize", "compression", "lossless", "dpi"}
     params = {k: options.pop(k) for k in list(options) if k in save_keys}
     is_path = not hasattr(path, "write")

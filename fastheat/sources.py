@@ -76,8 +76,55 @@ class ArraySource(Source):
         return aggregate_matrix(self.array, self.mask, height, width, reduce)
 
 
-def open_source(data) -> Source:
-    """Wrap what the user passed in the :class:`Source` that reads it."""
+def open_source(data, *, x=None, y=None, value=None, x_range=None, y_range=None,
+                progress: bool = False) -> Source:
+    """Wrap what the user passed in the :class:`Source` that reads it.
+
+    Out-of-core and distributed inputs (``np.memmap``, zarr, HDF5, dask,
+    xarray, and DataFrames given point options ``x``/``y``/``value``/
+    ``x_range``/``y_range``) are recognised by :func:`fastheat.outofcore.detect`
+    without importing their libraries; ``progress`` shows a bar on stderr while
+    they are read. A DataFrame without point options is a matrix.
+    """
     if isinstance(data, Source):
         return data
+    from .outofcore import detect
+
+    source = detect(data, x=x, y=y, value=value, x_range=x_range, y_range=y_range,
+                    progress=progress)
+    if source is not None:
+        return source
+    if _is_pandas_frame(data):
+        return frame_source(data)
     return ArraySource(data)
+
+
+def _is_pandas_frame(obj):
+    # by module name: numpy input never imports pandas
+    return type(obj).__module__.split(".")[0] == "pandas" and type(obj).__name__ == "DataFrame"
+
+
+def _label(value):
+    return "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def frame_source(frame) -> ArraySource:
+    """A pandas DataFrame as a matrix: its index and columns become the row and
+    column labels, and their names the axis labels (seaborn's convention)."""
+    values = frame.to_numpy()
+    if values.dtype == object:  # nullable (pd.NA) or mixed numeric columns
+        try:
+            values = frame.to_numpy(dtype="float64", na_value=np.nan)
+        except (TypeError, ValueError):
+            kinds = sorted({str(t) for t in frame.dtypes})
+            raise TypeError(f"the DataFrame has non-numeric columns (dtypes: {', '.join(kinds)}); "
+                            f"pass only numeric columns, e.g. frame.select_dtypes('number')"
+                            ) from None
+    source = ArraySource(values)
+    source.row_labels = [_label(v) for v in frame.index]
+    source.col_labels = [_label(v) for v in frame.columns]
+    names = [n for n in frame.index.names if n is not None]
+    source.row_name = "-".join(map(str, names)) or None
+    names = [n for n in frame.columns.names if n is not None]
+    source.col_name = "-".join(map(str, names)) or None
+    return source

@@ -1,0 +1,157 @@
+"""Overlay benchmark (issue 3): annotated heatmaps against seaborn, and what
+colorbar + grid + title cost on top of a big render. One process, medians of
+several runs after a warm-up.
+
+    python benchmarks/bench_overlays.py            # full run, a few minutes
+    python benchmarks/bench_overlays.py --quick    # smoke run on small inputs
+
+Prints a markdown table and writes benchmarks/results/overlays.md.
+
+Cases
+-----
+1. A 100 x 100 matrix, ``annot=True, fmt=".2f"``, colorbar and title, against
+   seaborn ``heatmap(annot=True, fmt=".2f")`` + ``savefig``. Both images are
+   about 2000 px square (seaborn ``figsize=(20, 20)`` at 100 dpi; fastheat a
+   2000 px raster: 20 px cells, where the text is legible). Target: >= 100x.
+2. A 10,000 x 10,000 float32 matrix rendered to 1000 x 1000 with colorbar, grid
+   and title, against the bare raster. Target: at most 10% more. Reported for
+   the in-memory image (``heatmap``) and for a PNG (``save``): a decorated image
+   is RGB, while a bare raster is a palette PNG, 3x fewer bytes to compress.
+3. A 1000 x 1000 matrix annotated (``fmt=".2f"``) at 20,000 px wide: the time
+   is reported (image in memory, then PNG).
+"""
+import argparse
+import io
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+
+
+def median_time(fn, repeat, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def seaborn_annotated(a, figsize):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    def run():
+        fig, ax = plt.subplots(figsize=figsize, dpi=100)
+        sns.heatmap(a, annot=True, fmt=".2f", ax=ax)
+        ax.set_title("100 x 100, annotated")
+        fig.savefig(io.BytesIO(), format="png")
+        plt.close(fig)
+    return run
+
+
+def fmt_s(seconds):
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="small inputs, few runs (smoke test)")
+    p.add_argument("--repeat", type=int, default=None, help="timed runs per case")
+    args = p.parse_args(argv)
+    quick = args.quick
+    repeat = args.repeat or (2 if quick else 7)
+    import fastheat
+
+    rng = np.random.default_rng(0)
+    rows = []
+
+    # 1. annotated 100 x 100 vs seaborn
+    n1 = 30 if quick else 100
+    side = 20 * n1
+    small = rng.random((n1, n1))
+    opts = dict(width=side, annot=True, fmt=".2f", colorbar=True,
+                title=f"{n1} x {n1}, annotated")
+    t_fh_img = median_time(lambda: fastheat.heatmap(small, **opts), repeat)
+    t_fh_png = median_time(lambda: fastheat.save(small, io.BytesIO(), format="png", **opts), repeat)
+    t_sns = median_time(seaborn_annotated(small, (side / 100, side / 100)), 1 if quick else 3)
+    size = fastheat.heatmap(small, **opts).size
+    rows.append((f"{n1} x {n1} annotated (.2f) + colorbar + title, {size[0]} x {size[1]} px PNG",
+                 fmt_s(t_fh_png), f"seaborn heatmap(annot=True) + savefig: {fmt_s(t_sns)}",
+                 f"{t_sns / t_fh_png:.0f}x faster (target >= 100x); in-memory image "
+                 f"{fmt_s(t_fh_img)}, {t_sns / t_fh_img:.0f}x"))
+
+    # 2. big render: decorations vs bare raster
+    n2 = 2_000 if quick else 10_000
+    big = rng.random((n2, n2), dtype=np.float32)
+    deco = dict(colorbar=True, grid=True, title=f"{n2:,} x {n2:,} float32")
+    t_bare_img = median_time(lambda: fastheat.heatmap(big), repeat)
+    t_deco_img = median_time(lambda: fastheat.heatmap(big, **deco), repeat)
+    t_bare_png = median_time(lambda: fastheat.save(big, io.BytesIO(), format="png"), repeat)
+    t_deco_png = median_time(lambda: fastheat.save(big, io.BytesIO(), format="png", **deco),
+                             repeat)
+    rows.append((f"{n2:,} x {n2:,} -> 1000 x 1000, colorbar + grid + title (image in memory)",
+                 fmt_s(t_deco_img), f"bare raster: {fmt_s(t_bare_img)}",
+                 f"{(t_deco_img / t_bare_img - 1) * 100:+.0f}% (target <= +10%)"))
+    rows.append((f"{n2:,} x {n2:,} -> 1000 x 1000, colorbar + grid + title (PNG)",
+                 fmt_s(t_deco_png), f"bare raster: {fmt_s(t_bare_png)}",
+                 f"{(t_deco_png / t_bare_png - 1) * 100:+.0f}% (RGB PNG vs palette PNG)"))
+    del big
+
+    # 3. a large annotated image
+    n3 = 200 if quick else 1_000
+    wide = 20 * n3
+    mid = rng.random((n3, n3))
+    opts3 = dict(width=wide, annot=True, fmt=".2f", colorbar=True, title="annotated")
+    fastheat.heatmap(mid[: n3 // 4, : n3 // 4], **{**opts3, "width": wide // 4})  # warm-up
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the text must fit: no blank cells
+        img = fastheat.heatmap(mid, **opts3)
+    t_img = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "big.png")
+        t0 = time.perf_counter()
+        fastheat.save(mid, path, **opts3)
+        t_png = time.perf_counter() - t0
+        mb = os.path.getsize(path) / 1e6
+    rows.append((f"{n3:,} x {n3:,} annotated (.2f) at {img.size[0]:,} x {img.size[1]:,} px",
+                 f"{fmt_s(t_png)} to PNG ({mb:.0f} MB)", "-",
+                 f"in-memory image {fmt_s(t_img)} (single run)"))
+    del img
+
+    header = ("| case | fastheat | baseline | result |\n"
+              "|---|---|---|---|\n")
+    table = header + "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
+    import matplotlib
+    import PIL
+    import seaborn
+
+    env = (f"Python {platform.python_version()}, numpy {np.__version__}, Pillow "
+           f"{PIL.__version__}, matplotlib {matplotlib.__version__}, seaborn "
+           f"{seaborn.__version__}; {os.cpu_count()} CPUs ({platform.machine()}); medians of "
+           f"{repeat} runs after a warm-up{' (--quick)' if quick else ''}.")
+    text = f"# Overlay benchmark\n\n{table}\n{env}\n"
+    print(text)
+    if not quick:
+        os.makedirs(RESULTS, exist_ok=True)
+        with open(os.path.join(RESULTS, "overlays.md"), "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
