@@ -5,8 +5,12 @@ which replaces the target only once it is complete.
 """
 from __future__ import annotations
 
+import functools
 import os
+import struct
 import tempfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
            ".tif": "TIFF", ".tiff": "TIFF"}
@@ -63,10 +67,14 @@ def write(image, target, *, format=None, background="white", **params):
     fmt = image_format(target if is_path else None, format) if is_path or format else "PNG"
     image = _prepare(image, fmt, background)
     options = {**DEFAULTS[fmt], **params}
-    if fmt == "PNG" and params.keys().isdisjoint({"compress_level", "compress_type"}):
-        options.update(_png_strategy(image))
+    if fmt == "PNG" and not params and image.mode in ("RGB", "RGBA"):
+        save = functools.partial(_save_rgb_png, image)  # decorated images
+    else:
+        if fmt == "PNG" and params.keys().isdisjoint({"compress_level", "compress_type"}):
+            options.update(_png_strategy(image))
+        save = functools.partial(image.save, format=fmt, **options)
     if not is_path:
-        image.save(target, format=fmt, **options)
+        save(target)
         return
     path = os.path.abspath(os.fspath(target))
     folder = os.path.dirname(path)
@@ -75,12 +83,56 @@ def write(image, target, *, format=None, background="white", **params):
     fd, tmp = tempfile.mkstemp(prefix=".fastheat-", suffix=".part", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            image.save(f, format=fmt, **options)
+            save(f)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _save_rgb_png(image, f, threads=2):
+    """Write an RGB(A) image as PNG, several times faster than Pillow's encoder
+    for large decorated images: the "Up" filter for every row (heatmaps are
+    mostly rows equal to the row above: they filter to zeros), then deflate
+    level 1 in ``threads`` slices at once, joined like pigz does (a sync flush
+    ends each slice on a byte boundary; the Adler-32 of the whole is combined)."""
+    import numpy as np
+
+    rows = np.asarray(image)
+    h, w, c = rows.shape
+    rows = rows.reshape(h, w * c)
+    data = np.empty((h, w * c + 1), np.uint8)
+    data[:, 0] = 2  # Up
+    data[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=data[1:, 1:])
+    data = data.ravel()
+    bounds = np.linspace(0, data.size, threads + 1).astype(int)
+    parts = [data[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def deflate(k):
+        last = k == len(parts) - 1
+        co = zlib.compressobj(1, zlib.DEFLATED, 15 if k == 0 else -15)  # header once
+        return co.compress(parts[k]) + co.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    with ThreadPoolExecutor(threads) as pool:  # zlib releases the GIL
+        blocks = list(pool.map(deflate, range(len(parts))))
+    body = b"".join(blocks)
+    if len(parts) > 1:  # raw deflate after the first slice: add the stream's checksum
+        adler = 1
+        for part in parts:
+            adler = zlib.adler32(part, adler)
+        body += struct.pack(">I", adler)
+
+    def chunk(tag, payload):
+        f.write(struct.pack(">I", len(payload)) + tag)
+        f.write(payload)
+        f.write(struct.pack(">I", zlib.crc32(payload, zlib.crc32(tag))))
+
+    f.write(b"\x89PNG\r\n\x1a\n")
+    chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if c == 3 else 6, 0, 0, 0))
+    chunk(b"IDAT", body)
+    chunk(b"IEND", b"")
 
 
 def _png_strategy(image):
