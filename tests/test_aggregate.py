@@ -429,3 +429,32 @@ def test_bins_split_across_conversion_bands(dtype, reduce):
 def test_std_of_huge_values():
     x = np.full((2, 2), 1e200)
     assert fastheat.aggregate(x, width=1, height=1, reduce="std")[0, 0] == 0.0
+
+
+# --- output size ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape, want", [
+    ((10_000, 10_000), (1000, 1000)),  # large: longest side about 1000
+    ((10_000, 5_000), (1000, 500)),
+    ((3_000, 20_000), (150, 1000)),
+    ((500, 600), (500, 600)),  # medium: own size
+    ((10, 10), (400, 400)),  # small: a whole factor, crisp blocks
+    ((3, 7), None),
+    ((1, 1), None),
+])
+def test_default_size(shape, want):
+    h, w = fastheat.aggregation.output_shape(shape)
+    if want is not None:
+        assert (h, w) == want
+    if max(shape) < 400:  # grown by the same whole factor on both axes
+        k = h // shape[0]
+        assert (h, w) == (k * shape[0], k * shape[1]) and k > 1 and max(h, w) >= 400
+
+
+def test_one_side_given_keeps_the_aspect_ratio():
+    x = np.zeros((300, 600))
+    assert fastheat.aggregate(x, width=100).shape == (50, 100)
+    assert fastheat.aggregate(x, height=100).shape == (100, 200)
+    assert fastheat.to_rgba(x, width=100).shape == (50, 100, 4)
+    assert fastheat.aggregate(np.zeros((1, 10_000)), width=10).shape == (1, 10)  # at least 1 px

@@ -204,6 +204,10 @@ USAGE_ERRORS = [
 ]
 
 
+def _ids(value):
+    return " ".join(value)[:60] if isinstance(value, list) else None
+
+
 def _one_line(err, match):
     import re
 
@@ -214,7 +218,7 @@ def _one_line(err, match):
     assert re.search(match, lines[0]), lines[0]
 
 
-@pytest.mark.parametrize("argv, match", ERRORS + USAGE_ERRORS, ids=lambda a: " ".join(a)[:60] if isinstance(a, list) else None)
+@pytest.mark.parametrize("argv, match", ERRORS + USAGE_ERRORS, ids=_ids)
 def test_errors_subprocess(files, argv, match):
     code, out, err = run(argv, files)
     assert code == 2, (out, err)
@@ -223,7 +227,7 @@ def test_errors_subprocess(files, argv, match):
     assert not (files / "o.png").exists() and not (files / "d.png").exists()
 
 
-@pytest.mark.parametrize("argv, match", ERRORS, ids=lambda a: " ".join(a)[:60] if isinstance(a, list) else None)
+@pytest.mark.parametrize("argv, match", ERRORS, ids=_ids)
 def test_errors_in_process(files, argv, match, capsys, monkeypatch):
     monkeypatch.chdir(files)
     assert cli.main(argv) == 2
@@ -232,7 +236,7 @@ def test_errors_in_process(files, argv, match, capsys, monkeypatch):
     _one_line(err, match)
 
 
-@pytest.mark.parametrize("argv, match", USAGE_ERRORS, ids=lambda a: " ".join(a)[:60] if isinstance(a, list) else None)
+@pytest.mark.parametrize("argv, match", USAGE_ERRORS, ids=_ids)
 def test_usage_errors_in_process(files, argv, match, capsys, monkeypatch):
     monkeypatch.chdir(files)
     with pytest.raises(SystemExit) as exc:

@@ -252,7 +252,7 @@ def test_robust_ignores_infinities(outliers):
     np.testing.assert_array_equal(rgba(x, robust=True), rgba(x, vmin=p2, vmax=p98))
 
 
-@pytest.mark.parametrize("center", [0.0, 1.0, 5.0, -10.0])
+@pytest.mark.parametrize("center", [0.0, 1.0, 5.0, -10.0, 50.0, 90.0])  # either side the wider
 def test_center_is_symmetric_range(outliers, center):
     lo, hi = np.nanmin(outliers), np.nanmax(outliers)
     r = max(hi - center, center - lo)
@@ -284,11 +284,12 @@ def test_center_with_robust_like_seaborn(outliers):
     assert max_diff(got, want, where=~np.isnan(outliers)) <= 3
 
 
-def test_center_and_robust_combine(outliers):
+@pytest.mark.parametrize("center", [1.0, 6.0])
+def test_center_and_robust_combine(outliers, center):
     p2, p98 = np.nanpercentile(outliers, [2, 98])
-    r = max(p98 - 1.0, 1.0 - p2)
-    np.testing.assert_array_equal(rgba(outliers, center=1.0, robust=True),
-                                  rgba(outliers, vmin=1.0 - r, vmax=1.0 + r))
+    r = max(p98 - center, center - p2)
+    np.testing.assert_array_equal(rgba(outliers, center=center, robust=True),
+                                  rgba(outliers, vmin=center - r, vmax=center + r))
 
 
 def test_default_range_is_the_aggregated_range():
