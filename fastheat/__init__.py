@@ -5,7 +5,8 @@
 (400, 400, 4)
 """
 from .aggregation import aggregate
+from .overlays import AnnotationWarning
 from .render import heatmap, save, to_rgba
 
-__all__ = ["aggregate", "heatmap", "save", "to_rgba"]
+__all__ = ["AnnotationWarning", "aggregate", "heatmap", "save", "to_rgba"]
 __version__ = "0.1.0"
