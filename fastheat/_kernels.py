@@ -36,49 +36,69 @@ def _better(op, v, a):
 
 
 @jit
-def _fix_nan_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second):
-    """Redo, NaN-aware, the columns whose plain sums came out NaN. Returns the
-    per-column valid weights, or an empty array when no column needed it."""
-    acc_w = np.empty(0)
-    for c in range(acc_s.size):
-        if acc_s[c] == acc_s[c] and (not second or acc_q[c] == acc_q[c]):
-            continue
-        if acc_w.size == 0:
-            acc_w = np.full(acc_s.size, rw.sum())
-        s = 0.0
-        sw = 0.0
-        q = 0.0
-        for r in range(r_a, r_b):
-            v = np.float64(band[r - row0, c])
-            if v == v:
-                wr = rw[r - r_a]
-                s += wr * v
-                sw += wr
-                q += wr * v * v
-        acc_s[c] = s
-        acc_w[c] = sw
-        if second:
-            acc_q[c] = q
-    return acc_w
+def _redo_column(band, row0, r_a, r_b, rw, c):
+    """NaN-aware weighted (sum, weight, sum of squares) of column ``c``."""
+    s = 0.0
+    sw = 0.0
+    q = 0.0
+    for r in range(r_a, r_b):
+        v = np.float64(band[r - row0, c])
+        if v == v:
+            wr = rw[r - r_a]
+            s += wr * v
+            sw += wr
+            q += wr * v * v
+    return s, sw, q
 
 
 @jit
-def _weighted_columns(acc, col0, cstart, cstop, coff, cweight, j_lo, j_hi, out, scale, wout):
-    """``out[j] += sum of weight * acc`` over bin ``j``; with ``scale`` != 0 also
-    ``wout[j] += scale * sum of weight`` (the valid weight when no cell was NaN)."""
+def _moment_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second, col0, cstart, cstop,
+                    coff, cweight, uniform, j_lo, j_hi, out_s, out_w, out_q):
+    """Column pass of mean/sum/std: add each bin's weighted column sums to the
+    state. The row pass summed without NaN tests, so a bin whose sum came out
+    NaN has its NaN columns redone NaN-aware (rare: only where data is missing).
+    ``uniform``: every column weight is 1 (integer ratio), so none is read."""
+    w_rows = rw.sum()
     for j in range(j_lo, j_hi):
-        c_a = max(cstart[j], col0)
-        c_b = min(cstop[j], col0 + acc.size)
-        base = coff[j] - cstart[j]
+        c_a = max(cstart[j], col0) - col0
+        c_b = min(cstop[j], col0 + acc_s.size) - col0
+        base = coff[j] - cstart[j] + col0
         s = 0.0
+        q = 0.0
         t = 0.0
-        for c in range(c_a, c_b):
-            wc = cweight[base + c]
-            s += wc * acc[c - col0]
-            t += wc
-        out[j] += s
-        if scale != 0.0:
-            wout[j] += scale * t
+        if uniform:
+            for c in range(c_a, c_b):
+                s += acc_s[c]
+            if second:
+                for c in range(c_a, c_b):
+                    q += acc_q[c]
+            t = c_b - c_a
+        else:
+            for c in range(c_a, c_b):
+                wc = cweight[base + c]
+                s += wc * acc_s[c]
+                t += wc
+            if second:
+                for c in range(c_a, c_b):
+                    q += cweight[base + c] * acc_q[c]
+        sw = w_rows * t
+        if s != s or (second and q != q):
+            s = 0.0
+            q = 0.0
+            sw = 0.0
+            for c in range(c_a, c_b):
+                wc = 1.0 if uniform else cweight[base + c]
+                if acc_s[c] == acc_s[c] and (not second or acc_q[c] == acc_q[c]):
+                    cs, cw, cq = acc_s[c], w_rows, acc_q[c] if second else 0.0
+                else:
+                    cs, cw, cq = _redo_column(band, row0, r_a, r_b, rw, c)
+                s += wc * cs
+                sw += wc * cw
+                q += wc * cq
+        out_s[j] += s
+        out_w[j] += sw
+        if second:
+            out_q[j] += q
 
 
 @jit
@@ -103,6 +123,11 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
     Parallel over output rows, each thread owning its rows of ``state``.
     """
     nb_, nc = band.shape
+    uniform = True  # every column weight is 1: integer ratio or upsampled columns
+    for k in range(cweight.size):
+        if cweight[k] != 1.0:
+            uniform = False
+            break
     for i in nb.prange(i_lo, i_hi):
         r_a = max(rstart[i], row0)
         r_b = min(rstop[i], row0 + nb_)
@@ -129,14 +154,9 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                 else:
                     for c in range(nc):
                         acc_s[c] += wr * row[c]
-            acc_w = _fix_nan_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second)
-            clean = rw.sum() if acc_w.size == 0 else 0.0
-            args = (col0, cstart, cstop, coff, cweight, j_lo, j_hi)
-            _weighted_columns(acc_s, *args, state[0, i], clean, state[1, i])
-            if acc_w.size:
-                _weighted_columns(acc_w, *args, state[1, i], 0.0, state[1, i])
-            if second:
-                _weighted_columns(acc_q, *args, state[2, i], 0.0, state[2, i])
+            _moment_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second, col0, cstart, cstop,
+                            coff, cweight, uniform, j_lo, j_hi, state[0, i], state[1, i],
+                            state[2, i] if second else state[0, i])
         elif op == COUNT:
             acc = np.zeros(nc)
             for r in range(r_a, r_b):
