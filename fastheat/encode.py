@@ -68,7 +68,7 @@ def write(image, target, *, format=None, background="white", **params):
     image = _prepare(image, fmt, background)
     options = {**DEFAULTS[fmt], **params}
     if fmt == "PNG" and not params and image.mode in ("RGB", "RGBA"):
-        save = functools.partial(_save_rgb_png, image)  # decorated images
+        save = functools.partial(_save_png, image)  # decorated images
     else:
         if fmt == "PNG" and params.keys().isdisjoint({"compress_level", "compress_type"}):
             options.update(_png_strategy(image))
@@ -91,18 +91,19 @@ def write(image, target, *, format=None, background="white", **params):
         raise
 
 
-def _save_rgb_png(image, f, threads=2):
-    """Write an RGB(A) image as PNG, several times faster than Pillow's encoder
-    for large decorated images: the "Up" filter for every row (heatmaps are
-    mostly rows equal to the row above: they filter to zeros), then deflate
+def _save_png(image, f, threads=2):
+    """Write an RGB or RGBA image (a decorated heatmap) as PNG, about 1.5x faster
+    than Pillow's encoder: rows with the "Up" filter (heatmaps are mostly rows
+    equal to the row above: they filter to zeros) instead of Pillow's adaptive
+    choice, then deflate
     level 1 in ``threads`` slices at once, joined like pigz does (a sync flush
     ends each slice on a byte boundary; the Adler-32 of the whole is combined)."""
     import numpy as np
 
-    rows = np.asarray(image)
-    h, w, c = rows.shape
-    rows = rows.reshape(h, w * c)
-    data = np.empty((h, w * c + 1), np.uint8)
+    pixels = np.asarray(image)
+    h, w = pixels.shape[:2]
+    rows = pixels.reshape(h, -1)
+    data = np.empty((h, rows.shape[1] + 1), np.uint8)
     data[:, 0] = 2  # Up
     data[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=data[1:, 1:])
@@ -115,8 +116,7 @@ def _save_rgb_png(image, f, threads=2):
         co = zlib.compressobj(1, zlib.DEFLATED, 15 if k == 0 else -15)  # header once
         return co.compress(parts[k]) + co.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
-    with ThreadPoolExecutor(threads) as pool:  # zlib releases the GIL
-        blocks = list(pool.map(deflate, range(len(parts))))
+    blocks = list(_pool().map(deflate, range(len(parts))))  # zlib releases the GIL
     body = b"".join(blocks)
     if len(parts) > 1:  # raw deflate after the first slice: add the stream's checksum
         adler = 1
@@ -130,22 +130,25 @@ def _save_rgb_png(image, f, threads=2):
         f.write(struct.pack(">I", zlib.crc32(payload, zlib.crc32(tag))))
 
     f.write(b"\x89PNG\r\n\x1a\n")
-    chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if c == 3 else 6, 0, 0, 0))
+    chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if image.mode == "RGB" else 6, 0, 0, 0))
     chunk(b"IDAT", body)
     chunk(b"IEND", b"")
+
+
+@functools.lru_cache(maxsize=1)
+def _pool():
+    return ThreadPoolExecutor(4, thread_name_prefix="fastheat-png")
 
 
 def _png_strategy(image):
     """Skip LZ77 matching for noise-like rasters (random or very detailed data)
     where it finds nothing: Huffman coding alone is about 2.5x faster there and
-    the file no larger. Decided on a 64 kB sample of the image, compressed both
-    ways."""
-    import zlib
-
+    the file no larger. Decided on a 32 kB sample of the image, compressed
+    both ways."""
     if image.mode not in ("P", "L"):
         return {}
     data = image.tobytes()
-    stride = max(1024, len(data) // 64)
+    stride = max(1024, len(data) // 32)
     sample = b"".join(data[k: k + 1024] for k in range(0, len(data), stride))
     huffman = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_HUFFMAN_ONLY)
     n_huffman = len(huffman.compress(sample) + huffman.flush())

@@ -114,11 +114,13 @@ def _unit(x, lo, hi):
 
 
 def _finite(grid):
-    """The finite values of ``grid`` (a view of it when there is nothing to drop)."""
-    with np.errstate(invalid="ignore"):
-        if np.isfinite(np.add.reduce(grid, axis=None)):  # one cheap pass: no NaN or inf
-            return grid.ravel()
-    return grid[np.isfinite(grid)]
+    """The finite values of ``grid`` (a view of it when there is nothing to
+    drop) and their range (None when there are none)."""
+    lo, hi = (grid.min(), grid.max()) if grid.size else (np.nan, np.nan)  # NaN propagates
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        grid = grid[np.isfinite(grid)]
+        lo, hi = (grid.min(), grid.max()) if grid.size else (None, None)
+    return grid.ravel(), (lo, hi)
 
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
@@ -144,9 +146,10 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if linthresh is not None and not (np.isscalar(linthresh) and np.isreal(linthresh)
                                       and np.isfinite(linthresh) and linthresh > 0):
         raise ValueError(f"linthresh={linthresh!r} must be a positive number")
-    finite = _finite(grid)
+    finite, extent = _finite(grid)
     if norm == "log":
         finite = finite[finite > 0]
+        extent = (finite.min(), finite.max()) if finite.size else (None, None)
         if finite.size == 0 and (vmin is None or vmax is None):
             raise ValueError("norm='log' needs positive values, and the data has none; "
                              "use norm='symlog' for data with zeros or negatives")
@@ -159,7 +162,7 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         if robust:
             p_lo, p_hi = np.percentile(finite, [2, 98])
         else:
-            p_lo, p_hi = finite.min(), finite.max()
+            p_lo, p_hi = extent
         # linear: in the values' own float type, as matplotlib's autoscale keeps
         # it (forward() casts the values to that type too); others compute in
         # float64, where a rounded bound would turn the extreme pixels under/over

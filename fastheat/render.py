@@ -73,14 +73,18 @@ class Raster:
         colours (4x faster to encode as PNG, and smaller), RGBA otherwise."""
         from PIL import Image
 
-        table = self.palette.table
-        used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
-        colors, inverse = np.unique(table[used], axis=0, return_inverse=True)
-        if len(colors) > 256:
-            return Image.fromarray(self.rgba(), "RGBA")
-        lookup = np.zeros(len(table), np.uint8)
-        lookup[used] = inverse.ravel()
-        index = self._expand(lookup.take(self.cell_codes))
+        table, n = self.palette.table, self.palette.N
+        if n <= 256 and int(self.cell_codes.max()) < n:  # common: no under/over/bad pixel
+            colors, index = table[:n], self.cell_codes.astype(np.uint8)
+        else:
+            used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
+            colors, inverse = np.unique(table[used], axis=0, return_inverse=True)
+            if len(colors) > 256:
+                return Image.fromarray(self.rgba(), "RGBA")
+            lookup = np.zeros(len(table), np.uint8)
+            lookup[used] = inverse.ravel()
+            index = lookup.take(self.cell_codes)
+        index = self._expand(index)
         h, w = index.shape
         img = Image.frombuffer("P", (w, h), index, "raw", "P", 0, 1)
         if (colors[:, 3] == 255).all():

@@ -32,7 +32,7 @@ def test_rgb_png_round_trips(mode, threads, shape):
     pixels[shape[0] // 2:] = pixels[shape[0] // 2]  # repeated rows, as in heatmaps
     image = Image.fromarray(pixels, mode)
     buf = io.BytesIO()
-    encode._save_rgb_png(image, buf, threads=threads)
+    encode._save_png(image, buf, threads=threads)
     png = buf.getvalue()
     chunks = dict(_chunks(png))  # every chunk CRC checked
     w, h, depth, color = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
@@ -51,3 +51,4 @@ def test_write_uses_pillow_when_options_are_given(tmp_path):
     for name in ("a.png", "b.png"):
         with Image.open(tmp_path / name) as back:
             assert np.array_equal(np.asarray(back.convert("RGB")), np.asarray(image))
+
