@@ -236,8 +236,17 @@ class Window:
         j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
         if i_lo < i_hi and j_lo < j_hi:
             with _KERNEL_LOCK:
-                K.accumulate(block, row0, col0, *self.rows, *self.cols, i_lo, i_hi, j_lo, j_hi,
-                             self.op, state)
+                K.accumulate(_readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
+                             j_lo, j_hi, self.op, state)
+
+
+def _readonly(block):
+    """A read-only view: the kernel is compiled once, for read-only input (as
+    :meth:`Plan.fold` hands it memmaps and arrays alike)."""
+    if block.flags.writeable:
+        block = block.view()
+        block.flags.writeable = False
+    return block
 
 
 # A parallel kernel entered from several threads at once aborts the process
@@ -311,6 +320,7 @@ def _unique_take(index):
 # --------------------------------------------------------------------------- memmap
 
 _MADV_WILLNEED, _MADV_DONTNEED = 3, 4
+_MADV_POPULATE_READ = 22  # Linux >= 5.14: read a range and map its pages in one call
 try:
     _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
     _madvise = _libc.madvise if _libc is not None else None
@@ -334,7 +344,21 @@ def _advise(a, advice):
     else:
         lo = lo // page * page
     if hi > lo:
-        _madvise(lo, hi - lo, advice)
+        return _madvise(lo, hi - lo, advice)
+    return 0
+
+
+_populate = [True]  # does this kernel know MADV_POPULATE_READ?
+
+
+def _prefetch(a):
+    """Read a band into the page cache and map it into the process, so the
+    kernel's threads do not stop at page faults (run on a helper thread, one
+    band ahead). Older Linux kernels only get a read-ahead hint."""
+    if _populate[0] and _advise(a, _MADV_POPULATE_READ) == 0:
+        return
+    _populate[0] = False
+    _advise(a, _MADV_WILLNEED)
 
 
 class MemmapSource(Source):
@@ -376,16 +400,20 @@ def _fold_memmap(a, height, width, reduce, progress):
         _conversion_spans(a.shape, target)
     label = os.path.basename(getattr(a, "filename", None) or "memmap")
     (rstart, rstop, _, _), op = plan.rows, plan.op
-    with _byte_bar(a.nbytes, f"reading {label}", progress) as bar:
+    rows_of = [(rstart[lo], rstop[hi - 1]) for lo, hi in spans] if direct else spans
+    with _byte_bar(a.nbytes, f"reading {label}", progress) as bar, \
+            ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(_prefetch, a[slice(*rows_of[0])]) if direct else None
         for k, (lo, hi) in enumerate(spans):
             if direct:
-                r0, r1 = rstart[lo], rstop[hi - 1]
+                r0, r1 = rows_of[k]
+                ahead.result()  # the helper stays one band ahead, no further
                 if k + 1 < len(spans):
-                    _advise(a[rstart[spans[k + 1][0]]:rstop[spans[k + 1][1] - 1]], _MADV_WILLNEED)
+                    ahead = pool.submit(_prefetch, a[slice(*rows_of[k + 1])])
                 # Every row of bins lo..hi at once: each pixel is computed exactly
                 # as in one call over the whole matrix (bit-identical sums).
-                K.accumulate(a[r0:r1], r0, 0, *plan.rows, *plan.cols, lo, hi, 0, plan.width,
-                             op, state)
+                K.accumulate(_readonly(a[r0:r1]), r0, 0, *plan.rows, *plan.cols, lo, hi, 0,
+                             plan.width, op, state)
                 if drop:
                     _advise(a[r0:r1], _MADV_DONTNEED)
             else:
@@ -745,10 +773,13 @@ class PointSource(Source):
         self.x_range = _check_range("x_range", x_range)
         self.y_range = _check_range("y_range", y_range)
         self.progress = progress
-        from .aggregation import AUTO_SIDE
+        from .aggregation import MAX_SIDE
 
-        # No matrix to take a size from: a square raster unless asked otherwise.
-        self.shape = (AUTO_SIDE, AUTO_SIDE)
+        # No matrix to take a size from: as large as a raster may be, so that the
+        # default raster is square (AUTO_SIDE) and no size counts as upsampling
+        # (which would repeat cells of a coarser grid); aggregate() then sets
+        # the grid's own shape.
+        self.shape = (MAX_SIDE, MAX_SIDE)
         self.dtype = np.dtype(np.float64)
         self.name = value if value is not None else "count"
         self.row_name, self.col_name = str(y), str(x)

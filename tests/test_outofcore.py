@@ -317,6 +317,17 @@ def test_points_match_histogram2d(points, frame):
     np.testing.assert_allclose(got["std"][has], std, rtol=1e-6, atol=1e-6)
 
 
+def test_points_at_any_raster_size(points):
+    # larger than the automatic 1000 px: binned at that size, never cells repeated
+    h, w = 1100, 1500
+    count = hist_reference(points, h, w, (-3, 3), (-5, 7))[0]
+    got = fastheat.aggregate(points, x="x", y="y", width=w, height=h, x_range=(-3, 3),
+                             y_range=(-5, 7))
+    np.testing.assert_array_equal(got, _nan0(count))
+    raster = rasterize(points, x="x", y="y", width=w, height=h, x_range=(-3, 3), y_range=(-5, 7))
+    assert raster.rgba().shape == (h, w, 4)
+
+
 @pytest.mark.parametrize("reduce", ["min", "max", "absmax"])
 def test_points_extremes_match_numpy(points, reduce):
     h, w = 12, 9
