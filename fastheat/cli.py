@@ -273,7 +273,22 @@ def run(args):
               f"{time.perf_counter() - t0:.2f} s)")
 
 
+def _skip_numba_blas_probe():
+    """Numba's first use probes for BLAS by importing scipy.linalg (0.1 s when
+    scipy is installed). The command line never calls BLAS from jitted code,
+    so in its own process (only there) the probe is answered "no" at once."""
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg.cython_blas"] = None  # import -> ImportError, no scipy load
+    try:
+        import numba.np.arraymath  # noqa: F401  (runs the probe now)
+    finally:
+        del sys.modules["scipy.linalg.cython_blas"]
+
+
 def main(argv=None):
+    if argv is None:  # run as the program (not called from Python with arguments)
+        _skip_numba_blas_probe()
     args = parser().parse_args(argv)
     try:
         run(args)
