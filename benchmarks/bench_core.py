@@ -10,7 +10,6 @@ benchmarks/results/core.png (the chart in the README).
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import shutil
@@ -19,8 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,31 +66,30 @@ def datashader_png(da, path):
     img.to_pil().save(path)
 
 
-def peak_memory(a, path):
-    """Peak memory while rendering ``a``: Python/numpy allocations (tracemalloc)
-    and the process's peak resident set above its level before the render
-    (VmHWM after resetting it through /proc/self/clear_refs)."""
-    import fastheat
+_PEAK_CODE = """
+import sys, tracemalloc, numpy as np, fastheat
+def status(key):
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith(key))
+n, path = int(sys.argv[1]), sys.argv[2]
+a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+fastheat.save(a[:500, :500], path, width=100, height=100)  # load the JIT; other buffer sizes
+before = status('VmRSS:')
+tracemalloc.start()
+fastheat.save(a, path, width=1000, height=1000)
+traced = tracemalloc.get_traced_memory()[1]
+print(traced, status('VmHWM:') - before)
+"""
 
-    tracemalloc.start()
-    fastheat.save(a, path, width=1000, height=1000)
-    traced = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    rss_extra = None
-    try:
-        def status(key):
-            with open("/proc/self/status") as f:
-                for line in f:
-                    if line.startswith(key):
-                        return int(line.split()[1]) * 1024
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        before = status("VmRSS:")
-        fastheat.save(a, path, width=1000, height=1000)
-        rss_extra = status("VmHWM:") - before
-    except OSError:
-        pass
-    return traced, rss_extra
+
+def peak_memory(n, path):
+    """Peak memory of rendering an in-memory ``n x n`` matrix, in a fresh
+    process: numpy/Python allocations (tracemalloc) and the growth of the peak
+    resident set (VmHWM) over the resident set before rendering, which also
+    sees numba's and Pillow's allocations."""
+    out = subprocess.run([sys.executable, "-c", _PEAK_CODE, str(n), path], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]), int(out[1])
 
 
 def cli_start(npy, out, cache_dir):
@@ -191,7 +187,7 @@ def main(argv=None):
             "fastheat render / numpy sum (goal <= 3)": fh / floor,
             "fastheat.aggregate / numpy sum (goal <= 2)": t["fastheat.aggregate"] / floor,
         }
-        traced, rss_extra = peak_memory(a, png)
+        traced, rss_extra = peak_memory(n, png)
 
         threads = {}
         for k in (1, 2):
@@ -230,8 +226,7 @@ def main(argv=None):
     lines += [f"| {k} | {v:.1f} |" for k, v in ratios.items()]
     lines += ["", "| memory while rendering the in-memory matrix | MB |", "|---|---|",
               f"| peak numpy/Python allocations (tracemalloc) | {traced / 1e6:.1f} |"]
-    if rss_extra is not None:
-        lines += [f"| peak resident set above the level before rendering (VmHWM) | {rss_extra / 1e6:.1f} |"]
+    lines += [f"| peak resident set above the level before rendering (VmHWM, fresh process) | {rss_extra / 1e6:.1f} |"]
     lines += ["", "| start-up: `python -m fastheat render` of a 1000 x 1000 .npy | wall |", "|---|---|",
               f"| first run ever (empty numba cache: compiles) | {first:.2f} s |",
               f"| later runs (cache loaded), median of 5 | {later:.2f} s |",
