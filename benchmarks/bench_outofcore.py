@@ -26,7 +26,6 @@ created under ``tempfile.gettempdir()`` and removed afterwards.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import os
 import platform
@@ -39,21 +38,11 @@ import textwrap
 import time
 
 import numpy as np
+from _timing import median_time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 GIB = 1 << 30
-
-
-def median_time(fn, repeat, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def viridis_hex():
@@ -326,7 +315,7 @@ def main(argv=None):
     text = "\n".join(lines)
     print(text)
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "outofcore.md"), "w") as f:
+    with open(os.path.join(RESULTS, "outofcore-quick.md" if args.quick else "outofcore.md"), "w") as f:
         f.write(text)
 
 

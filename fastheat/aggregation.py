@@ -7,10 +7,12 @@ and turns the states into values.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from . import _kernels as K
-from .sources import as_matrix, open_source
+from .sources import open_source
 
 REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
 _OPS = {"mean": K.MOMENTS, "sum": K.MOMENTS, "std": K.MOMENTS2, "count": K.COUNT,
@@ -141,11 +143,10 @@ class Plan:
         nb_, nc = block.shape
         i_lo, i_hi = np.searchsorted(rstop, row0, "right"), np.searchsorted(rstart, row0 + nb_, "left")
         j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
-        if block.flags.writeable:  # one compiled kernel for read-only (mmap) and writable input
-            block = block.view()
-            block.flags.writeable = False
-        K.accumulate(block, row0, col0, *self.rows, *self.cols, i_lo, i_hi, j_lo, j_hi,
-                     self.op, state)
+        if i_lo < i_hi and j_lo < j_hi:
+            with KERNEL_LOCK:
+                K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
+                             j_lo, j_hi, self.op, state)
 
     def finish(self, state):
         """Values from a (merged) state; NaN where a pixel saw no valid value."""
@@ -179,20 +180,36 @@ def kernel_dtype(dtype):
     return np.dtype(_WIDEN.get(native.str[1:], _WIDEN.get(native.kind, "float64")))
 
 
-def fold_array(plan, a, state, mask=None, row_range=None):
-    """Fold an in-memory or memory-mapped 2-D array into ``state``.
+def readonly(block):
+    """A read-only view: the kernel is compiled once, for read-only input
+    (memmaps and arrays alike)."""
+    if block.flags.writeable:
+        block = block.view()
+        block.flags.writeable = False
+    return block
+
+
+# A parallel kernel entered from several threads at once aborts the process
+# under numba's "workqueue" threading layer, and oversubscribes the cores under
+# the others: threads (dask's workers) take turns, each call using every core.
+KERNEL_LOCK = threading.Lock()
+
+
+def fold_array(plan, a, state, mask=None, row_range=None, origin=(0, 0)):
+    """Fold a 2-D array (in memory or memory-mapped; rows ``row_range`` of it,
+    the array itself starting at input cell ``origin``) into ``state``.
 
     C-contiguous arrays of a native dtype go to the kernel as they are (no
     copy); anything else is converted in row bands of about 8 MB into one
     reusable buffer, masked cells set to NaN there.
     """
     r0, r1 = row_range or (0, a.shape[0])
+    row0, col0 = origin
     target = kernel_dtype(a.dtype)
     if mask is not None:
         target = np.result_type(target, np.float32 if a.dtype.itemsize <= 2 else np.float64)
-    direct = (mask is None and a.dtype == target and a.flags.c_contiguous)
-    if direct:
-        plan.fold(a[r0:r1], r0, 0, state)
+    if mask is None and a.dtype == target and a.flags.c_contiguous:
+        plan.fold(a[r0:r1], row0 + r0, col0, state)
         return
     rows = max(1, _BAND_BYTES // max(1, a.shape[1] * target.itemsize))
     buf = np.empty((min(rows, r1 - r0), a.shape[1]), target)
@@ -202,7 +219,7 @@ def fold_array(plan, a, state, mask=None, row_range=None):
         np.copyto(band, a[lo:hi], casting="unsafe")
         if mask is not None:
             band[mask[lo:hi]] = np.nan
-        plan.fold(band, lo, 0, state)
+        plan.fold(band, row0 + lo, col0, state)
 
 
 def aggregate(data, *, width: int | None = None, height: int | None = None,

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import _kernels as K
-from .aggregation import _BAND_BYTES, Plan, fold_array, kernel_dtype, reduce_state
+from .aggregation import _BAND_BYTES, Plan, fold_array, kernel_dtype, readonly, reduce_state
 from .sources import ArraySource, Source
 
 #: Rows of an out-of-core source are folded in blocks of about this many bytes
@@ -228,31 +228,7 @@ class Window:
     def new_state(self):
         return reduce_state(self.op, 0, 0, self.shape)
 
-    def fold(self, block, row0, col0, state):
-        """Like :meth:`Plan.fold`, into this window's ``state``."""
-        (rstart, rstop, _, _), (cstart, cstop, _, _) = self.rows, self.cols
-        nb_, nc = block.shape
-        i_lo, i_hi = np.searchsorted(rstop, row0, "right"), np.searchsorted(rstart, row0 + nb_, "left")
-        j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
-        if i_lo < i_hi and j_lo < j_hi:
-            with _KERNEL_LOCK:
-                K.accumulate(_readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
-                             j_lo, j_hi, self.op, state)
-
-
-def _readonly(block):
-    """A read-only view: the kernel is compiled once, for read-only input (as
-    :meth:`Plan.fold` hands it memmaps and arrays alike)."""
-    if block.flags.writeable:
-        block = block.view()
-        block.flags.writeable = False
-    return block
-
-
-# A parallel kernel entered from several threads at once aborts the process
-# under numba's "workqueue" threading layer, and oversubscribes the cores under
-# the others: dask's worker threads take turns, each call using every core.
-_KERNEL_LOCK = threading.Lock()
+    fold = Plan.fold  # the same geometry fields: rows, cols, op
 
 
 def _axis_window(geometry, lo, hi):
@@ -287,28 +263,13 @@ def merge_into(op, state, part, i0=0, j0=0):
 
 def fold_block(plan, block, row0, col0, state):
     """Fold an in-memory block (any dtype, layout or mask) into ``state``
-    through ``plan`` (a :class:`Plan` or :class:`Window`); blocks the kernel
-    is not compiled for are converted in small row bands."""
+    through ``plan`` (a :class:`Plan` or :class:`Window`)."""
     mask = None
     if isinstance(block, np.ma.MaskedArray):
         m = np.ma.getmask(block)
         mask = None if m is np.ma.nomask or not m.any() else np.asarray(m)
         block = block.data
-    block = np.asarray(block)
-    target = kernel_dtype(block.dtype)
-    if mask is not None:
-        target = np.result_type(target, np.float32 if block.dtype.itemsize <= 2 else np.float64)
-    if mask is None and block.dtype == target and block.flags.c_contiguous:
-        plan.fold(block, row0, col0, state)
-        return
-    rows = max(1, (8 << 20) // max(1, block.shape[1] * target.itemsize))
-    buf = np.empty((min(rows, block.shape[0]), block.shape[1]), target)
-    for lo in range(0, block.shape[0], rows):
-        band = buf[: min(rows, block.shape[0] - lo)]
-        np.copyto(band, block[lo:lo + len(band)], casting="unsafe")
-        if mask is not None:
-            band[mask[lo:lo + len(band)]] = np.nan
-        plan.fold(band, row0 + lo, col0, state)
+    fold_array(plan, np.asarray(block), state, mask, origin=(row0, col0))
 
 
 def _unique_take(index):
@@ -412,7 +373,7 @@ def _fold_memmap(a, height, width, reduce, progress):
                     ahead = pool.submit(_prefetch, a[slice(*rows_of[k + 1])])
                 # Every row of bins lo..hi at once: each pixel is computed exactly
                 # as in one call over the whole matrix (bit-identical sums).
-                K.accumulate(_readonly(a[r0:r1]), r0, 0, *plan.rows, *plan.cols, lo, hi, 0,
+                K.accumulate(readonly(a[r0:r1]), r0, 0, *plan.rows, *plan.cols, lo, hi, 0,
                              plan.width, op, state)
                 if drop:
                     _advise(a[r0:r1], _MADV_DONTNEED)
