@@ -15,7 +15,7 @@ pjit = nb.njit(cache=True, nogil=True, parallel=True)
 
 # Reduction codes shared with fastheat.aggregate (state planes in brackets).
 MOMENTS = 0  # [sum of w*x, sum of w]              -> mean, sum
-MOMENTS2 = 1  # [sum of w*x, sum of w, sum of w*x*x] -> std
+MOMENTS2 = 1  # [sum of w*x, sum of w, sum of w*(x - mean)^2] -> std (Chan's merge)
 COUNT = 2  # [number of valid cells touching the pixel]
 MIN = 3  # [min], NaN until a valid value is seen
 MAX = 4  # [max]
@@ -37,68 +37,75 @@ def _better(op, v, a):
 
 @jit
 def _redo_column(band, row0, r_a, r_b, rw, c):
-    """NaN-aware weighted (sum, weight, sum of squares) of column ``c``."""
+    """NaN-aware weighted (sum, weight) of column ``c``."""
     s = 0.0
     sw = 0.0
-    q = 0.0
     for r in range(r_a, r_b):
         v = np.float64(band[r - row0, c])
         if v == v:
             wr = rw[r - r_a]
             s += wr * v
             sw += wr
-            q += wr * v * v
-    return s, sw, q
+    return s, sw
 
 
 @jit
-def _moment_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second, col0, cstart, cstop,
-                    coff, cweight, uniform, j_lo, j_hi, out_s, out_w, out_q):
-    """Column pass of mean/sum/std: add each bin's weighted column sums to the
-    state. The row pass summed without NaN tests, so a bin whose sum came out
-    NaN has its NaN columns redone NaN-aware (rare: only where data is missing).
-    ``uniform``: every column weight is 1 (integer ratio), so none is read."""
+def _bin_columns(j, col0, nc, cstart, cstop, coff):
+    """Bin ``j``'s columns in block coordinates, and the offset that turns a
+    block column into an index of the column weights."""
+    c_a = max(cstart[j], col0) - col0
+    c_b = min(cstop[j], col0 + nc) - col0
+    return c_a, c_b, coff[j] - cstart[j] + col0
+
+
+@jit
+def _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff, cweight,
+                    uniform, j_lo, j_hi, out_s, out_w):
+    """Column pass of mean/sum/std: add each bin's weighted sum and weight to
+    ``out_s``/``out_w``. The row pass summed without NaN tests, so a bin whose
+    sum came out NaN has its NaN columns redone NaN-aware (rare: only where data
+    is missing). ``uniform``: every column weight is 1, so none is read."""
     w_rows = rw.sum()
     for j in range(j_lo, j_hi):
-        c_a = max(cstart[j], col0) - col0
-        c_b = min(cstop[j], col0 + acc_s.size) - col0
-        base = coff[j] - cstart[j] + col0
+        c_a, c_b, base = _bin_columns(j, col0, acc_s.size, cstart, cstop, coff)
         s = 0.0
-        q = 0.0
         t = 0.0
         if uniform:
             for c in range(c_a, c_b):
                 s += acc_s[c]
-            if second:
-                for c in range(c_a, c_b):
-                    q += acc_q[c]
             t = c_b - c_a
         else:
             for c in range(c_a, c_b):
                 wc = cweight[base + c]
                 s += wc * acc_s[c]
                 t += wc
-            if second:
-                for c in range(c_a, c_b):
-                    q += cweight[base + c] * acc_q[c]
         sw = w_rows * t
-        if s != s or (second and q != q):
+        if s != s:
             s = 0.0
-            q = 0.0
             sw = 0.0
             for c in range(c_a, c_b):
                 wc = 1.0 if uniform else cweight[base + c]
-                if acc_s[c] == acc_s[c] and (not second or acc_q[c] == acc_q[c]):
-                    cs, cw, cq = acc_s[c], w_rows, acc_q[c] if second else 0.0
-                else:
-                    cs, cw, cq = _redo_column(band, row0, r_a, r_b, rw, c)
+                cs, cw = (acc_s[c], w_rows) if acc_s[c] == acc_s[c] else \
+                    _redo_column(band, row0, r_a, r_b, rw, c)
                 s += wc * cs
                 sw += wc * cw
-                q += wc * cq
         out_s[j] += s
         out_w[j] += sw
-        if second:
-            out_q[j] += q
+
+
+@jit
+def _deviations(band, row0, r_a, r_b, rw, c_a, c_b, base, cweight, uniform, mean):
+    """Weighted sum of squared deviations from ``mean`` over one bin's cells."""
+    q = 0.0
+    for r in range(r_a, r_b):
+        wr = rw[r - r_a]
+        row = band[r - row0]
+        for c in range(c_a, c_b):
+            v = np.float64(row[c])
+            if v == v:
+                d = v - mean
+                q += wr * (1.0 if uniform else cweight[base + c]) * d * d
+    return q
 
 
 @jit
@@ -140,23 +147,36 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
         if op == MOMENTS or op == MOMENTS2:
             # Plain weighted sums, no NaN test in the hot loop: a NaN poisons its
             # column's sum, and only such columns are redone.
-            second = op == MOMENTS2
             acc_s = np.zeros(nc)
-            acc_q = np.zeros(nc if second else 0)
             for r in range(r_a, r_b):
                 wr = rw[r - r_a]
                 row = band[r - row0]
-                if second:
-                    for c in range(nc):
-                        v = np.float64(row[c])
-                        acc_s[c] += wr * v
-                        acc_q[c] += wr * v * v
-                else:
-                    for c in range(nc):
-                        acc_s[c] += wr * row[c]
-            _moment_columns(band, row0, r_a, r_b, rw, acc_s, acc_q, second, col0, cstart, cstop,
-                            coff, cweight, uniform, j_lo, j_hi, state[0, i], state[1, i],
-                            state[2, i] if second else state[0, i])
+                for c in range(nc):
+                    acc_s[c] += wr * row[c]
+            if op == MOMENTS:
+                _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff,
+                                cweight, uniform, j_lo, j_hi, state[0, i], state[1, i])
+            else:
+                # std: this block's bin sums, then squared deviations from the
+                # block's own bin means (no cancellation, no overflow of x*x),
+                # merged into the state by Chan's rule.
+                bs = np.zeros(state.shape[2])
+                bw = np.zeros(state.shape[2])
+                _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff,
+                                cweight, uniform, j_lo, j_hi, bs, bw)
+                for j in range(j_lo, j_hi):
+                    if bw[j] > 0:
+                        c_a, c_b, base = _bin_columns(j, col0, nc, cstart, cstop, coff)
+                        mean = bs[j] / bw[j]
+                        q = _deviations(band, row0, r_a, r_b, rw, c_a, c_b, base, cweight,
+                                        uniform, mean)
+                        wa = state[1, i, j]
+                        if wa > 0:
+                            delta = mean - state[0, i, j] / wa
+                            q += state[2, i, j] + delta * delta * (wa * bw[j] / (wa + bw[j]))
+                        state[0, i, j] += bs[j]
+                        state[1, i, j] += bw[j]
+                        state[2, i, j] = q
         elif op == COUNT:
             acc = np.zeros(nc)
             for r in range(r_a, r_b):

@@ -156,9 +156,7 @@ class Plan:
             if self.reduce == "sum":
                 return np.where(state[1] > 0, state[0], np.nan)
             if self.reduce == "std":
-                mean = state[0] / state[1]
-                var = np.maximum(state[2] / state[1] - mean * mean, 0.0)
-                return np.sqrt(var)
+                return np.sqrt(state[2] / state[1])
             if self.reduce == "count":
                 return np.where(state[0] > 0, state[0], np.nan)
         return state[0]

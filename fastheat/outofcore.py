@@ -244,11 +244,19 @@ def _axis_window(geometry, lo, hi):
 
 def merge_into(op, state, part, i0=0, j0=0):
     """Merge the partial ``part`` (covering output rows ``i0..``, columns
-    ``j0..``) into ``state`` in place, by the reduction's rule: moments and
-    counts add; min/max/absmax keep the extreme, NaN meaning "none yet"."""
+    ``j0..``) into ``state`` in place, by the reduction's rule: sums and
+    counts add, squared deviations merge by Chan's rule; min/max/absmax keep
+    the extreme, NaN meaning "none yet"."""
     h, w = part.shape[1:]
     dst = state[:, i0:i0 + h, j0:j0 + w]
-    if op in (K.MOMENTS, K.MOMENTS2, K.COUNT):
+    if op == K.MOMENTS2:  # Chan's rule: deviations about each side's own mean
+        wa, wb = dst[1], part[1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = part[0] / wb - dst[0] / wa
+            shift = np.where((wa > 0) & (wb > 0), delta * delta * (wa * wb / (wa + wb)), 0.0)
+        dst[2] += part[2] + shift
+        dst[:2] += part[:2]
+    elif op in (K.MOMENTS, K.COUNT):
         dst += part
     elif op == K.MIN:
         np.fmin(dst, part, out=dst)

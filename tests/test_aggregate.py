@@ -421,14 +421,27 @@ def test_bins_split_across_conversion_bands(dtype, reduce):
     check(x, 7, 5, reduce)
 
 
-# --- known limitations of the moment-based std ----------------------------------------
+# --- std is computed from deviations about the mean: no cancellation, no overflow ------
 
 
-@pytest.mark.xfail(reason="std from sums of squares overflows for |x| > ~1e154 (float64)",
-                   raises=AssertionError)
 def test_std_of_huge_values():
     x = np.full((2, 2), 1e200)
     assert fastheat.aggregate(x, width=1, height=1, reduce="std")[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("chunks", [None, (3, 5)])
+def test_std_with_a_large_offset(chunks):
+    # E[x^2] - E[x]^2 would lose every digit here: spread 1e-3 around 1e8
+    rng = np.random.default_rng(4)
+    x = 1e8 + rng.normal(0, 1e-3, size=(12, 20))
+    want = np.array([[x[r:r + 6, c:c + 10].std() for c in (0, 10)] for r in (0, 6)])
+    if chunks is None:
+        got = fastheat.aggregate(x, width=2, height=2, reduce="std")
+    else:  # partial states merged across blocks that split every bin
+        da = pytest.importorskip("dask.array", reason="dask is in the test extra")
+        got = fastheat.aggregate(da.from_array(x, chunks=chunks), width=2, height=2,
+                                 reduce="std")
+    np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
 # --- output size ------------------------------------------------------------------------------
