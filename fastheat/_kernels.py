@@ -1,9 +1,11 @@
 """Numba kernels: pure functions on arrays the caller allocated and validated.
 
-Every kernel here assumes its inputs were checked by :mod:`fastheat.aggregate`
+Every kernel here assumes its inputs were checked by :mod:`fastheat.aggregation`
 (numba does not check bounds). The JIT options are set once, below.
 """
 from __future__ import annotations
+
+import threading
 
 import numba as nb
 import numpy as np
@@ -12,8 +14,13 @@ import numpy as np
 # No fastmath: NaN must stay NaN.
 jit = nb.njit(cache=True, nogil=True)
 pjit = nb.njit(cache=True, nogil=True, parallel=True)
+# A parallel kernel entered from several threads at once aborts the process
+# under numba's "workqueue" threading layer, and oversubscribes the cores under
+# the others: callers hold this lock around every `pjit` call (threads take
+# turns, each call using every core).
+KERNEL_LOCK = threading.Lock()
 
-# Reduction codes shared with fastheat.aggregate (state planes in brackets).
+# Reduction codes shared with fastheat.aggregation (state planes in brackets).
 MOMENTS = 0  # [sum of w*x, sum of w]              -> mean, sum
 MOMENTS2 = 1  # [sum of w*x, sum of w, sum of w*(x - mean)^2] -> std (Chan's merge)
 COUNT = 2  # [number of valid cells touching the pixel]

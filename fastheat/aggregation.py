@@ -7,8 +7,6 @@ and turns the states into values.
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from . import _kernels as K
@@ -81,6 +79,13 @@ def output_shape(shape, width=None, height=None):
     return height, width
 
 
+def centre_cells(n_in, n_out):
+    """The cell under the centre of each of ``n_out`` pixels spread over
+    ``n_in`` cells (``reduce="nearest"``, upsampled axes, tick positions)."""
+    i = np.arange(n_out, dtype=np.int64)
+    return ((2 * i + 1) * n_in) // (2 * n_out)
+
+
 def axis_map(n_in, n_out):
     """How ``n_in`` input cells feed ``n_out`` pixels along one axis.
 
@@ -92,7 +97,7 @@ def axis_map(n_in, n_out):
     """
     i = np.arange(n_out, dtype=np.int64)
     if n_out >= n_in:
-        start = ((2 * i + 1) * n_in) // (2 * n_out)
+        start = centre_cells(n_in, n_out)
         return start, start + 1, i, np.ones(n_out)
     start, stop = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
     length = stop - start
@@ -114,7 +119,7 @@ def upsampling(n_in, n_out):
     return n_in, axis_map(n_in, n_out)[0]
 
 
-def reduce_state(op, n_rows, n_cols, shape):
+def reduce_state(op, shape):
     """A fresh reduction state for ``op`` at output ``shape`` (see :mod:`_kernels`)."""
     fill = np.nan if op in (K.MIN, K.MAX, K.ABSMAX) else 0.0
     return np.full((_PLANES[op],) + tuple(shape), fill)
@@ -134,7 +139,7 @@ class Plan:
         self.cols = axis_map(n_cols, width)
 
     def new_state(self):
-        return reduce_state(self.op, self.n_rows, self.n_cols, (self.height, self.width))
+        return reduce_state(self.op, (self.height, self.width))
 
     def fold(self, block, row0, col0, state):
         """Fold ``block`` (input rows ``row0..``, columns ``col0..``; native dtype,
@@ -144,7 +149,7 @@ class Plan:
         i_lo, i_hi = np.searchsorted(rstop, row0, "right"), np.searchsorted(rstart, row0 + nb_, "left")
         j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
         if i_lo < i_hi and j_lo < j_hi:
-            with KERNEL_LOCK:
+            with K.KERNEL_LOCK:
                 K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
                              j_lo, j_hi, self.op, state)
 
@@ -163,10 +168,7 @@ class Plan:
 
     def nearest_index(self):
         """Rows and columns under the pixel centres (for ``reduce="nearest"``)."""
-        i = np.arange(self.height, dtype=np.int64)
-        j = np.arange(self.width, dtype=np.int64)
-        return (((2 * i + 1) * self.n_rows) // (2 * self.height),
-                ((2 * j + 1) * self.n_cols) // (2 * self.width))
+        return centre_cells(self.n_rows, self.height), centre_cells(self.n_cols, self.width)
 
 
 def kernel_dtype(dtype):
@@ -185,12 +187,6 @@ def readonly(block):
         block = block.view()
         block.flags.writeable = False
     return block
-
-
-# A parallel kernel entered from several threads at once aborts the process
-# under numba's "workqueue" threading layer, and oversubscribes the cores under
-# the others: threads (dask's workers) take turns, each call using every core.
-KERNEL_LOCK = threading.Lock()
 
 
 def fold_array(plan, a, state, mask=None, row_range=None, origin=(0, 0)):

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 TRANSPARENT = np.zeros(4, np.uint8)
+#: Most colours a colormap may have: codes are uint16 and N, N+1, N+2 are
+#: under/over/bad.
+MAX_COLORS = 65_533
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ def resolve(cmap="viridis", *, under=None, over=None, bad=None) -> Palette:
     else:
         raise TypeError(f"cmap={cmap!r} is not a colormap; pass a name such as 'viridis', a "
                         f"list of colours, a cmap.Colormap or a matplotlib colormap")
+    if pal.N > MAX_COLORS:
+        raise ValueError(f"cmap has {pal.N} colours; at most {MAX_COLORS} are supported "
+                         f"(colormap codes are 16-bit): resample it, e.g. cmap.Colormap(...)")
     if under is None and over is None and bad is None:
         return pal
     return Palette(pal.name, pal.lut,

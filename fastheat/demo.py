@@ -18,7 +18,8 @@ def contact_map(n: int = 10_000, *, seed: int = 0, dtype=np.float32) -> np.ndarr
     """
     rng = np.random.default_rng(seed)
     # domain boundaries (two levels) and compartment of each bin
-    edges = np.sort(rng.choice(np.arange(1, n), size=max(2, n // 250), replace=False))
+    edges = np.sort(rng.choice(np.arange(1, max(n, 2)), size=min(max(2, n // 250), max(n - 1, 1)),
+                               replace=False))
     domain = np.searchsorted(edges, np.arange(n), side="right")
     big = domain // 4
     phase = np.cumsum(rng.normal(0, 0.01, n)) + np.arange(n) * (2 * np.pi * 7 / n)
@@ -33,7 +34,7 @@ def contact_map(n: int = 10_000, *, seed: int = 0, dtype=np.float32) -> np.ndarr
         m *= 1.0 + 1.5 * (domain[i] == domain[j]) + 0.6 * (big[i] == big[j])
         m *= 1.0 + 0.35 * comp[i] * comp[j]
         out[lo: lo + len(i)] = m
-    # count-like noise, symmetric: perturb the upper triangle and mirror it
+    # count-like noise, symmetric: each bin's coverage scales its row and column
     noise = rng.gamma(8.0, 1 / 8.0, size=n).astype(np.float32)
     out *= np.sqrt(np.outer(noise, noise))
     return out

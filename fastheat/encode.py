@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import struct
-import tempfile
+import secrets
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -80,11 +80,16 @@ def write(image, target, *, format=None, background="white", **params):
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write {os.fspath(target)!r}: folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".fastheat-", suffix=".part", dir=folder)
+    while True:  # like mkstemp, but with the usual 0o666 & ~umask permissions
+        tmp = os.path.join(folder, f".fastheat-{secrets.token_hex(8)}.part")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as f:
             save(f)
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -137,7 +142,7 @@ def _save_png(image, f, threads=2):
 
 @functools.lru_cache(maxsize=1)
 def _pool():
-    return ThreadPoolExecutor(4, thread_name_prefix="fastheat-png")
+    return ThreadPoolExecutor(2, thread_name_prefix="fastheat-png")
 
 
 def _png_strategy(image):
@@ -155,9 +160,3 @@ def _png_strategy(image):
     if len(zlib.compress(sample, 1)) > 0.95 * n_huffman:
         return {"compress_type": zlib.Z_HUFFMAN_ONLY}
     return {}
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

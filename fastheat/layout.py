@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from . import overlays as ov
+from .aggregation import centre_cells
 from .colormaps import to_color
 
 POSITIONS = ("right", "left", "top", "bottom")
@@ -305,13 +306,14 @@ def apply_mask(source, mask):
     if m.shape != tuple(source.shape):
         raise ValueError(f"mask has shape {m.shape} but the data has shape "
                          f"{tuple(source.shape)}; pass a boolean array of the data's shape")
-    if not isinstance(source, ArraySource):
+    array = getattr(source, "array", None)  # ArraySource, MemmapSource
+    if not isinstance(array, np.ndarray):
         raise TypeError(f"mask= works with in-memory and memory-mapped arrays, not "
                         f"{type(source).__name__}; put NaN in the data to hide cells instead")
     m = m.astype(bool, copy=False)
-    if source.mask is not None:
+    if getattr(source, "mask", None) is not None:
         m = m | source.mask
-    masked = ArraySource(np.ma.masked_array(source.array, mask=m, copy=False))
+    masked = ArraySource(np.ma.masked_array(array, mask=m, copy=False))
     for attr, value in vars(source).items():
         if attr not in ("array", "mask", "shape", "dtype"):
             setattr(masked, attr, value)
@@ -350,8 +352,7 @@ class Axis:
 
     def __init__(self, n_in, n_out, flip=False):
         self.n_in, self.n_out, self.flip = n_in, n_out, flip
-        i = np.arange(n_out, dtype=np.int64)
-        idx = ((2 * i + 1) * n_in) // (2 * n_out)
+        idx = centre_cells(n_in, n_out)
         self.idx = idx[::-1] if flip else idx
         change = np.flatnonzero(self.idx[1:] != self.idx[:-1]) + 1
         self.starts = np.concatenate([[0], change])

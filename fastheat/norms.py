@@ -173,7 +173,12 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         lo, hi = 0.0, 1.0
     if float(lo) > float(hi):  # one bound given, the data on the other side of it
         lo, hi = (lo, lo) if vmin is not None else (hi, hi)
-    if center is not None:
+    if center is not None and norm == "log":
+        if center <= 0:
+            raise ValueError(f"center={center!r} must be positive for norm='log'")
+        r = max(np.log10(float(hi) / center), np.log10(center / float(lo)))  # decades
+        lo, hi = center / 10 ** r, center * 10 ** r
+    elif center is not None:
         r = max(float(hi) - center, center - float(lo))  # not in float16: it may overflow
         lo, hi = center - r, center + r
     if vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
@@ -224,8 +229,9 @@ def codes(t, n):
             out = xa.astype(np.uint16)
         out[under], out[over], out[bad] = n, n + 1, n + 2
         return out
-    from ._kernels import colormap_codes
+    from ._kernels import KERNEL_LOCK, colormap_codes
 
     out = np.empty(t.shape, np.uint16)
-    colormap_codes(t, t.dtype.type(n), out)
+    with KERNEL_LOCK:
+        colormap_codes(t, t.dtype.type(n), out)
     return out

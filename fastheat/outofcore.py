@@ -226,7 +226,7 @@ class Window:
         return self.shape[0] > 0 and self.shape[1] > 0
 
     def new_state(self):
-        return reduce_state(self.op, 0, 0, self.shape)
+        return reduce_state(self.op, self.shape)
 
     fold = Plan.fold  # the same geometry fields: rows, cols, op
 
@@ -381,8 +381,9 @@ def _fold_memmap(a, height, width, reduce, progress):
                     ahead = pool.submit(_prefetch, a[slice(*rows_of[k + 1])])
                 # Every row of bins lo..hi at once: each pixel is computed exactly
                 # as in one call over the whole matrix (bit-identical sums).
-                K.accumulate(readonly(a[r0:r1]), r0, 0, *plan.rows, *plan.cols, lo, hi, 0,
-                             plan.width, op, state)
+                with K.KERNEL_LOCK:
+                    K.accumulate(readonly(a[r0:r1]), r0, 0, *plan.rows, *plan.cols, lo, hi, 0,
+                                 plan.width, op, state)
                 if drop:
                     _advise(a[r0:r1], _MADV_DONTNEED)
             else:
@@ -615,7 +616,7 @@ def _merge_parts(op, *parts):
     j0 = min(p[1] for p in parts)
     i1 = max(p[0] + p[2].shape[1] for p in parts)
     j1 = max(p[1] + p[2].shape[2] for p in parts)
-    state = reduce_state(op, 0, 0, (i1 - i0, j1 - j0))
+    state = reduce_state(op, (i1 - i0, j1 - j0))
     for i, j, part in parts:
         merge_into(op, state, part, i - i0, j - j0)
     return i0, j0, state
@@ -974,6 +975,14 @@ def _open_hdf5(path, dataset):
         f = h5py.File(path, "r")
     except OSError as e:
         raise ValueError(f"cannot open {path!r} as HDF5: {_one_line(e)}") from None
+    try:
+        return _hdf5_dataset(f, path, dataset)
+    except BaseException:
+        f.close()
+        raise
+
+
+def _hdf5_dataset(f, path, dataset):
     if dataset is None:
         found = []
         f.visititems(lambda name, obj: found.append(obj) if hasattr(obj, "dtype") else None)

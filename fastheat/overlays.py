@@ -69,11 +69,6 @@ def _cached_font(path, size):
                          f"pass a .ttf/.otf file, or font=None for the built-in font") from None
 
 
-def text_box(font, text, anchor="la"):
-    """``(x0, y0, x1, y1)`` of ``text`` drawn at the origin with ``anchor``."""
-    return font.getbbox(str(text), anchor=anchor)
-
-
 def text_width(font, text):
     x0, _, x1, _ = font.getbbox(str(text), anchor="ls")
     return x1 - x0

@@ -329,3 +329,11 @@ def test_inverse_round_trips():
         fitted = norms.fit(x, norm=norm, **kw)
         t = np.linspace(0, 1, 11)
         np.testing.assert_allclose(fitted.forward(fitted.inverse(t)), t, atol=1e-9, err_msg=norm)
+
+
+def test_log_center_is_symmetric_in_decades():
+    x = np.array([[0.5, 1.0, 10.0, 100.0]])
+    norm = fastheat.render.rasterize(x, norm="log", center=1.0, width=4, height=1).norm
+    assert norm.vmin == pytest.approx(0.01) and norm.vmax == pytest.approx(100.0)
+    with pytest.raises(ValueError, match=r"center=-1.* must be positive for norm='log'"):
+        fastheat.to_rgba(x, norm="log", center=-1)

@@ -508,3 +508,15 @@ def test_demo_shows_overlays(tmp_path):
     assert cli.main(["demo", "--size", "300", "-o", str(out), "-q"]) == 0
     with Image.open(out) as img:
         assert img.mode == "RGB" and img.size[0] > 300  # margins: colorbar, ticks, title
+
+
+def test_mask_works_on_memory_mapped_input(tmp_path):
+    data = np.random.default_rng(5).random((30, 40)).astype(np.float32)
+    np.save(tmp_path / "m.npy", data)
+    mask = np.zeros(data.shape, bool)
+    mask[3:9, 10:20] = True
+    mm = np.load(tmp_path / "m.npy", mmap_mode="r")
+    want = np.asarray(fastheat.heatmap(data, mask=mask).convert("RGBA"))
+    got = np.asarray(fastheat.heatmap(mm, mask=mask).convert("RGBA"))
+    assert np.array_equal(got, want)
+    assert (got[..., 3] == 0).any()  # masked cells are bad: transparent on a bare raster
