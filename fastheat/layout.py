@@ -686,12 +686,12 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     dx, dy = margin - x0, margin - y0
     W, H = x1 - x0 + 2 * margin, y1 - y0 + 2 * margin
     if over_raster:
-        arr = raster_array(raster.codes, table, mode)
+        arr = raster_array(raster, table, mode)
         for fn in over_raster:
             fn(arr)
         raster_img = Image.fromarray(arr, mode)
     else:
-        raster_img = raster_image(raster.codes, table, mode)
+        raster_img = raster_image(raster, table, mode)
     if (W, H) == (w, h):
         image = raster_img
     else:
@@ -709,40 +709,22 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     return Composition(image, (dx, dy, dx + w, dy + h), placed, annot_size[0])
 
 
-def raster_image(codes, table, mode):
+def raster_image(raster, table, mode):
     """The raster as a Pillow image in ``mode``: colour ``table[code]`` for every
     pixel (exact), built as a palette image and converted by Pillow, which is
     several times faster than a numpy lookup of 3-4 bytes per pixel."""
-    from PIL import Image
-
-    h, w = codes.shape
     nch = 3 if mode == "RGB" else 4
-    tab = np.ascontiguousarray(table[:, :nch])
-    if int(codes.max()) < 256:
-        index, pal = codes.astype(np.uint8), tab[:256]
-    else:
-        colors, inverse = np.unique(tab, axis=0, return_inverse=True)
-        lookup, pal = inverse.ravel().astype(np.uint8), colors
-        if len(colors) > 256:
-            used = np.flatnonzero(np.bincount(codes.ravel(), minlength=len(tab)))
-            if len(used) > 256:
-                return Image.fromarray(np.take(tab, codes, axis=0), mode)
-            lookup = np.zeros(len(tab), np.uint8)
-            lookup[used] = np.arange(len(used))
-            pal = tab[used]
-        index = lookup.take(codes)
-    img = Image.frombuffer("P", (w, h), np.ascontiguousarray(index), "raw", "P", 0, 1)
-    img.putpalette(np.ascontiguousarray(pal).tobytes(), "RGB" if nch == 3 else "RGBA")
-    return img.convert(mode)
+    return raster.image(table[:, :nch]).convert(mode)
 
 
-def raster_array(codes, table, mode):
+def raster_array(raster, table, mode):
     """The raster as a writable ``(h, w, channels)`` uint8 array of
     ``table[code]``: through Pillow for ordinary sizes, by a banded numpy lookup
     for huge rasters (reading a huge Pillow image back into numpy is slow)."""
+    codes = raster.codes
     h, w = codes.shape
     if h * w <= 1 << 24:
-        return np.array(raster_image(codes, table, mode))
+        return np.array(raster_image(raster, table, mode))
     nch = 3 if mode == "RGB" else 4
     tab = np.ascontiguousarray(table[:, :nch])
     out = np.empty((h, w, nch), np.uint8)

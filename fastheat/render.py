@@ -68,27 +68,32 @@ class Raster:
     def rgba(self) -> np.ndarray:
         return self.palette.table[self.codes]
 
-    def image(self):
-        """A Pillow image: palette mode when the raster has at most 256 distinct
-        colours (4x faster to encode as PNG, and smaller), RGBA otherwise."""
+    def image(self, table=None):
+        """A Pillow image of ``table[code]`` for every pixel (default table: the
+        palette's RGBA colours; overlays pass one flattened onto their
+        background, with 3 or 4 channels). Palette mode when the raster has at
+        most 256 distinct colours (4x faster to encode as PNG, and smaller),
+        else RGB(A)."""
         from PIL import Image
 
-        table, n = self.palette.table, self.palette.N
+        table = self.palette.table if table is None else np.ascontiguousarray(table)
+        n = self.palette.N
         if n <= 256 and int(self.cell_codes.max()) < n:  # common: no under/over/bad pixel
             colors, index = table[:n], self.cell_codes.astype(np.uint8)
         else:
             used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
             colors, inverse = np.unique(table[used], axis=0, return_inverse=True)
             if len(colors) > 256:
-                return Image.fromarray(self.rgba(), "RGBA")
+                return Image.fromarray(np.take(table, self.codes, axis=0),
+                                       "RGB" if table.shape[1] == 3 else "RGBA")
             lookup = np.zeros(len(table), np.uint8)
             lookup[used] = inverse.ravel()
             index = lookup.take(self.cell_codes)
         index = self._expand(index)
         h, w = index.shape
         img = Image.frombuffer("P", (w, h), index, "raw", "P", 0, 1)
-        if (colors[:, 3] == 255).all():
-            img.putpalette(colors[:, :3].tobytes(), "RGB")
+        if colors.shape[1] == 3 or (colors[:, 3] == 255).all():
+            img.putpalette(np.ascontiguousarray(colors[:, :3]).tobytes(), "RGB")
         else:
             img.putpalette(colors.tobytes(), "RGBA")
         return img
