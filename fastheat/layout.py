@@ -320,6 +320,13 @@ def apply_mask(source, mask):
     return masked
 
 
+def _check_annot_shape(annot, shape):
+    if isinstance(annot, np.ndarray) and annot.shape != tuple(shape):
+        raise ValueError(f"annot has shape {annot.shape} but the data has shape "
+                         f"{tuple(shape)}; pass an array of the data's shape, or "
+                         f"annot=True to write the values")
+
+
 def render(data, decor, *, mask=None, **options) -> "Composition":
     """Rasterize ``data`` (with ``mask`` and ``decor.scale`` applied) and
     compose ``decor`` around it: what :func:`fastheat.heatmap` does whenever an
@@ -332,6 +339,7 @@ def render(data, decor, *, mask=None, **options) -> "Composition":
     source = open_source(data, **{k: options.pop(k) for k in point_keys if k in options})
     if mask is not None:
         source = apply_mask(source, mask)
+    _check_annot_shape(decor.annot, source.shape)  # before any kernel runs
     if decor.scale != 1:
         h, w = output_shape(source.shape, options.pop("width", None), options.pop("height", None))
         options["width"] = max(1, round(w * decor.scale))
@@ -625,10 +633,7 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     annot_size = [None]
     annot = decor.annot
     if isinstance(annot, np.ndarray) or annot is True or annot == "auto":
-        if isinstance(annot, np.ndarray) and annot.shape != tuple(src.shape):
-            raise ValueError(f"annot has shape {annot.shape} but the data has shape "
-                             f"{tuple(src.shape)}; pass an array of the data's shape, or "
-                             f"annot=True to write the values")
+        _check_annot_shape(annot, src.shape)
 
         def annotations(region):
             annot_size[0] = _annotate(region, raster, decor, xaxis, yaxis, table, font,
