@@ -36,7 +36,7 @@ import numpy as np
 
 from . import _kernels as K
 from .aggregation import _BAND_BYTES, Plan, fold_array, kernel_dtype, readonly, reduce_state
-from .sources import ArraySource, Source
+from .sources import _KINDS, ArraySource, Source, check_matrix, split_mask
 
 #: Rows of an out-of-core source are folded in blocks of about this many bytes
 #: (one block in use and one being read ahead keep the memory bounded).
@@ -58,7 +58,6 @@ EXTRAS = {"dask": "dask", "distributed": "dask", "datashader": "datashader",
           "pandas": "datashader", "pyarrow": "datashader", "zarr": "zarr", "h5py": "hdf5",
           "xarray": "xarray"}
 REDUCTIONS_POINTS = ("count", "sum", "mean", "min", "max", "std", "absmax")
-_KINDS = "biuf"
 
 
 class MissingExtraError(ImportError):
@@ -147,24 +146,6 @@ def _byte_bar(total_bytes, label, enabled):
 
 
 # --------------------------------------------------------------------------- checks
-
-def check_matrix(shape, dtype, what):
-    """Raise the errors of :func:`fastheat.sources.as_matrix` for an array
-    described by ``shape`` and ``dtype`` without reading it."""
-    dtype = np.dtype(dtype)
-    if dtype.kind not in _KINDS:
-        raise TypeError(f"{what} has dtype {dtype} ({dtype.kind!r} kind); allowed are bool, "
-                        f"integer and floating point arrays")
-    if len(shape) != 2:
-        raise ValueError(f"{what} is {len(shape)}-dimensional (shape {tuple(shape)}) and must be "
-                         f"2-dimensional; pick a 2-D slice of it")
-    if any(isinstance(n, float) and math.isnan(n) for n in shape):
-        raise ValueError(f"{what} has unknown chunk sizes (shape {tuple(shape)}); call "
-                         f"x.compute_chunk_sizes() first")
-    if 0 in shape:
-        raise ValueError(f"{what} is empty (shape {tuple(shape)}); it needs at least one row "
-                         f"and one column")
-
 
 def open_npy(path):
     """Memory-map a ``.npy`` file, refusing what cannot be mapped safely.
@@ -272,11 +253,7 @@ def merge_into(op, state, part, i0=0, j0=0):
 def fold_block(plan, block, row0, col0, state):
     """Fold an in-memory block (any dtype, layout or mask) into ``state``
     through ``plan`` (a :class:`Plan` or :class:`Window`)."""
-    mask = None
-    if isinstance(block, np.ma.MaskedArray):
-        m = np.ma.getmask(block)
-        mask = None if m is np.ma.nomask or not m.any() else np.asarray(m)
-        block = block.data
+    block, mask = split_mask(block)
     fold_array(plan, np.asarray(block), state, mask, origin=(row0, col0))
 
 

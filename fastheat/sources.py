@@ -9,7 +9,39 @@ from __future__ import annotations
 
 import numpy as np
 
-_KINDS = {"b": "bool", "i": "signed integer", "u": "unsigned integer", "f": "floating point"}
+_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
+_NDIM_HINTS = {0: "; pass a matrix, e.g. [[value]]",
+               1: "; for a single row use data[np.newaxis, :]",
+               3: "; for an RGB(A) image there is nothing to colormap, and for a "
+                  "stack pick one 2-D slice"}
+
+
+def check_matrix(shape, dtype, name="data"):
+    """Raise the errors for a matrix of ``shape`` and ``dtype`` that fastheat
+    cannot render, without reading it (shared by every source)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in _KINDS:
+        raise TypeError(f"{name} has dtype {dtype} ({dtype.kind!r} kind); "
+                        f"allowed are bool, integer and floating point arrays")
+    if len(shape) != 2:
+        hint = _NDIM_HINTS.get(len(shape), "; pick a 2-D slice of it")
+        raise ValueError(f"{name} is {len(shape)}-dimensional (shape {tuple(shape)}) and "
+                         f"must be 2-dimensional{hint}")
+    if any(isinstance(n, float) and np.isnan(n) for n in shape):  # dask, before compute
+        raise ValueError(f"{name} has unknown chunk sizes (shape {tuple(shape)}); call "
+                         f"x.compute_chunk_sizes() first")
+    if 0 in shape:
+        raise ValueError(f"{name} is empty (shape {tuple(shape)}); it needs at least one row "
+                         f"and one column")
+
+
+def split_mask(data):
+    """``(values, mask)`` of a masked array (mask None when nothing is
+    masked); other input is returned as it is, with mask None."""
+    if not isinstance(data, np.ma.MaskedArray):
+        return data, None
+    m = np.ma.getmask(data)
+    return data.data, (None if m is np.ma.nomask or not m.any() else np.asarray(m))
 
 
 def as_matrix(data, name="data"):
@@ -19,29 +51,13 @@ def as_matrix(data, name="data"):
     >>> as_matrix([[1, 2], [3, 4]])[0].shape
     (2, 2)
     """
-    mask = None
-    if isinstance(data, np.ma.MaskedArray):
-        m = np.ma.getmask(data)
-        mask = None if m is np.ma.nomask or not m.any() else np.asarray(m)
-        data = data.data
-    elif not isinstance(data, np.ndarray):
+    data, mask = split_mask(data)
+    if not isinstance(data, np.ndarray):
         try:
             data = np.asarray(data)
         except (ValueError, TypeError) as e:
             raise TypeError(f"{name} could not be read as a 2-D numeric array: {e}") from None
-    if data.dtype.kind not in _KINDS:
-        raise TypeError(f"{name} has dtype {data.dtype} ({data.dtype.kind!r} kind); "
-                        f"allowed are bool, integer and floating point arrays")
-    if data.ndim != 2:
-        hint = {0: "; pass a matrix, e.g. [[value]]",
-                1: "; for a single row use data[np.newaxis, :]",
-                3: "; for an RGB(A) image there is nothing to colormap, and for a "
-                   "stack pick one 2-D slice"}.get(data.ndim, "")
-        raise ValueError(f"{name} is {data.ndim}-dimensional (shape {data.shape}) and "
-                         f"must be 2-dimensional{hint}")
-    if data.size == 0:
-        raise ValueError(f"{name} is empty (shape {data.shape}); it needs at least one row "
-                         f"and one column")
+    check_matrix(data.shape, data.dtype, name)
     return data, mask
 
 
