@@ -119,6 +119,17 @@ def upsampling(n_in, n_out):
     return n_in, axis_map(n_in, n_out)[0]
 
 
+def expand(cells, row_index=None, col_index=None):
+    """Cell grid -> pixel grid for upsampled axes (see :func:`upsampling`):
+    columns first (runs of repeats, on the small grid), then whole rows;
+    several times faster than two ``take``s."""
+    if col_index is not None:
+        cells = np.repeat(cells, np.bincount(col_index, minlength=cells.shape[1]), axis=1)
+    if row_index is not None:
+        cells = cells.take(row_index, axis=0)
+    return cells
+
+
 def reduce_state(op, shape):
     """A fresh reduction state for ``op`` at output ``shape`` (see :mod:`_kernels`)."""
     fill = np.nan if op in (K.MIN, K.MAX, K.ABSMAX) else 0.0
@@ -272,9 +283,7 @@ def aggregate(data, *, width: int | None = None, height: int | None = None,
                          progress=progress)
     height, width = output_shape(source.shape, width, height)
     (ch, rows), (cw, cols) = upsampling(source.shape[0], height), upsampling(source.shape[1], width)
-    grid = source.aggregate(ch, cw, reduce)
-    return grid if rows is None and cols is None else \
-        grid[np.ix_(np.arange(ch) if rows is None else rows, np.arange(cw) if cols is None else cols)]
+    return expand(source.aggregate(ch, cw, reduce), rows, cols)
 
 
 def aggregate_matrix(a, mask, height, width, reduce):

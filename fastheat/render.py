@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import colormaps, encode, norms
-from .aggregation import output_shape, upsampling
+from .aggregation import expand, output_shape, upsampling
 from .sources import Source, open_source
 
 ORIGINS = ("upper", "lower")
@@ -39,13 +39,7 @@ class Raster:
     col_index: np.ndarray | None = None
 
     def _expand(self, a):
-        """Cell grid -> pixel grid: columns first (runs of repeats, on the small
-        grid), then whole rows; several times faster than two ``take``s."""
-        if self.col_index is not None:
-            a = np.repeat(a, np.bincount(self.col_index, minlength=a.shape[1]), axis=1)
-        if self.row_index is not None:
-            a = a.take(self.row_index, axis=0)
-        return a
+        return expand(a, self.row_index, self.col_index)
 
     @functools.cached_property
     def codes(self) -> np.ndarray:
