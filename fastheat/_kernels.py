@@ -246,3 +246,42 @@ def colormap_codes(t, n, out):
                 out[i, j] = n_int + 1
             else:
                 out[i, j] = np.int64(x)
+
+
+@pjit
+def paint_rows(cell_codes, row_index, col_index, table, out, rows):
+    """``out[i, j] = table[cell_codes[row_index[i], col_index[j]]]`` for the
+    pixel rows ``i`` in ``rows``: the raster in RGB or RGBA, expanded from cells
+    to pixels, written straight into its place in a canvas (``out`` may be a
+    strided view)."""
+    w, nch = out.shape[1], out.shape[2]
+    for s in nb.prange(rows.shape[0]):
+        i = rows[s]
+        src, row = cell_codes[row_index[i]], out[i]
+        if nch == 3:  # channels unrolled: 2x faster than a loop over them
+            for j in range(w):
+                k = src[col_index[j]]
+                row[j, 0], row[j, 1], row[j, 2] = table[k, 0], table[k, 1], table[k, 2]
+        else:
+            for j in range(w):
+                k = src[col_index[j]]
+                row[j, 0], row[j, 1], row[j, 2], row[j, 3] = \
+                    table[k, 0], table[k, 1], table[k, 2], table[k, 3]
+
+
+@pjit
+def stamp_cells(region, y0, x0, label, shade, tiles, colors):
+    """Blend text tile ``tiles[label[k]]`` (uint8 coverage) in colour
+    ``colors[shade[k]]`` into ``region`` at corner ``(y0[k], x0[k])``:
+    ``(pixel * (255 - a) + colour * a + 127) // 255``. The tiles must lie in
+    disjoint cells (they are blended in parallel)."""
+    th, tw = tiles.shape[1], tiles.shape[2]
+    for k in nb.prange(y0.shape[0]):
+        tile, color = tiles[label[k]], colors[shade[k]]
+        for ty in range(th):
+            for tx in range(tw):
+                a = np.int32(tile[ty, tx])
+                if a:
+                    px = region[y0[k] + ty, x0[k] + tx]
+                    for c in range(region.shape[2]):
+                        px[c] = (np.int32(px[c]) * (255 - a) + np.int32(color[c]) * a + 127) // 255

@@ -11,6 +11,7 @@ canvas is the union of the boxes plus a margin, so nothing is clipped.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field, fields, replace
@@ -346,7 +347,7 @@ def render(data, decor, *, mask=None, **options) -> "Composition":
         options["height"] = max(1, round(h * decor.scale))
     raster = rasterize(source, **options)
     if not decor.active:
-        h, w = raster.codes.shape
+        h, w = raster.shape
         return Composition(raster.image(), (0, 0, w, h), [Item("raster", (0, 0, w, h))])
     return compose(raster, decor)
 
@@ -483,7 +484,57 @@ class Item:
     kind: str
     box: tuple
     text: str | None = None
-    paint: object = None  # paint(image, draw, dx, dy)
+    paint: object = None  # paint(canvas, dx, dy): numpy drawing into the canvas, shifted
+    draw: object = None  # draw(image, draw, dx, dy): Pillow drawing (text, polygons)
+
+
+def _fill(canvas, box, color, dx=0, dy=0):
+    """Fill ``box`` (raster coordinates, shifted by ``dx, dy``) of the canvas."""
+    H, W = canvas.shape[:2]
+    x0, y0, x1, y1 = box
+    ov.fill(canvas[max(0, y0 + dy): max(0, min(H, y1 + dy)),
+                   max(0, x0 + dx): max(0, min(W, x1 + dx))], color)
+
+
+def _draw_with_pillow(canvas, window, items, dx, dy):
+    """Run the Pillow drawing of ``items`` on an image of the canvas
+    ``window`` (x0, y0, x1, y1), then copy it back: the canvas stays one numpy
+    array, never converted whole."""
+    from PIL import Image, ImageDraw
+
+    x0, y0, x1, y1 = window
+    view = canvas[y0:y1, x0:x1]
+    img = Image.fromarray(view)
+    draw = ImageDraw.Draw(img)
+    for it in items:
+        it.draw(img, draw, dx - x0, dy - y0)
+    view[...] = np.asarray(img)
+
+
+def _paint_items(canvas, items, raster_box, pad=2):
+    """Paint ``items`` around the raster at ``raster_box`` on the canvas:
+    numpy painters directly, Pillow ones batched per margin (top, bottom,
+    left, right of the raster) they fit in, or alone on a small window."""
+    H, W = canvas.shape[:2]
+    dx, dy, rx1, ry1 = raster_box
+    margins = [(0, 0, W, dy), (0, ry1, W, H), (0, dy, dx, ry1), (rx1, dy, W, ry1)]
+    batches = {m: [] for m in margins}
+    for it in items:
+        if it.paint is not None:
+            it.paint(canvas, dx, dy)
+        if it.draw is None:
+            continue
+        x0, y0 = max(0, math.floor(it.box[0]) + dx - pad), max(0, math.floor(it.box[1]) + dy - pad)
+        x1, y1 = min(W, math.ceil(it.box[2]) + dx + pad), min(H, math.ceil(it.box[3]) + dy + pad)
+        home = next((m for m in margins
+                     if m[0] <= x0 and m[1] <= y0 and x1 <= m[2] and y1 <= m[3]), None)
+        if home is not None:
+            batches[home].append(it)
+        elif x1 > x0 and y1 > y0:
+            _draw_with_pillow(canvas, (x0, y0, x1, y1), [it], dx, dy)
+    for m, batch in batches.items():
+        if batch:
+            _draw_with_pillow(canvas, m, batch, dx, dy)
 
 
 def _text_item(kind, font, text, x, y, anchor, fill):
@@ -492,9 +543,9 @@ def _text_item(kind, font, text, x, y, anchor, fill):
     b = font.getbbox(text, anchor=anchor)
     box = (x + b[0], y + b[1], x + b[2], y + b[3])
 
-    def paint(img, draw, dx, dy):
+    def draw_text(img, draw, dx, dy):
         draw.text((x + dx, y + dy), text, font=font, fill=fill, anchor=anchor)
-    return Item(kind, box, text, paint)
+    return Item(kind, box, text, draw=draw_text)
 
 
 def _rotated_text_item(kind, font, text, x, y, align, fill):
@@ -517,34 +568,40 @@ def _rotated_text_item(kind, font, text, x, y, align, fill):
     x0, y0 = int(round(x0)), int(round(y0))
     box = (x0, y0, x0 + h, y0 + w)
 
-    def paint(img, draw, dx, dy):
+    def draw_text(img, draw, dx, dy):
         if w <= 0:
             return
         mask = Image.new("L", (w, h), 0)
         ImageDraw.Draw(mask).text((-l, asc), text, font=font, fill=255, anchor="ls")
         mask = mask.transpose(Image.Transpose.ROTATE_90)
         img.paste(fill, (x0 + dx, y0 + dy), mask)
-    return Item(kind, box, text, paint)
+    return Item(kind, box, text, draw=draw_text)
 
 
 def _rect_item(kind, box, fill):
-    def paint(img, draw, dx, dy):
-        x0, y0, x1, y1 = box
-        if x1 > x0 and y1 > y0:
-            draw.rectangle((x0 + dx, y0 + dy, x1 + dx - 1, y1 + dy - 1), fill=fill)
-    return Item(kind, box, None, paint)
+    return Item(kind, box, None, lambda canvas, dx, dy: _fill(canvas, box, fill, dx, dy))
 
 
 # --------------------------------------------------------------------------- compose
 
 @dataclass
 class Composition:
-    """The composed image and where everything went (canvas coordinates)."""
+    """The composed image and where everything went (canvas coordinates).
 
-    image: object
+    ``pixels`` is the ``(H, W, 3 or 4)`` uint8 canvas (or, for a bare raster,
+    already a Pillow image); ``image`` the Pillow image of it."""
+
+    pixels: object
     raster_box: tuple
     items: list
     annot_font_size: int | None = None
+
+    @functools.cached_property
+    def image(self):
+        from PIL import Image
+
+        return Image.fromarray(self.pixels) if isinstance(self.pixels, np.ndarray) else \
+            self.pixels
 
     def boxes(self, kind):
         return [it.box for it in self.items if it.kind == kind]
@@ -552,10 +609,9 @@ class Composition:
 
 def compose(raster, decor, *, annot_values=None) -> Composition:
     """Draw ``decor`` around and over ``raster`` (a :class:`fastheat.render.Raster`)."""
-    from PIL import Image, ImageDraw
 
     s = decor.scale
-    h, w = raster.codes.shape
+    h, w = raster.shape
     src = raster.source
     pal = raster.palette
     bg = decor.background
@@ -568,7 +624,6 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     if not opaque and bg[3] == 0:
         bg = np.array([*fg[:3], 0], np.uint8)  # anti-aliased text edges keep their colour
     table = ov.flatten_table(pal.table, bg)
-    mode = "RGB" if opaque else "RGBA"
     fill = tuple(int(c) for c in (fg[:3] if opaque else fg))
 
     font = ov.load_font(decor.font, decor.font_size * s)
@@ -690,58 +745,26 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     margin = decor.px(MARGIN) if len(items) > 1 else 0
     dx, dy = margin - x0, margin - y0
     W, H = x1 - x0 + 2 * margin, y1 - y0 + 2 * margin
-    if over_raster:
-        arr = raster_array(raster, table, mode)
-        for fn in over_raster:
-            fn(arr)
-        raster_img = Image.fromarray(arr, mode)
-    else:
-        raster_img = raster_image(raster, table, mode)
-    if (W, H) == (w, h):
-        image = raster_img
-    else:
-        image = Image.new(mode, (W, H), tuple(int(c) for c in (bg[:3] if opaque else bg)))
-        image.paste(raster_img, (dx, dy))
+    color = np.array(bg[:3] if opaque else bg, np.uint8)
+    canvas = np.empty((H, W, len(color)), np.uint8)
+    for margin_view in (canvas[:dy], canvas[dy + h:], canvas[dy: dy + h, :dx],
+                        canvas[dy: dy + h, dx + w:]):
+        ov.fill(margin_view, color)
+    region = canvas[dy: dy + h, dx: dx + w]
+    raster.paint(table[:, : len(color)], region)
+    for fn in over_raster:
+        fn(region)
     if cbar_strip is not None:
-        (sx0, sy0, _, _), strip = cbar_strip
-        image.paste(Image.fromarray(np.ascontiguousarray(strip), mode), (sx0 + dx, sy0 + dy))
-    draw = ImageDraw.Draw(image)
-    for it in items:
-        if it.paint is not None:
-            it.paint(image, draw, dx, dy)
+        (sx0, sy0, sx1, sy1), strip = cbar_strip
+        canvas[sy0 + dy: sy1 + dy, sx0 + dx: sx1 + dx] = strip
+    _paint_items(canvas, items, (dx, dy, dx + w, dy + h))
     placed = [replace(it, box=(it.box[0] + dx, it.box[1] + dy, it.box[2] + dx, it.box[3] + dy),
-                      paint=None) for it in items]
-    return Composition(image, (dx, dy, dx + w, dy + h), placed, annot_size[0])
-
-
-def raster_image(raster, table, mode):
-    """The raster as a Pillow image in ``mode``: colour ``table[code]`` for every
-    pixel (exact), built as a palette image and converted by Pillow, which is
-    several times faster than a numpy lookup of 3-4 bytes per pixel."""
-    nch = 3 if mode == "RGB" else 4
-    return raster.image(table[:, :nch]).convert(mode)
-
-
-def raster_array(raster, table, mode):
-    """The raster as a writable ``(h, w, channels)`` uint8 array of
-    ``table[code]``: through Pillow for ordinary sizes, by a banded numpy lookup
-    for huge rasters (reading a huge Pillow image back into numpy is slow)."""
-    codes = raster.codes
-    h, w = codes.shape
-    if h * w <= 1 << 24:
-        return np.array(raster_image(raster, table, mode))
-    nch = 3 if mode == "RGB" else 4
-    tab = np.ascontiguousarray(table[:, :nch])
-    out = np.empty((h, w, nch), np.uint8)
-    band = max(1, (8 << 20) // max(1, w))
-    for r0 in range(0, h, band):
-        np.take(tab, codes[r0: r0 + band], axis=0, out=out[r0: r0 + band])
-    return out
+                      paint=None, draw=None) for it in items]
+    return Composition(canvas, (dx, dy, dx + w, dy + h), placed, annot_size[0])
 
 
 def _annotate(region, raster, decor, xaxis, yaxis, table, font, annot_values):
     """Annotate the visible cells (skipping bad ones); returns the font size used."""
-    codes = raster.codes
     N = raster.palette.N
     explicit = decor.annot is not False and not (isinstance(decor.annot, str))
     rs, cs = yaxis.starts, xaxis.starts
@@ -761,7 +784,7 @@ def _annotate(region, raster, decor, xaxis, yaxis, table, font, annot_values):
                           f"or pass annot='auto' to skip silently", ov.AnnotationWarning,
                           stacklevel=4)
         return None
-    cell_codes = codes[np.ix_(rs, cs)]
+    cell_codes = raster.pixel_values(rs, cs, of="cell_codes")
     good = cell_codes != N + 2
     rows, cols = np.nonzero(good)
     if isinstance(decor.annot, np.ndarray):
@@ -782,7 +805,7 @@ def _annotate(region, raster, decor, xaxis, yaxis, table, font, annot_values):
 def _colorbar(items, extent, raster, decor, table, font, fill, opaque):
     """Add the colorbar's items; returns ((x0, y0, x1, y1), strip pixels)."""
     cb = decor.colorbar
-    h, w = raster.codes.shape
+    h, w = raster.shape
     pal, norm = raster.palette, raster.norm
     N = pal.N
     vertical = cb.position in ("right", "left")
@@ -793,7 +816,7 @@ def _colorbar(items, extent, raster, decor, table, font, fill, opaque):
     tick_len, tick_w = decor.px(TICK_LENGTH), decor.px(1)
     gap, pad = decor.px(TICK_GAP), decor.px(14)
     outline = decor.px(1)
-    codes = raster.codes
+    codes = raster.cell_codes  # the same set of codes as the pixels
     top_code = int(codes.max())
     has = {k: top_code >= N + i and bool((codes == N + i).any())
            for i, k in enumerate(("under", "over", "bad"))}
@@ -836,20 +859,24 @@ def _colorbar(items, extent, raster, decor, table, font, fill, opaque):
     def frame(box, kind="colorbar-frame"):
         bx0, by0, bx1, by1 = box
 
-        def paint(img, draw, dx, dy):
-            draw.rectangle((bx0 + dx - outline, by0 + dy - outline, bx1 + dx - 1 + outline,
-                            by1 + dy - 1 + outline), outline=ol, width=outline)
-        return Item(kind, (bx0 - outline, by0 - outline, bx1 + outline, by1 + outline),
-                    None, paint)
+        outer = (bx0 - outline, by0 - outline, bx1 + outline, by1 + outline)
+        sides = [(outer[0], outer[1], outer[2], by0), (outer[0], by1, outer[2], outer[3]),
+                 (outer[0], by0, bx0, by1), (bx1, by0, outer[2], by1)]
+
+        def paint(canvas, dx, dy):
+            for side in sides:
+                _fill(canvas, side, ol, dx, dy)
+        return Item(kind, outer, None, paint)
     items.append(frame(sbox))
 
     def triangle(points, code, kind):
         xs, ys = [q[0] for q in points], [q[1] for q in points]
 
-        def paint(img, draw, dx, dy):
+        def draw_triangle(img, draw, dx, dy):
             pts = [(px + dx, py + dy) for px, py in points]
             draw.polygon(pts, fill=flat(code), outline=ol, width=outline)
-        return Item(kind, (min(xs), min(ys), max(xs) + 1, max(ys) + 1), None, paint)
+        box = (min(xs), min(ys), max(xs) + 1, max(ys) + 1)
+        return Item(kind, box, None, draw=draw_triangle)
     if vertical:
         if over:
             items.append(triangle([(x0, y0 - 1), (x1 - 1, y0 - 1), ((x0 + x1 - 1) / 2, y0 - tri)],

@@ -41,6 +41,13 @@ class Raster:
     def _expand(self, a):
         return expand(a, self.row_index, self.col_index)
 
+    @property
+    def shape(self) -> tuple:
+        """``(height, width)`` in pixels."""
+        h, w = self.cell_codes.shape
+        return (h if self.row_index is None else len(self.row_index),
+                w if self.col_index is None else len(self.col_index))
+
     @functools.cached_property
     def codes(self) -> np.ndarray:
         """``(height, width)`` uint16 colormap codes of every pixel."""
@@ -51,16 +58,42 @@ class Raster:
         """``(height, width)`` aggregated value of every pixel."""
         return self._expand(self.cells)
 
-    def pixel_values(self, rows, cols):
-        """Values at pixel rows x pixel columns (an outer product, like ``np.ix_``)."""
+    def pixel_values(self, rows, cols, of="cells"):
+        """Values (``of="cell_codes"``: codes) at pixel rows x pixel columns
+        (an outer product, like ``np.ix_``)."""
         if self.row_index is not None:
             rows = self.row_index[rows]
         if self.col_index is not None:
             cols = self.col_index[cols]
-        return self.cells[np.ix_(rows, cols)]
+        return getattr(self, of)[np.ix_(rows, cols)]
 
     def rgba(self) -> np.ndarray:
         return self.palette.table[self.codes]
+
+    def paint(self, table, out):
+        """Write ``table[code]`` for every pixel into ``out`` (``(height, width,
+        channels)`` uint8, possibly a view into a larger canvas): one parallel
+        pass from the cell codes, expanding upsampled axes on the fly."""
+        from . import _kernels as K
+
+        h, w = self.shape
+        table = np.ascontiguousarray(table, np.uint8)
+        if out.shape != (h, w, table.shape[1]) or out.dtype != np.uint8 or \
+                table.shape[1] not in (3, 4):
+            raise ValueError(f"out must be a ({h}, {w}, 3 or 4) uint8 array matching the "
+                             f"table, got {out.shape} {out.dtype}")
+        if int(self.cell_codes.max(initial=0)) >= len(table):
+            raise ValueError(f"table has {len(table)} colours, fewer than the codes need")
+        rows = np.arange(h) if self.row_index is None else self.row_index.astype(np.intp)
+        cols = np.arange(w) if self.col_index is None else self.col_index.astype(np.intp)
+        # indices come from aggregation.upsampling: in range. Of a run of pixel
+        # rows showing one cell row, paint the first and copy it to the others.
+        firsts = np.flatnonzero(np.diff(rows, prepend=-1))
+        with K.KERNEL_LOCK:
+            K.paint_rows(self.cell_codes, rows, cols, table, out, firsts)
+        for a, b in zip(firsts.tolist(), np.append(firsts[1:], h).tolist()):
+            if b - a > 1:
+                out[a + 1: b] = out[a]
 
     def image(self, table=None):
         """A Pillow image of ``table[code]`` for every pixel (default table: the
@@ -186,6 +219,12 @@ def to_rgba(data, *, width: int | None = None, height: int | None = None, cmap="
                      value=value, x_range=x_range, y_range=y_range, progress=progress).rgba()
 
 
+#: The overlay options of :func:`heatmap` (:class:`fastheat.layout.Decor`).
+DECOR_KEYS = ("colorbar", "grid", "linewidths", "linecolor", "title", "xlabel", "ylabel",
+              "xticklabels", "yticklabels", "annot", "fmt", "font_size", "font", "background",
+              "scale")
+
+
 def heatmap(data, *, colorbar=False, grid=False, linewidths: float = 0, linecolor="white",
             title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
             xticklabels=None, yticklabels=None, annot=False, fmt: str = ".2g", mask=None,
@@ -246,16 +285,26 @@ def heatmap(data, *, colorbar=False, grid=False, linewidths: float = 0, linecolo
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
+    from PIL import Image
+
+    pixels = _draw(data, colorbar=colorbar, grid=grid, linewidths=linewidths,
+                   linecolor=linecolor, title=title, xlabel=xlabel, ylabel=ylabel,
+                   xticklabels=xticklabels, yticklabels=yticklabels, annot=annot, fmt=fmt,
+                   mask=mask, font_size=font_size, font=font, background=background,
+                   scale=scale, **options)
+    return Image.fromarray(pixels) if isinstance(pixels, np.ndarray) else pixels
+
+
+def _draw(data, *, mask=None, **options):
+    """What :func:`heatmap` shows: a Pillow image for a bare raster, else the
+    composed ``(H, W, 3 or 4)`` uint8 canvas (which :func:`save` encodes
+    without a Pillow copy)."""
     from . import layout
 
-    decor = layout.Decor.from_options(
-        colorbar=colorbar, grid=grid, linewidths=linewidths, linecolor=linecolor, title=title,
-        xlabel=xlabel, ylabel=ylabel, xticklabels=xticklabels, yticklabels=yticklabels,
-        annot=annot, fmt=fmt, font_size=font_size, font=font, background=background,
-        scale=scale)
+    decor = layout.Decor.from_options(**{k: options.pop(k) for k in DECOR_KEYS})
     if mask is None and decor.scale == 1 and not decor.active:
         return rasterize(data, **options).image()
-    return layout.render(data, decor, mask=mask, **options).image
+    return layout.render(data, decor, mask=mask, **options).pixels
 
 
 def save(data, path, *, format: str | None = None, colorbar=False, grid=False,
@@ -283,5 +332,4 @@ def save(data, path, *, format: str | None = None, colorbar=False, grid=False,
     is_path = not hasattr(path, "write")
     if is_path:
         encode.image_format(path, format)  # fail on a bad suffix before rendering
-    image = heatmap(data, **options)
-    encode.write(image, path, format=format, **params)
+    encode.write(_draw(data, **options), path, format=format, **params)
