@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -540,8 +540,12 @@ def _paint_items(canvas, items, raster_box, pad=2):
 def _text_item(kind, font, text, x, y, anchor, fill):
     # whole-pixel positions: fractional ones render glyphs blurred
     x, y = math.floor(x + 0.5), math.floor(y + 0.5)
-    b = font.getbbox(text, anchor=anchor)
+    b = ov.text_box(font, text, anchor)
     box = (x + b[0], y + b[1], x + b[2], y + b[3])
+    if ov.composable(font) and b == ov.Stamp.of(font).anchored_box(text, anchor):
+        mask = ov.Stamp.of(font).mask(text)  # from cached glyphs: 5x faster than Pillow
+        return Item(kind, box, text, lambda canvas, dx, dy:
+                    ov.blend_mask(canvas, box[0] + dx, box[1] + dy, mask, fill))
 
     def draw_text(img, draw, dx, dy):
         draw.text((x + dx, y + dy), text, font=font, fill=fill, anchor=anchor)
@@ -758,8 +762,8 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
         (sx0, sy0, sx1, sy1), strip = cbar_strip
         canvas[sy0 + dy: sy1 + dy, sx0 + dx: sx1 + dx] = strip
     _paint_items(canvas, items, (dx, dy, dx + w, dy + h))
-    placed = [replace(it, box=(it.box[0] + dx, it.box[1] + dy, it.box[2] + dx, it.box[3] + dy),
-                      paint=None, draw=None) for it in items]
+    placed = [Item(it.kind, (it.box[0] + dx, it.box[1] + dy, it.box[2] + dx, it.box[3] + dy),
+                   it.text) for it in items]
     return Composition(canvas, (dx, dy, dx + w, dy + h), placed, annot_size[0])
 
 
@@ -774,8 +778,7 @@ def _annotate(region, raster, decor, xaxis, yaxis, table, font, annot_values):
     cell_h = int(np.diff(yaxis.starts, append=yaxis.n_out).min())
     # Nothing can fit: skip formatting a million strings.
     probe = ov.load_font(decor.font, min_size)
-    if cell_w - 2 < ov.text_width(probe, "0") or cell_h < probe.getbbox("0", anchor="ls")[3] - \
-            probe.getbbox("0", anchor="ls")[1]:
+    if cell_w - 2 < ov.text_width(probe, "0") or cell_h < ov.text_height(probe, "0"):
         if explicit:
             import warnings
 
@@ -817,7 +820,7 @@ def _colorbar(items, extent, raster, decor, table, font, fill, opaque):
     gap, pad = decor.px(TICK_GAP), decor.px(14)
     outline = decor.px(1)
     codes = raster.cell_codes  # the same set of codes as the pixels
-    top_code = int(codes.max())
+    top_code = raster.top_code
     has = {k: top_code >= N + i and bool((codes == N + i).any())
            for i, k in enumerate(("under", "over", "bad"))}
     ext = cb.extend
@@ -955,8 +958,7 @@ def colorbar_ticks(norm, L, font, cb, vertical):
 
     def extents(texts):
         if vertical:
-            return [font.getbbox(t, anchor="lm")[3] - font.getbbox(t, anchor="lm")[1]
-                    for t in texts]
+            return [ov.text_height(font, t) for t in texts]
         return [ov.text_width(font, t) for t in texts]
 
     def place(values, step):

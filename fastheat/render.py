@@ -49,6 +49,11 @@ class Raster:
                 w if self.col_index is None else len(self.col_index))
 
     @functools.cached_property
+    def top_code(self) -> int:
+        """The largest code: ``>= palette.N`` when there are under, over or bad pixels."""
+        return int(self.cell_codes.max(initial=0))
+
+    @functools.cached_property
     def codes(self) -> np.ndarray:
         """``(height, width)`` uint16 colormap codes of every pixel."""
         return self._expand(self.cell_codes)
@@ -82,8 +87,8 @@ class Raster:
                 table.shape[1] not in (3, 4):
             raise ValueError(f"out must be a ({h}, {w}, 3 or 4) uint8 array matching the "
                              f"table, got {out.shape} {out.dtype}")
-        if int(self.cell_codes.max(initial=0)) >= len(table):
-            raise ValueError(f"table has {len(table)} colours, fewer than the codes need")
+        if len(table) < self.palette.N + 3:  # codes are at most N + 2 (bad)
+            raise ValueError(f"table has {len(table)} colours; codes need {self.palette.N + 3}")
         rows = np.arange(h) if self.row_index is None else self.row_index.astype(np.intp)
         cols = np.arange(w) if self.col_index is None else self.col_index.astype(np.intp)
         # indices come from aggregation.upsampling: in range. Of a run of pixel
@@ -105,7 +110,7 @@ class Raster:
 
         table = self.palette.table if table is None else np.ascontiguousarray(table)
         n = self.palette.N
-        if n <= 256 and int(self.cell_codes.max()) < n:  # common: no under/over/bad pixel
+        if n <= 256 and self.top_code < n:  # common: no under/over/bad pixel
             colors, index = table[:n], self.cell_codes.astype(np.uint8)
         else:
             used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
