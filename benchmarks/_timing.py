@@ -13,3 +13,19 @@ def median_time(fn, repeat, warmup=1):
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def median_times(fns, repeat, warmup=1):
+    """Medians of wall times of several functions (a dict of name -> fn) timed
+    in turn, round after round: a slow spell on a shared machine hits them
+    all alike, so their ratios hold better than when timed one after another."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}

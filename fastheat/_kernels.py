@@ -293,3 +293,39 @@ def stamp_cells(region, y0, x0, label, shade, tiles, colors):
                     px = region[y0[k] + ty, x0[k] + tx]
                     for c in range(region.shape[2]):
                         px[c] = (np.int32(px[c]) * (255 - a) + np.int32(color[c]) * a + 127) // 255
+
+
+@jit
+def fill_boxes(canvas, boxes, colors):
+    """Fill boxes ``(x0, y0, x1, y1)`` of ``canvas`` (clipped to it) with
+    ``colors[k]``, in order: ticks, frames, solid lines."""
+    H, W, nch = canvas.shape
+    for k in range(boxes.shape[0]):
+        x0, y0 = max(boxes[k, 0], 0), max(boxes[k, 1], 0)
+        x1, y1 = min(boxes[k, 2], W), min(boxes[k, 3], H)
+        for y in range(y0, y1):
+            for x in range(x0, x1):
+                for c in range(nch):
+                    canvas[y, x, c] = colors[k, c]
+
+
+@jit
+def blend_masks(canvas, masks, starts, shapes, corners, colors):
+    """Blend ``colors[k]`` into ``canvas`` through coverage mask ``k`` (``shapes[k]``
+    bytes from ``masks[starts[k]]``, row-major) with its top-left corner at
+    ``corners[k] = (x, y)``, clipped to the canvas; rounding as Pillow's text:
+    ``(px * (255 - a) + color * a + 127) // 255``."""
+    H, W, nch = canvas.shape
+    for k in range(starts.shape[0]):
+        h, w = shapes[k, 0], shapes[k, 1]
+        for r in range(h):
+            y = corners[k, 1] + r
+            if y < 0 or y >= H:
+                continue
+            for q in range(w):
+                x = corners[k, 0] + q
+                a = np.int32(masks[starts[k] + r * w + q])
+                if a and 0 <= x < W:
+                    for c in range(nch):
+                        canvas[y, x, c] = (np.int32(canvas[y, x, c]) * (255 - a)
+                                           + np.int32(colors[k, c]) * a + 127) // 255

@@ -111,7 +111,7 @@ def _save_png(image, f, threads=2):
       filter to zeros) instead of Pillow's per-row adaptive choice;
     - zlib-ng deflates at level 1 (2-3x faster than zlib), with run-length
       matching only when a sample of rows compresses smaller that way (noisy
-      rasters, where it is also faster);
+      rasters, where it is also faster), decided per band;
     - ``threads`` bands of rows are filtered and deflated at once, joined like
       pigz does: a sync flush ends each band on a byte boundary, and the
       bands' Adler-32 checksums are combined.
@@ -122,7 +122,6 @@ def _save_png(image, f, threads=2):
     pixels = np.asarray(image)
     h, w = pixels.shape[:2]
     rows = pixels.reshape(h, -1)
-    strategy = _rgb_strategy(rows, zlib_ng)
     bounds = np.linspace(0, h, max(1, min(threads, h)) + 1).astype(int).tolist()
     last = len(bounds) - 2
 
@@ -133,27 +132,31 @@ def _save_png(image, f, threads=2):
         if a == 0:
             data[0, 1:] = rows[0]
         np.subtract(rows[max(a, 1): b], rows[max(a, 1) - 1: b - 1], out=data[1 if a == 0 else 0:, 1:])
-        co = zlib_ng.compressobj(1, zlib_ng.DEFLATED, 15 if k == 0 else -15, 8, strategy)
+        co = zlib_ng.compressobj(1, zlib_ng.DEFLATED, 15 if k == 0 else -15, 8,
+                                 _rgb_strategy(data, zlib_ng))
         body = co.compress(data) + co.flush(zlib_ng.Z_FINISH if k == last else zlib_ng.Z_SYNC_FLUSH)
         return body, zlib_ng.adler32(data), data.size
 
     parts = list(_pool().map(band, range(last + 1)))  # zlib-ng releases the GIL
-    body = b"".join(p[0] for p in parts)
+    body = [p[0] for p in parts]
     if last > 0:  # raw deflate after the first band: add the whole stream's checksum
         adler = parts[0][1]
         for _, a2, n2 in parts[1:]:
             adler = _adler32_combine(adler, a2, n2)
-        body += struct.pack(">I", adler)
+        body.append(struct.pack(">I", adler))
 
-    def chunk(tag, payload):
-        f.write(struct.pack(">I", len(payload)) + tag)
-        f.write(payload)
-        f.write(struct.pack(">I", zlib.crc32(payload, zlib.crc32(tag))))
+    def chunk(tag, *payload):  # written piece by piece: no joined copy
+        f.write(struct.pack(">I", sum(map(len, payload))) + tag)
+        crc = zlib_ng.crc32(tag)
+        for piece in payload:
+            f.write(piece)
+            crc = zlib_ng.crc32(piece, crc)
+        f.write(struct.pack(">I", crc))
 
     f.write(b"\x89PNG\r\n\x1a\n")
     chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if pixels.shape[2] == 3 else 6, 0, 0, 0))
-    chunk(b"IDAT", body)
-    chunk(b"IEND", b"")
+    chunk(b"IDAT", *body)
+    chunk(b"IEND")
 
 
 def _adler32_combine(adler1, adler2, n2):
@@ -164,17 +167,16 @@ def _adler32_combine(adler1, adler2, n2):
     return ((hi1 + hi2 + n2 * (lo1 - 1)) % base) << 16 | (lo1 + lo2 - 1) % base
 
 
-def _rgb_strategy(rows, zmod, n_sample=8):
+def _rgb_strategy(filtered, zmod, n_sample=6):
     """Plain level-1 deflate, or run-length matching only (``Z_RLE``) when a
-    sample of Up-filtered rows compresses smaller that way: on noisy rasters
+    sample of the filtered rows compresses smaller that way: on noisy rasters
     it is both smaller and faster, on smooth ones plain deflate wins."""
     import numpy as np
 
-    h = rows.shape[0]
-    if h < 2 * n_sample or rows.size < 1 << 16:
+    h = filtered.shape[0]
+    if h < 2 * n_sample or filtered.size < 1 << 16:
         return zmod.Z_DEFAULT_STRATEGY
-    at = np.linspace(1, h - 1, n_sample).astype(int)
-    sample = (rows[at] - rows[at - 1]).tobytes()
+    sample = filtered[np.linspace(0, h - 1, n_sample).astype(int)].tobytes()
     size = {}
     for strategy in (zmod.Z_DEFAULT_STRATEGY, zmod.Z_RLE):
         co = zmod.compressobj(1, zmod.DEFLATED, -15, 8, strategy)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from . import _kernels as K
 from . import overlays as ov
 from .aggregation import centre_cells
 from .colormaps import to_color
@@ -484,16 +485,10 @@ class Item:
     kind: str
     box: tuple
     text: str | None = None
-    paint: object = None  # paint(canvas, dx, dy): numpy drawing into the canvas, shifted
-    draw: object = None  # draw(image, draw, dx, dy): Pillow drawing (text, polygons)
-
-
-def _fill(canvas, box, color, dx=0, dy=0):
-    """Fill ``box`` (raster coordinates, shifted by ``dx, dy``) of the canvas."""
-    H, W = canvas.shape[:2]
-    x0, y0, x1, y1 = box
-    ov.fill(canvas[max(0, y0 + dy): max(0, min(H, y1 + dy)),
-                   max(0, x0 + dx): max(0, min(W, x1 + dx))], color)
+    color: tuple | None = None  # what rects and mask are painted in
+    rects: tuple = ()  # boxes (raster coordinates) filled with color
+    mask: np.ndarray | None = None  # text coverage over box, blended in color
+    draw: object = None  # draw(image, draw, dx, dy): Pillow drawing (other text, polygons)
 
 
 def _draw_with_pillow(canvas, window, items, dx, dy):
@@ -512,16 +507,28 @@ def _draw_with_pillow(canvas, window, items, dx, dy):
 
 
 def _paint_items(canvas, items, raster_box, pad=2):
-    """Paint ``items`` around the raster at ``raster_box`` on the canvas:
-    numpy painters directly, Pillow ones batched per margin (top, bottom,
-    left, right of the raster) they fit in, or alone on a small window."""
-    H, W = canvas.shape[:2]
+    """Paint ``items`` around the raster at ``raster_box`` on the canvas: all
+    rects in one kernel call, then all text masks in another, then the Pillow
+    drawings batched per margin (top, bottom, left, right of the raster) they
+    fit in, or each on a small window of its own."""
+    H, W, nch = canvas.shape
     dx, dy, rx1, ry1 = raster_box
+    shift = np.array([dx, dy, dx, dy])
+    rects = [(r, it.color) for it in items for r in it.rects]
+    if rects:
+        K.fill_boxes(canvas, np.array([r for r, _ in rects], np.int64).reshape(-1, 4) + shift,
+                     np.array([c for _, c in rects], np.uint8)[:, :nch])
+    texts = [it for it in items if it.mask is not None and it.mask.size]
+    if texts:
+        sizes = [it.mask.size for it in texts]
+        K.blend_masks(canvas, np.concatenate([it.mask.ravel() for it in texts]),
+                      np.cumsum([0] + sizes[:-1]).astype(np.int64),
+                      np.array([it.mask.shape for it in texts], np.int64),
+                      np.array([it.box[:2] for it in texts], np.int64) + shift[:2],
+                      np.array([it.color for it in texts], np.uint8)[:, :nch])
     margins = [(0, 0, W, dy), (0, ry1, W, H), (0, dy, dx, ry1), (rx1, dy, W, ry1)]
     batches = {m: [] for m in margins}
     for it in items:
-        if it.paint is not None:
-            it.paint(canvas, dx, dy)
         if it.draw is None:
             continue
         x0, y0 = max(0, math.floor(it.box[0]) + dx - pad), max(0, math.floor(it.box[1]) + dy - pad)
@@ -540,12 +547,14 @@ def _paint_items(canvas, items, raster_box, pad=2):
 def _text_item(kind, font, text, x, y, anchor, fill):
     # whole-pixel positions: fractional ones render glyphs blurred
     x, y = math.floor(x + 0.5), math.floor(y + 0.5)
-    b = ov.text_box(font, text, anchor)
+    if ov.composable(font):  # from cached glyphs: 5x faster than Pillow's text
+        stamp = ov.Stamp.of(font)
+        b = stamp.anchored_box(text, anchor)
+        if b is not None:
+            return Item(kind, (x + b[0], y + b[1], x + b[2], y + b[3]), text, fill,
+                        mask=stamp.mask(text))
+    b = font.getbbox(text, anchor=anchor)
     box = (x + b[0], y + b[1], x + b[2], y + b[3])
-    if ov.composable(font) and b == ov.Stamp.of(font).anchored_box(text, anchor):
-        mask = ov.Stamp.of(font).mask(text)  # from cached glyphs: 5x faster than Pillow
-        return Item(kind, box, text, lambda canvas, dx, dy:
-                    ov.blend_mask(canvas, box[0] + dx, box[1] + dy, mask, fill))
 
     def draw_text(img, draw, dx, dy):
         draw.text((x + dx, y + dy), text, font=font, fill=fill, anchor=anchor)
@@ -583,7 +592,7 @@ def _rotated_text_item(kind, font, text, x, y, align, fill):
 
 
 def _rect_item(kind, box, fill):
-    return Item(kind, box, None, lambda canvas, dx, dy: _fill(canvas, box, fill, dx, dy))
+    return Item(kind, box, None, fill, rects=(box,))
 
 
 # --------------------------------------------------------------------------- compose
@@ -866,10 +875,7 @@ def _colorbar(items, extent, raster, decor, table, font, fill, opaque):
         sides = [(outer[0], outer[1], outer[2], by0), (outer[0], by1, outer[2], outer[3]),
                  (outer[0], by0, bx0, by1), (bx1, by0, outer[2], by1)]
 
-        def paint(canvas, dx, dy):
-            for side in sides:
-                _fill(canvas, side, ol, dx, dy)
-        return Item(kind, outer, None, paint)
+        return Item(kind, outer, None, ol, rects=tuple(sides))
     items.append(frame(sbox))
 
     def triangle(points, code, kind):

@@ -107,11 +107,10 @@ def resize_font(font, size):
 
 
 _GLYPHS: dict = {}
-_STAMPS: dict = {}
-_KERNS: dict = {}
 KERN_PAIRS = ("AV", "AT", "To", "Te", "Ty", "LT", "Yo", "Wa", "VA", "P.", "r,", "F.", "y.")
 
 
+@functools.lru_cache(maxsize=64)
 def composable(font):
     """Whether :class:`Stamp` reproduces Pillow's text for ``font``: Pillow's
     basic layout (no shaping) and no kerning between classic kerning pairs."""
@@ -119,26 +118,8 @@ def composable(font):
 
     if getattr(font, "layout_engine", None) != ImageFont.Layout.BASIC:
         return False
-    key = _font_key(font)
-    if key not in _KERNS:
-        _KERNS[key] = any(font.getlength(p) != font.getlength(p[0]) + font.getlength(p[1])
-                          for p in KERN_PAIRS)
-    return not _KERNS[key]
-
-
-def blend_mask(canvas, x0, y0, mask, color):
-    """Blend ``color`` into ``canvas`` through coverage ``mask`` placed at
-    ``(x0, y0)`` (clipped), rounding like Pillow: ``(px * (255 - a) + color *
-    a) / 255``."""
-    H, W = canvas.shape[:2]
-    h, w = mask.shape
-    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + w, W), min(y0 + h, H)
-    if cx1 <= cx0 or cy1 <= cy0:
-        return
-    a = mask[cy0 - y0: cy1 - y0, cx0 - x0: cx1 - x0, None].astype(np.uint16)
-    view = canvas[cy0:cy1, cx0:cx1]
-    color = np.asarray(color, np.uint16)[: canvas.shape[2]]
-    view[...] = (view * (255 - a) + color * a + 127) // 255
+    return not any(font.getlength(p) != font.getlength(p[0]) + font.getlength(p[1])
+                   for p in KERN_PAIRS)
 
 
 def _font_key(font):
@@ -154,7 +135,9 @@ class Stamp:
     font without kerning composed strings match ``ImageDraw.text`` (tested:
     the same ink box, and the same pixels but where two glyphs' edges touch),
     at a fraction of the per-call cost (FreeType renders each glyph once).
-    Glyphs are cached per font and size across calls.
+    Glyphs are cached per font and size across calls; so are the layouts,
+    boxes and masks of up to 4096 strings (tick labels recur from render to
+    render) in the stamp :meth:`of` a font.
     """
 
     def __init__(self, font):
@@ -162,22 +145,24 @@ class Stamp:
         if len(_GLYPHS) > 64:
             _GLYPHS.clear()
         self._glyphs = _GLYPHS.setdefault(_font_key(font), {})
-        self._layouts = {}
+        self._layouts, self._boxes, self._masks = {}, {}, {}
 
     @classmethod
+    @functools.lru_cache(maxsize=64)
     def of(cls, font):
-        """The shared stamp of ``font`` (its layouts cached too)."""
-        key = _font_key(font)
-        stamp = _STAMPS.get(key)
-        if stamp is None:
-            if len(_STAMPS) > 64:
-                _STAMPS.clear()
-            stamp = _STAMPS[key] = cls(font)
-        return stamp
+        """The shared stamp of ``font`` (a font from :func:`load_font` is one
+        object per file and size)."""
+        return cls(font)
 
     def anchored_box(self, text, anchor):
         """``font.getbbox(text, anchor=anchor)`` from the cached glyphs, or None
         when the advance is fractional (Pillow's rounding is not reproduced)."""
+        key = (text, anchor)
+        if key not in self._boxes:
+            self._boxes[key] = self._anchored_box(text, anchor)
+        return self._boxes[key]
+
+    def _anchored_box(self, text, anchor):
         placed, (x0, y0, x1, y1) = self.layout(text)
         length = sum(self.glyph(ch)[3] for ch in text)
         if length != int(length):
@@ -189,13 +174,18 @@ class Stamp:
         return (x0 + hx, y0 + vy, x1 + hx, y1 + vy)
 
     def mask(self, text):
-        """``text``'s coverage, cropped to its ink: a ``(h, w)`` uint8 array."""
-        placed, (x0, y0, x1, y1) = self.layout(text)
-        out = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        for glyph, x, y in placed:
-            h, w = glyph.shape
-            view = out[y - y0: y - y0 + h, x - x0: x - x0 + w]
-            np.maximum(view, glyph, out=view)
+        """``text``'s coverage, cropped to its ink: a ``(h, w)`` uint8 array
+        (cached: do not write to it)."""
+        out = self._masks.get(text)
+        if out is None:
+            placed, (x0, y0, x1, y1) = self.layout(text)
+            out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            for glyph, x, y in placed:
+                h, w = glyph.shape
+                view = out[y - y0: y - y0 + h, x - x0: x - x0 + w]
+                np.maximum(view, glyph, out=view)
+            out.flags.writeable = False
+            self._masks[text] = out
         return out
 
     def glyph(self, ch):
@@ -218,6 +208,10 @@ class Stamp:
         baseline, and the ink box ``(x0, y0, x1, y1)``."""
         done = self._layouts.get(text)
         if done is None:
+            if len(self._layouts) >= 4096:  # shared stamps live on: stay small
+                self._layouts.clear()
+                self._boxes.clear()
+                self._masks.clear()
             done = self._layouts[text] = self._layout(text)
         return done
 
@@ -341,6 +335,13 @@ def draw_lines(region, positions, *, vertical, width, color, alpha=1.0, style="-
     along, across = (h, w) if vertical else (w, h)
     mask = dash_mask(along, style, width)
     full = bool(mask.all())
+    if full and alpha >= 1:  # solid lines: boxes, filled in one kernel call
+        spans = [s for s in (line_span(c, width, across) for c in positions) if s[1] > s[0]]
+        boxes = np.array([(a, 0, b, h) if vertical else (0, a, w, b) for a, b in spans],
+                         np.int64).reshape(-1, 4)
+        colors = np.tile(np.asarray(color, np.uint8)[: region.shape[2]], (len(boxes), 1))
+        K.fill_boxes(region, boxes, colors)
+        return spans
     spans = []
     for c in positions:
         a, b = line_span(c, width, across)
