@@ -120,6 +120,9 @@ def _save_png(image, f, threads=2):
     from zlib_ng import zlib_ng
 
     pixels = np.asarray(image)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError(f"a PNG needs an (h, w, 3 or 4) uint8 array, got {pixels.shape} "
+                         f"{pixels.dtype}")
     h, w = pixels.shape[:2]
     rows = pixels.reshape(h, -1)
     bounds = np.linspace(0, h, max(1, min(threads, h)) + 1).astype(int).tolist()

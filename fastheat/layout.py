@@ -8,6 +8,13 @@ the result is the raster's own colour, except where a gridline, cell border or
 annotation is drawn over it on purpose. Layout works in raster coordinates
 (the raster's top-left corner is ``(0, 0)``); every element adds a box, and the
 canvas is the union of the boxes plus a margin, so nothing is clipped.
+
+The canvas is one ``(H, W, 3 or 4)`` uint8 numpy array, never copied whole:
+numba kernels paint the raster into it (straight from the cell codes), fill
+rects (ticks, frames, solid lines) and blend text masks; Pillow draws only
+what it alone can (polygons, rotated text, text in fonts with shaping or
+kerning) on small images of the margins. :func:`fastheat.save` encodes the
+array directly; :func:`fastheat.heatmap` makes it a Pillow image once.
 """
 from __future__ import annotations
 

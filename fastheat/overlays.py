@@ -167,6 +167,8 @@ class Stamp:
         length = sum(self.glyph(ch)[3] for ch in text)
         if length != int(length):
             return None
+        if not text:
+            return (0, 0, 0, 0)
         asc, desc = self.font.getmetrics()
         hx = {"l": 0, "m": -math.floor(length / 2 + 0.5), "r": -int(length)}[anchor[0]]
         vy = {"s": 0, "a": asc, "d": -desc, "m": math.floor((asc - desc) / 2 + 0.5),
@@ -200,7 +202,7 @@ class Stamp:
                 mask = np.asarray(im)
             else:
                 mask = np.zeros((0, 0), np.uint8)
-            g = self._glyphs[ch] = (mask, l, t, self.font.getlength(ch))
+            g = self._glyphs[ch] = (mask, l, t, self.font.getlength(ch), r, b)
         return g
 
     def layout(self, text):
@@ -216,18 +218,19 @@ class Stamp:
         return done
 
     def _layout(self, text):
+        """As Pillow: the box is the union of the glyphs' boxes (a space's is
+        empty but spans its advance), ``(0, 0, 0, 0)`` for no text."""
         pen, placed = 0.0, []
         x0 = y0 = math.inf
         x1 = y1 = -math.inf
         for ch in text:
-            mask, l, t, adv = self.glyph(ch)
-            x, y = math.floor(pen + 0.5) + l, t
+            mask, l, t, adv, r, b = self.glyph(ch)
+            at = math.floor(pen + 0.5)
             if mask.size:
-                placed.append((mask, x, y))
-                x0, y0 = min(x0, x), min(y0, y)
-                x1, y1 = max(x1, x + mask.shape[1]), max(y1, y + mask.shape[0])
+                placed.append((mask, at + l, t))
+            x0, y0, x1, y1 = min(x0, at + l), min(y0, t), max(x1, at + r), max(y1, b)
             pen += adv
-        if not placed:
+        if not text:
             return placed, (0, 0, 0, 0)
         return placed, (x0, y0, x1, y1)
 
@@ -656,7 +659,7 @@ def _ink_rows(stamp, texts):
     """Top and bottom of the ink of all ``texts`` relative to the baseline."""
     top, bottom = 0, 0
     for ch in set("".join(texts)):
-        mask, _, t, _ = stamp.glyph(ch)
+        mask, _, t = stamp.glyph(ch)[:3]
         if mask.size:
             top, bottom = min(top, t), max(bottom, t + mask.shape[0])
     if bottom <= top:

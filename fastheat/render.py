@@ -82,7 +82,11 @@ class Raster:
         from . import _kernels as K
 
         h, w = self.shape
-        table = np.ascontiguousarray(table, np.uint8)
+        table = np.asarray(table)
+        if table.dtype != np.uint8 or table.ndim != 2:
+            raise ValueError(f"table must be an (n, 3 or 4) uint8 array, got {table.shape} "
+                             f"{table.dtype}")
+        table = np.ascontiguousarray(table)
         if out.shape != (h, w, table.shape[1]) or out.dtype != np.uint8 or \
                 table.shape[1] not in (3, 4):
             raise ValueError(f"out must be a ({h}, {w}, 3 or 4) uint8 array matching the "
