@@ -50,3 +50,16 @@ def test_rendering_an_array_loads_no_heavy_library(tmp_path):
                          "-q"]) == 0
     """
     assert loaded_after(code) == []
+
+
+@pytest.mark.parametrize("preset,expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_workers_wait_passively_unless_the_user_says(preset, expected):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if preset is not None:
+        env["OMP_WAIT_POLICY"] = preset
+    out = subprocess.run([sys.executable, "-c", "import os, fastheat; "
+                          "print(os.environ.get('OMP_WAIT_POLICY'))"],
+                         capture_output=True, text=True, check=True, timeout=300, env=env)
+    assert out.stdout.strip() == expected
