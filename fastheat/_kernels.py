@@ -1,7 +1,8 @@
 """Numba kernels: pure functions on arrays the caller allocated and validated.
 
-Every kernel here assumes its inputs were checked by :mod:`fastheat.aggregation`
-(numba does not check bounds). The JIT options are set once, below.
+Every kernel here assumes its inputs were checked by its caller
+(:mod:`fastheat.aggregation`, :meth:`fastheat.render.Raster.paint`,
+:mod:`fastheat.overlays`): numba does not check bounds. The JIT options are set once, below.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Encode stage: a Pillow image -> PNG/JPEG/WebP/TIFF bytes or file.
+"""Encode stage: a Pillow image or an RGB(A) canvas array -> PNG/JPEG/WebP/TIFF
+bytes or file.
 
 File writes are atomic: the image goes to a temporary file beside the target,
 which replaces the target only once it is complete.
@@ -19,6 +20,7 @@ FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
 DEFAULTS = {"PNG": {"compress_level": 1}, "JPEG": {"quality": 90}, "WEBP": {"quality": 90},
             "TIFF": {"compression": "tiff_deflate"}}
 _LIMITS = {"JPEG": 65_535, "WEBP": 16_383}
+IDAT_MAX = 1 << 30
 
 
 def image_format(path=None, format=None) -> str:
@@ -158,8 +160,24 @@ def _save_png(image, f, threads=2):
 
     f.write(b"\x89PNG\r\n\x1a\n")
     chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if pixels.shape[2] == 3 else 6, 0, 0, 0))
-    chunk(b"IDAT", *body)
+    for pieces in _split(body, IDAT_MAX):  # the format's limit is 2 GiB a chunk
+        chunk(b"IDAT", *pieces)
     chunk(b"IEND")
+
+
+def _split(pieces, limit):
+    """Lists of slices of ``pieces`` (bytes), each list ``limit`` bytes at most."""
+    out, room, sent = [], limit, False
+    for piece in pieces:
+        view = memoryview(piece)
+        while len(view):
+            out.append(view[:room])
+            view, room = view[room:], room - len(out[-1])
+            if room == 0:
+                yield out
+                out, room, sent = [], limit, True
+    if out or not sent:
+        yield out
 
 
 def _adler32_combine(adler1, adler2, n2):
@@ -190,6 +208,10 @@ def _rgb_strategy(filtered, zmod, n_sample=6):
 @functools.lru_cache(maxsize=1)
 def _pool():
     return ThreadPoolExecutor(2, thread_name_prefix="fastheat-png")
+
+
+# A forked child inherits the pool but not its threads: it makes its own.
+os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 def _png_strategy(image):

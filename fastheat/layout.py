@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from . import _kernels as K
 from . import overlays as ov
 from .aggregation import centre_cells
 from .colormaps import to_color
@@ -518,21 +517,17 @@ def _paint_items(canvas, items, raster_box, pad=2):
     rects in one kernel call, then all text masks in another, then the Pillow
     drawings batched per margin (top, bottom, left, right of the raster) they
     fit in, or each on a small window of its own."""
-    H, W, nch = canvas.shape
+    H, W = canvas.shape[:2]
     dx, dy, rx1, ry1 = raster_box
-    shift = np.array([dx, dy, dx, dy])
     rects = [(r, it.color) for it in items for r in it.rects]
     if rects:
-        K.fill_boxes(canvas, np.array([r for r, _ in rects], np.int64).reshape(-1, 4) + shift,
-                     np.array([c for _, c in rects], np.uint8)[:, :nch])
+        ov.fill_boxes(canvas, np.array([r for r, _ in rects], np.int64) + [dx, dy, dx, dy],
+                      [c for _, c in rects])
     texts = [it for it in items if it.mask is not None and it.mask.size]
     if texts:
-        sizes = [it.mask.size for it in texts]
-        K.blend_masks(canvas, np.concatenate([it.mask.ravel() for it in texts]),
-                      np.cumsum([0] + sizes[:-1]).astype(np.int64),
-                      np.array([it.mask.shape for it in texts], np.int64),
-                      np.array([it.box[:2] for it in texts], np.int64) + shift[:2],
-                      np.array([it.color for it in texts], np.uint8)[:, :nch])
+        ov.blend_masks(canvas, [it.mask for it in texts],
+                       [(it.box[0] + dx, it.box[1] + dy) for it in texts],
+                       [it.color for it in texts])
     margins = [(0, 0, W, dy), (0, ry1, W, H), (0, dy, dx, ry1), (rx1, dy, W, ry1)]
     batches = {m: [] for m in margins}
     for it in items:

@@ -110,22 +110,31 @@ _GLYPHS: dict = {}
 KERN_PAIRS = ("AV", "AT", "To", "Te", "Ty", "LT", "Yo", "Wa", "VA", "P.", "r,", "F.", "y.")
 
 
-@functools.lru_cache(maxsize=64)
+_COMPOSABLE: dict = {}
+_STAMPS: dict = {}
+
+
 def composable(font):
-    """Whether :class:`Stamp` reproduces Pillow's text for ``font``: Pillow's
-    basic layout (no shaping) and no kerning between classic kerning pairs."""
+    """Whether :class:`Stamp` can reproduce Pillow's text for ``font``:
+    Pillow's basic layout (no shaping) and no kerning between classic kerning
+    pairs. (Each string is checked once more against Pillow's advance.)"""
     from PIL import ImageFont
 
-    if getattr(font, "layout_engine", None) != ImageFont.Layout.BASIC:
-        return False
-    return not any(font.getlength(p) != font.getlength(p[0]) + font.getlength(p[1])
-                   for p in KERN_PAIRS)
+    key = _font_key(font)
+    if key not in _COMPOSABLE:
+        if len(_COMPOSABLE) > 64:
+            _COMPOSABLE.clear()
+        _COMPOSABLE[key] = font.layout_engine == ImageFont.Layout.BASIC and not any(
+            font.getlength(p) != font.getlength(p[0]) + font.getlength(p[1]) for p in KERN_PAIRS)
+    return _COMPOSABLE[key]
 
 
 def _font_key(font):
+    """Equal for fonts that render alike: a font's file, face, size and layout
+    engine (user fonts are new objects at every :func:`load_font`)."""
     path = getattr(font, "path", None)
     return (path if isinstance(path, str) else "<builtin>",) + tuple(font.getname()) + \
-        (font.size, getattr(font, "index", 0))
+        (font.size, getattr(font, "index", 0), getattr(font, "layout_engine", None))
 
 
 class Stamp:
@@ -136,37 +145,45 @@ class Stamp:
     the same ink box, and the same pixels but where two glyphs' edges touch),
     at a fraction of the per-call cost (FreeType renders each glyph once).
     Glyphs are cached per font and size across calls; so are the layouts,
-    boxes and masks of up to 4096 strings (tick labels recur from render to
-    render) in the stamp :meth:`of` a font.
+    boxes and masks of up to ``limit`` strings (tick labels recur from render
+    to render) in the stamp :meth:`of` a font.
     """
 
-    def __init__(self, font):
-        self.font = font
+    def __init__(self, font, limit=None):
+        self.font, self.limit = font, limit
         if len(_GLYPHS) > 64:
             _GLYPHS.clear()
         self._glyphs = _GLYPHS.setdefault(_font_key(font), {})
         self._layouts, self._boxes, self._masks = {}, {}, {}
 
     @classmethod
-    @functools.lru_cache(maxsize=64)
     def of(cls, font):
-        """The shared stamp of ``font`` (a font from :func:`load_font` is one
-        object per file and size)."""
-        return cls(font)
+        """The stamp shared by all renders in fonts like ``font``."""
+        key = _font_key(font)
+        stamp = _STAMPS.get(key)
+        if stamp is None:
+            if len(_STAMPS) > 64:
+                _STAMPS.clear()
+            stamp = _STAMPS[key] = cls(font, limit=4096)
+        return stamp
 
     def anchored_box(self, text, anchor):
         """``font.getbbox(text, anchor=anchor)`` from the cached glyphs, or None
-        when the advance is fractional (Pillow's rounding is not reproduced)."""
+        where that would not be Pillow's: a fractional or kerned advance, or
+        text that is not one printable line."""
         key = (text, anchor)
-        if key not in self._boxes:
-            self._boxes[key] = self._anchored_box(text, anchor)
-        return self._boxes[key]
+        box = self._boxes.get(key, False)
+        if box is False:
+            box = self._boxes[key] = self._anchored_box(text, anchor)
+        return box
 
     def _anchored_box(self, text, anchor):
+        if not text.isprintable():  # a newline: Pillow lays out several lines
+            return None
         placed, (x0, y0, x1, y1) = self.layout(text)
         length = sum(self.glyph(ch)[3] for ch in text)
-        if length != int(length):
-            return None
+        if length != int(length) or (len(text) > 1 and length != self.font.getlength(text)):
+            return None  # Pillow rounds differently, or kerns this string
         if not text:
             return (0, 0, 0, 0)
         asc, desc = self.font.getmetrics()
@@ -210,7 +227,7 @@ class Stamp:
         baseline, and the ink box ``(x0, y0, x1, y1)``."""
         done = self._layouts.get(text)
         if done is None:
-            if len(self._layouts) >= 4096:  # shared stamps live on: stay small
+            if self.limit and len(self._layouts) >= self.limit:  # shared: stay small
                 self._layouts.clear()
                 self._boxes.clear()
                 self._masks.clear()
@@ -234,11 +251,20 @@ class Stamp:
             return placed, (0, 0, 0, 0)
         return placed, (x0, y0, x1, y1)
 
+    def ink_x(self, text):
+        """Left and right of ``text``'s ink (not of its advance, as in Pillow's
+        boxes: spaces at the ends do not count)."""
+        placed = self.layout(text)[0]
+        if not placed:
+            return 0, 0
+        return (min(x for _, x, _ in placed),
+                max(x + mask.shape[1] for mask, x, _ in placed))
+
     def widths(self, texts):
         """Ink widths of ``texts``."""
         out = np.empty(len(texts), np.int64)
         for i, s in enumerate(texts):
-            _, (x0, _, x1, _) = self.layout(s)
+            x0, x1 = self.ink_x(s)
             out[i] = x1 - x0
         return out
 
@@ -247,7 +273,8 @@ class Stamp:
         centred horizontally, its baseline at row ``-top`` (``top`` < 0)."""
         out = np.zeros((len(texts), bottom - top, width), np.uint8)
         for i, s in enumerate(texts):
-            placed, (x0, _, x1, _) = self.layout(s)
+            placed = self.layout(s)[0]
+            x0, x1 = self.ink_x(s)
             dx = (width - (x1 - x0)) // 2 - x0
             tile = out[i]
             for mask, x, y in placed:
@@ -297,6 +324,38 @@ def fill(target, color):
             target[...] = color
 
 
+def _colors(colors, nch):
+    """``(n, nch)`` uint8 colours, each given with at least ``nch`` channels."""
+    out = np.array(colors, np.uint8).reshape(len(colors), -1)
+    if out.shape[1] < nch:
+        raise ValueError(f"colours have {out.shape[1]} channels, the canvas {nch}")
+    return np.ascontiguousarray(out[:, :nch])
+
+
+def fill_boxes(canvas, boxes, colors):
+    """Fill ``boxes`` (``(n, 4)`` int x0, y0, x1, y1; clipped) of ``canvas``
+    (``(H, W, C)`` uint8) with ``colors`` in order: one kernel call."""
+    colors = _colors(colors, canvas.shape[2])
+    boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    if len(boxes) != len(colors):
+        raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
+    K.fill_boxes(canvas, boxes, colors)
+
+
+def blend_masks(canvas, masks, corners, colors):
+    """Blend ``colors[k]`` into ``canvas`` through the uint8 coverage arrays
+    ``masks[k]`` with top-left corners ``corners[k] = (x, y)`` (clipped): one
+    kernel call."""
+    colors = _colors(colors, canvas.shape[2])
+    if not (len(masks) == len(corners) == len(colors)):
+        raise ValueError("one corner and one colour per mask")
+    sizes = [m.size for m in masks]
+    K.blend_masks(canvas, np.concatenate([np.asarray(m, np.uint8).ravel() for m in masks]),
+                  np.cumsum([0] + sizes[:-1]).astype(np.int64),
+                  np.array([m.shape for m in masks], np.int64).reshape(-1, 2),
+                  np.array(corners, np.int64).reshape(-1, 2), colors)
+
+
 def blend_into(target, color, alpha):
     """Paint ``color`` (C channels) over every pixel of the view ``target`` with
     opacity ``alpha`` in 0..1 (in place)."""
@@ -342,8 +401,7 @@ def draw_lines(region, positions, *, vertical, width, color, alpha=1.0, style="-
         spans = [s for s in (line_span(c, width, across) for c in positions) if s[1] > s[0]]
         boxes = np.array([(a, 0, b, h) if vertical else (0, a, w, b) for a, b in spans],
                          np.int64).reshape(-1, 4)
-        colors = np.tile(np.asarray(color, np.uint8)[: region.shape[2]], (len(boxes), 1))
-        K.fill_boxes(region, boxes, colors)
+        fill_boxes(region, boxes, [color] * len(boxes))
         return spans
     spans = []
     for c in positions:

@@ -91,12 +91,16 @@ class Raster:
                 table.shape[1] not in (3, 4):
             raise ValueError(f"out must be a ({h}, {w}, 3 or 4) uint8 array matching the "
                              f"table, got {out.shape} {out.dtype}")
-        if len(table) < self.palette.N + 3:  # codes are at most N + 2 (bad)
+        if len(table) < self.palette.N + 3 or self.top_code >= len(table):
             raise ValueError(f"table has {len(table)} colours; codes need {self.palette.N + 3}")
         rows = np.arange(h) if self.row_index is None else self.row_index.astype(np.intp)
         cols = np.arange(w) if self.col_index is None else self.col_index.astype(np.intp)
-        # indices come from aggregation.upsampling: in range. Of a run of pixel
-        # rows showing one cell row, paint the first and copy it to the others.
+        for name, idx, n in (("row_index", rows, self.cell_codes.shape[0]),
+                             ("col_index", cols, self.cell_codes.shape[1])):
+            if len(idx) and (idx.min() < 0 or idx.max() >= n):
+                raise ValueError(f"{name} points outside the {n} cells")
+        # Of a run of pixel rows showing one cell row, paint the first and
+        # copy it to the others.
         firsts = np.flatnonzero(np.diff(rows, prepend=-1))
         with K.KERNEL_LOCK:
             K.paint_rows(self.cell_codes, rows, cols, table, out, firsts)
@@ -305,9 +309,9 @@ def heatmap(data, *, colorbar=False, grid=False, linewidths: float = 0, linecolo
 
 
 def _draw(data, *, mask=None, **options):
-    """What :func:`heatmap` shows: a Pillow image for a bare raster, else the
-    composed ``(H, W, 3 or 4)`` uint8 canvas (which :func:`save` encodes
-    without a Pillow copy)."""
+    """What :func:`heatmap` shows: a Pillow image when nothing is drawn around
+    the raster, else the composed ``(H, W, 3 or 4)`` uint8 canvas (which
+    :func:`save` encodes without a Pillow copy)."""
     from . import layout
 
     decor = layout.Decor.from_options(**{k: options.pop(k) for k in DECOR_KEYS})

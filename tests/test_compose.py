@@ -530,3 +530,55 @@ def test_save_png_is_exactly_heatmap(monkeypatch, options):
         want = fastheat.heatmap(data, **options)
         assert back.mode == want.mode == ("RGBA" if "background" in options else "RGB")
         np.testing.assert_array_equal(np.asarray(back), np.asarray(want))
+
+
+# --------------------------------------------------------------------------- review fixes
+
+def test_padded_annotations_are_centred_on_their_ink_and_keep_their_size():
+    data = np.full((2, 2), 0.5)
+    plain = fastheat.heatmap(data, annot=True, fmt=".2f", cmap="gray", width=200, height=200,
+                             xticklabels=False, yticklabels=False)
+    padded = fastheat.heatmap(data, annot=True, fmt="7.2f", cmap="gray", width=200,
+                              height=200, xticklabels=False, yticklabels=False)
+    # "   0.50" and "0.50" have the same ink: the same image
+    assert np.array_equal(np.asarray(plain), np.asarray(padded))
+
+
+def test_text_that_is_not_one_printable_line_is_left_to_pillow():
+    font = ov.load_font(None, 12)
+    stamp = ov.Stamp.of(font)
+    for text in ("r\n0", "a\tb"):
+        assert stamp.anchored_box(text, "ls") is None
+        assert ov.text_box(font, text) == font.getbbox(text, anchor="ls")
+
+
+def test_user_font_objects_share_one_stamp_across_renders():
+    if not os.path.isfile(DEJAVU):
+        pytest.skip(f"needs {DEJAVU}")
+    user = ImageFont.truetype(DEJAVU, 12, layout_engine=ImageFont.Layout.BASIC)
+    fonts = [ov.load_font(user, 14) for _ in range(5)]  # a new object each time
+    assert len({id(f) for f in fonts}) == 5
+    assert len({id(ov.Stamp.of(f)) for f in fonts}) == 1
+    assert len({ov.composable(f) for f in fonts}) == 1
+
+
+def test_paint_rejects_indices_outside_the_cells():
+    from dataclasses import replace
+
+    raster = render.rasterize(RNG.random((3, 4)), width=8, height=6)
+    table = np.zeros((raster.palette.N + 3, 3), np.uint8)
+    bad = replace(raster, row_index=np.array([0, 0, 1, 1, 2, 7]))
+    with pytest.raises(ValueError, match="row_index points outside the 3 cells"):
+        bad.paint(table, np.zeros((6, 8, 3), np.uint8))
+    bad = replace(raster, cell_codes=np.full((3, 4), 60000, np.uint16))
+    with pytest.raises(ValueError, match="codes need"):
+        bad.paint(table, np.zeros((6, 8, 3), np.uint8))
+
+
+def test_lines_and_boxes_reject_colours_with_too_few_channels():
+    region = np.zeros((4, 6, 4), np.uint8)
+    with pytest.raises(ValueError, match="colours have 3 channels, the canvas 4"):
+        ov.draw_lines(region, [2, 4], vertical=True, width=1, color=(255, 0, 0))
+    with pytest.raises(ValueError, match="colours have 3 channels, the canvas 4"):
+        ov.blend_masks(region, [np.ones((2, 2), np.uint8)], [(0, 0)], [(1, 2, 3)])
+    assert not region.any()

@@ -291,3 +291,52 @@ def test_png_writer_rejects_arrays_that_are_not_rgb_or_rgba(shape, dtype):
     with pytest.raises(ValueError, match=r"a PNG needs an \(h, w, 3 or 4\) uint8 array"):
         encode.write(np.zeros(shape, dtype), buf)
     assert buf.getvalue() == b""  # nothing half-written
+
+
+def test_png_writer_splits_idat_at_the_chunk_limit(monkeypatch):
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 256, (64, 50, 3), dtype=np.uint8)
+    monkeypatch.setattr(encode, "IDAT_MAX", 1000)
+    buf = io.BytesIO()
+    encode._save_png(pixels, buf)
+    chunks = _chunks(buf.getvalue())  # every CRC checked
+    idat = [body for tag, body in chunks if tag == b"IDAT"]
+    assert len(idat) > 5 and max(map(len, idat)) <= 1000
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(buf.getvalue()))), pixels)
+
+
+FORK_SCRIPT = """
+import io, multiprocessing as mp, numpy as np, fastheat
+d = np.random.default_rng(0).random((60, 80))
+fastheat.save(d, io.BytesIO(), format="png", colorbar=True)  # the parent's pool starts
+
+def child(q):
+    b = io.BytesIO()
+    fastheat.save(d, b, format="png", colorbar=True)
+    q.put(len(b.getvalue()))
+
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=child, args=(q,))
+    p.start()
+    p.join(60)
+    print("hung" if p.is_alive() else f"exit {p.exitcode} {q.get(timeout=5) > 0}")
+    if p.is_alive():
+        p.kill()
+"""
+
+
+def test_a_forked_child_saves_with_threads_of_its_own(tmp_path):
+    # GNU OpenMP cannot run in a forked child at all (numba's omp layer): the
+    # workqueue layer can, and then the PNG writer's pool must be the child's.
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "fork.py"
+    script.write_text(FORK_SCRIPT)
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=240, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "exit 0 True", out.stderr[-2000:]

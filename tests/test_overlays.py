@@ -4,7 +4,6 @@ Colours are compared exactly (uint8) unless a tolerance is written next to
 the comparison. Layout geometry (where the raster, colorbar and labels went)
 comes from :func:`fastheat.layout.compose`, which ``heatmap`` calls.
 """
-import io
 import os
 import subprocess
 import sys
