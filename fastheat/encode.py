@@ -69,9 +69,10 @@ def write(image, target, *, format=None, background="white", **params):
     is_path = isinstance(target, (str, os.PathLike))
     fmt = image_format(target if is_path else None, format) if is_path or format else "PNG"
     options = {**DEFAULTS[fmt], **params}
-    rgb = getattr(image, "mode", "RGB") in ("RGB", "RGBA")  # arrays are 3 or 4 channels
-    if fmt == "PNG" and not params and rgb:
-        save = functools.partial(_save_png, image)  # decorated images
+    mode = getattr(image, "mode", "RGB")  # arrays: 3 or 4 channels
+    ours = mode in ("RGB", "RGBA") or (mode == "P" and "transparency" not in image.info)
+    if fmt == "PNG" and not params and ours:
+        save = functools.partial(_save_png, image)
     else:
         if not hasattr(image, "mode"):
             from PIL import Image
@@ -105,26 +106,40 @@ def write(image, target, *, format=None, background="white", **params):
 
 
 def _save_png(image, f, threads=2):
-    """Write an RGB or RGBA image (a decorated heatmap: a Pillow image or an
-    ``(h, w, 3 or 4)`` uint8 array) as PNG, several times faster than Pillow's
-    encoder:
+    """Write an image as PNG: an RGB or RGBA one (a decorated heatmap: a Pillow
+    image or an ``(h, w, 3 or 4)`` uint8 array) or a palette one (a bare
+    raster, RGB or RGBA palette), several times faster than Pillow's encoder:
 
     - rows get the "Up" filter (heatmap rows mostly equal the row above and
       filter to zeros) instead of Pillow's per-row adaptive choice;
-    - zlib-ng deflates at level 1 (2-3x faster than zlib), with run-length
-      matching only when a sample of rows compresses smaller that way (noisy
-      rasters, where it is also faster), decided per band;
+    - ISA-L deflates at level 1 (python-isal: 5x faster than zlib-ng's level
+      1 on heatmaps, and the files a little smaller); where it is not
+      installed, zlib-ng at level 1, with run-length matching only when a
+      sample of rows compresses smaller that way (noisy rasters, where it is
+      also faster), decided per band;
     - ``threads`` bands of rows are filtered and deflated at once, joined like
       pigz does: a sync flush ends each band on a byte boundary, and the
       bands' Adler-32 checksums are combined.
     """
     import numpy as np
-    from zlib_ng import zlib_ng
 
-    pixels = np.asarray(image)
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
-        raise ValueError(f"a PNG needs an (h, w, 3 or 4) uint8 array, got {pixels.shape} "
-                         f"{pixels.dtype}")
+    z = _deflater()
+    extra = []  # chunks between IHDR and IDAT
+    if getattr(image, "mode", None) == "P":
+        pixels, color_type = np.asarray(image)[..., None], 3
+        rgba = image.palette.mode == "RGBA"
+        palette = np.frombuffer(bytes(image.getpalette("RGBA" if rgba else "RGB")),
+                                np.uint8).reshape(-1, 4 if rgba else 3)
+        extra.append((b"PLTE", palette[:, :3].tobytes()))
+        if rgba and (palette[:, 3] < 255).any():  # alphas up to the last one below 255
+            last_alpha = np.flatnonzero(palette[:, 3] < 255)[-1]
+            extra.append((b"tRNS", palette[: last_alpha + 1, 3].tobytes()))
+    else:
+        pixels = np.asarray(image)
+        if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+            raise ValueError(f"a PNG needs an (h, w, 3 or 4) uint8 array, got {pixels.shape} "
+                             f"{pixels.dtype}")
+        color_type = 2 if pixels.shape[2] == 3 else 6
     h, w = pixels.shape[:2]
     rows = pixels.reshape(h, -1)
     bounds = np.linspace(0, h, max(1, min(threads, h)) + 1).astype(int).tolist()
@@ -137,12 +152,13 @@ def _save_png(image, f, threads=2):
         if a == 0:
             data[0, 1:] = rows[0]
         np.subtract(rows[max(a, 1): b], rows[max(a, 1) - 1: b - 1], out=data[1 if a == 0 else 0:, 1:])
-        co = zlib_ng.compressobj(1, zlib_ng.DEFLATED, 15 if k == 0 else -15, 8,
-                                 _rgb_strategy(data, zlib_ng))
-        body = co.compress(data) + co.flush(zlib_ng.Z_FINISH if k == last else zlib_ng.Z_SYNC_FLUSH)
-        return body, zlib_ng.adler32(data), data.size
+        strategy = _rgb_strategy(data, z) if z.__name__.startswith("zlib_ng") else \
+            z.Z_DEFAULT_STRATEGY
+        co = z.compressobj(1, z.DEFLATED, 15 if k == 0 else -15, 8, strategy)
+        body = co.compress(data) + co.flush(z.Z_FINISH if k == last else z.Z_SYNC_FLUSH)
+        return body, z.adler32(data), data.size
 
-    parts = list(_pool().map(band, range(last + 1)))  # zlib-ng releases the GIL
+    parts = list(_pool().map(band, range(last + 1)))  # both release the GIL
     body = [p[0] for p in parts]
     if last > 0:  # raw deflate after the first band: add the whole stream's checksum
         adler = parts[0][1]
@@ -152,14 +168,16 @@ def _save_png(image, f, threads=2):
 
     def chunk(tag, *payload):  # written piece by piece: no joined copy
         f.write(struct.pack(">I", sum(map(len, payload))) + tag)
-        crc = zlib_ng.crc32(tag)
+        crc = z.crc32(tag)
         for piece in payload:
             f.write(piece)
-            crc = zlib_ng.crc32(piece, crc)
+            crc = z.crc32(piece, crc)
         f.write(struct.pack(">I", crc))
 
     f.write(b"\x89PNG\r\n\x1a\n")
-    chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if pixels.shape[2] == 3 else 6, 0, 0, 0))
+    chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0))
+    for tag, payload in extra:
+        chunk(tag, payload)
     for pieces in _split(body, IDAT_MAX):  # the format's limit is 2 GiB a chunk
         chunk(b"IDAT", *pieces)
     chunk(b"IEND")
@@ -178,6 +196,19 @@ def _split(pieces, limit):
                 out, room, sent = [], limit, True
     if out or not sent:
         yield out
+
+
+def _deflater():
+    """The fastest deflate at hand with zlib's API: python-isal (ISA-L, on
+    x86-64 and ARM64) or else zlib-ng."""
+    try:
+        from isal import isal_zlib
+
+        return isal_zlib
+    except ImportError:
+        from zlib_ng import zlib_ng
+
+        return zlib_ng
 
 
 def _adler32_combine(adler1, adler2, n2):

@@ -314,7 +314,7 @@ def _draw(data, *, mask=None, **options):
     :func:`save` encodes without a Pillow copy)."""
     from . import layout
 
-    decor = layout.Decor.from_options(**{k: options.pop(k) for k in DECOR_KEYS})
+    decor = layout.Decor.from_options(**{k: options.pop(k) for k in DECOR_KEYS if k in options})
     if mask is None and decor.scale == 1 and not decor.active:
         return rasterize(data, **options).image()
     return layout.render(data, decor, mask=mask, **options).pixels

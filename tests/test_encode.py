@@ -128,12 +128,38 @@ def _noise(h, w, nch, seed=0):
 STRATEGIES = {"rle": zlib.Z_RLE, "default": zlib.Z_DEFAULT_STRATEGY}
 
 
+@pytest.fixture
+def zlib_ng_backend(monkeypatch):
+    """The writer's fallback where python-isal is missing: zlib-ng, with its
+    sampled choice of strategy."""
+    monkeypatch.setattr(encode, "_deflater", lambda: zlib_ng)
+
+
+def test_isal_is_the_deflater_here():
+    isal_zlib = pytest.importorskip("isal.isal_zlib", reason="python-isal is installed only "
+                                    "on x86-64 and ARM64 (pyproject markers)")
+    assert encode._deflater() is isal_zlib
+
+
+@pytest.mark.parametrize("nch", [3, 4])
+@pytest.mark.parametrize("threads", [1, 2, 3, 4])
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (5, 1), (37, 101), (300, 40)])
+def test_rgb_png_round_trips_with_the_default_deflater(nch, threads, shape):
+    h, w = shape
+    pixels = np.random.default_rng(h + w + threads).integers(0, 256, (h, w, nch), np.uint8)
+    pixels[h // 2:] = pixels[h // 2]
+    buf = io.BytesIO()
+    encode._save_png(pixels[:, ::-1] if w > 2 else pixels, buf, threads=threads)
+    _check_png(buf.getvalue(), pixels[:, ::-1] if w > 2 else pixels)
+
+
 @pytest.mark.parametrize("strategy", ["sampled", "rle", "default"])
 @pytest.mark.parametrize("nch", [3, 4])
 @pytest.mark.parametrize("threads", [1, 2, 3, 4])
 @pytest.mark.parametrize("shape,layout", [((1, 1), "C"), ((1, 9), "view"), ((2, 3), "C"),
                                           ((3, 50), "view"), ((5, 1), "view"), ((37, 101), "C")])
-def test_rgb_png_from_arrays_round_trips(monkeypatch, strategy, nch, threads, shape, layout):
+def test_rgb_png_from_arrays_round_trips(monkeypatch, zlib_ng_backend, strategy, nch, threads,
+                                         shape, layout):
     h, w = shape  # heights 1..3: fewer rows than threads
     rng = np.random.default_rng(h * 1000 + w * 10 + threads)
     if layout == "C":
@@ -173,8 +199,8 @@ def _spy_strategy(monkeypatch):
 @pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("shape", [(96, 1024, 4), (128, 800, 3)])
 @pytest.mark.parametrize("kind,want", [("noise", zlib.Z_RLE), ("gradient", zlib.Z_DEFAULT_STRATEGY)])
-def test_strategy_is_rle_for_noise_and_default_for_gradients(monkeypatch, seed, threads, shape,
-                                                            kind, want):
+def test_strategy_is_rle_for_noise_and_default_for_gradients(monkeypatch, zlib_ng_backend, seed,
+                                                            threads, shape, kind, want):
     """Images big enough to be sampled (every band >= 32 rows, >= 65536
     bytes). The margins are wide: on samples like these noise came out about
     5% smaller with RLE, and the gradient's Up-filtered rows several times
@@ -190,7 +216,7 @@ def test_strategy_is_rle_for_noise_and_default_for_gradients(monkeypatch, seed, 
 
 
 @pytest.mark.parametrize("shape", [(8, 1000, 4), (300, 10, 3), (15, 2000, 3)])
-def test_small_images_are_not_sampled(monkeypatch, shape):
+def test_small_images_are_not_sampled(monkeypatch, zlib_ng_backend, shape):
     # fewer than 16 rows or 65536 bytes: plain deflate, even for noise
     picks = _spy_strategy(monkeypatch)
     pixels = _noise(*shape)
@@ -340,3 +366,33 @@ def test_a_forked_child_saves_with_threads_of_its_own(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=240, env=env)
     assert out.stdout.strip().splitlines()[-1] == "exit 0 True", out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("backend", ["default", "zlib_ng"])
+@pytest.mark.parametrize("case", ["rgb", "rgba", "opaque_rgba", "tiny", "tall"])
+def test_palette_png_round_trips(monkeypatch, backend, case):
+    from fastheat import render
+
+    if backend == "zlib_ng":
+        monkeypatch.setattr(encode, "_deflater", lambda: zlib_ng)
+    rng = np.random.default_rng(3)
+    data, options = rng.random((40, 70)), {}
+    if case == "rgba":  # transparent bad cells: an RGBA palette
+        data[rng.random(data.shape) > 0.8] = np.nan
+        options = dict(bad=(0, 0, 0, 0))
+    elif case == "opaque_rgba":
+        options = dict(cmap=["#ff000080", "#0000ff"])  # a translucent colormap entry
+    elif case == "tiny":
+        data, options = data[:1, :1], dict(width=1, height=1)
+    elif case == "tall":
+        options = dict(width=3, height=500)
+    image = render.rasterize(data, **options).image()
+    assert image.mode == "P"
+    buf = io.BytesIO()
+    encode.write(image, buf)
+    chunks = dict(_chunks(buf.getvalue()))
+    assert chunks[b"IHDR"][9] == 3  # colour type: palette
+    needs_alpha = image.palette.mode == "RGBA" and image.convert("RGBA").getextrema()[3][0] < 255
+    assert (b"tRNS" in chunks) == needs_alpha
+    back = Image.open(io.BytesIO(buf.getvalue()))
+    assert np.array_equal(np.asarray(back.convert("RGBA")), np.asarray(image.convert("RGBA")))

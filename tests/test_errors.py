@@ -220,11 +220,18 @@ def test_failed_encode_leaves_no_partial_file(tmp_path, monkeypatch):
         fp.write(b"half an image")
         raise OSError("disk full")
 
+    def broken_png(image, fp, **kwargs):
+        fp.write(b"half a PNG")
+        raise OSError("disk full")
+
     path = tmp_path / "out.png"
     path.write_bytes(b"precious")
-    monkeypatch.setattr(Image.Image, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
-        fastheat.save(X, path)
+    monkeypatch.setattr(Image.Image, "save", broken_save)  # Pillow's encoders
+    monkeypatch.setattr(fastheat.encode, "_save_png", broken_png)  # fastheat's PNG writer
+    for options in ({}, {"colorbar": True}, {"compress_level": 9}):
+        with pytest.raises(OSError, match="disk full"):
+            fastheat.save(X, path, **options)
+        assert path.read_bytes() == b"precious"
     assert path.read_bytes() == b"precious"
     assert _leftovers(tmp_path) == []
     with pytest.raises(OSError, match="disk full"):
