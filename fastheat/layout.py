@@ -115,18 +115,10 @@ class ColorbarOptions:
     def parse(cls, value):
         """``True``, a position name, a dict of options or a ColorbarOptions ->
         ColorbarOptions; ``False``/``None`` -> None."""
-        if value is None or value is False:
-            return None
-        if value is True:
-            return cls()
-        if isinstance(value, cls):
-            return value
         if isinstance(value, str):
             return cls(position=value)
-        if isinstance(value, dict):
-            return cls(**_known("colorbar", value, cls))
-        raise TypeError(f"colorbar={value!r} must be True/False, a position "
-                        f"({', '.join(POSITIONS)}) or a dict of colorbar options")
+        return _parse_options(cls, "colorbar", value, f"True/False, a position "
+                              f"({', '.join(POSITIONS)}) or a dict of colorbar options")
 
 
 @dataclass(frozen=True)
@@ -156,20 +148,28 @@ class GridOptions:
 
     @classmethod
     def parse(cls, value):
-        if value is None or value is False:
-            return None
-        if value is True:
-            return cls()
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, dict):
-            value = dict(value)
-            for alias, key in (("ls", "linestyle"), ("lw", "linewidth"), ("c", "color")):
-                if alias in value:
-                    value[key] = value.pop(alias)
-            return cls(**_known("grid", value, cls))
-        raise TypeError(f"grid={value!r} must be True/False or a dict with keys color, "
-                        f"linestyle, linewidth, alpha")
+        return _parse_options(cls, "grid", value, "True/False or a dict with keys color, "
+                              "linestyle, linewidth, alpha",
+                              aliases={"ls": "linestyle", "lw": "linewidth", "c": "color"})
+
+
+def _parse_options(cls, name, value, expected, aliases=None):
+    """An option given as ``True`` (defaults), ``False``/``None`` (off), an
+    instance of ``cls`` or a dict of its fields (matplotlib's short names in
+    ``aliases`` allowed) -> an instance or None."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return cls()
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, dict):
+        value = dict(value)
+        for alias, key in (aliases or {}).items():
+            if alias in value:
+                value[key] = value.pop(alias)
+        return cls(**_known(name, value, cls))
+    raise TypeError(f"{name}={value!r} must be {expected}")
 
 
 def _known(name, options, cls):
@@ -613,10 +613,14 @@ class Composition:
 
     @functools.cached_property
     def image(self):
+        return self.as_image(self.pixels)
+
+    @staticmethod
+    def as_image(pixels):
+        """A Pillow image of a canvas array (a Pillow image stays as it is)."""
         from PIL import Image
 
-        return Image.fromarray(self.pixels) if isinstance(self.pixels, np.ndarray) else \
-            self.pixels
+        return Image.fromarray(pixels) if isinstance(pixels, np.ndarray) else pixels
 
     def boxes(self, kind):
         return [it.box for it in self.items if it.kind == kind]

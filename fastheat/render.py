@@ -298,14 +298,14 @@ def heatmap(data, *, colorbar=False, grid=False, linewidths: float = 0, linecolo
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    from PIL import Image
+    from .layout import Composition
 
     pixels = _draw(data, colorbar=colorbar, grid=grid, linewidths=linewidths,
                    linecolor=linecolor, title=title, xlabel=xlabel, ylabel=ylabel,
                    xticklabels=xticklabels, yticklabels=yticklabels, annot=annot, fmt=fmt,
                    mask=mask, font_size=font_size, font=font, background=background,
                    scale=scale, **options)
-    return Image.fromarray(pixels) if isinstance(pixels, np.ndarray) else pixels
+    return Composition.as_image(pixels)
 
 
 def _draw(data, *, mask=None, **options):
