@@ -112,8 +112,9 @@ def _save_png(image, f, threads=2):
 
     - rows get the "Up" filter (heatmap rows mostly equal the row above and
       filter to zeros) instead of Pillow's per-row adaptive choice;
-    - ISA-L deflates at level 1 (python-isal: 5x faster than zlib-ng's level
-      1 on heatmaps, and the files a little smaller); where it is not
+    - ISA-L deflates at level 1 (python-isal: 2-2.5x faster than zlib-ng's
+      best level-1 strategy on the benchmark's RGB images, files 1-6% smaller,
+      though very smooth images compress less well); where it is not
       installed, zlib-ng at level 1, with run-length matching only when a
       sample of rows compresses smaller that way (noisy rasters, where it is
       also faster), decided per band;
