@@ -10,8 +10,8 @@ import sys
 import time
 import zipfile
 
-from .aggregation import REDUCTIONS
-from .norms import NORMS
+from .aggregation.fold import REDUCTIONS
+from .color.norms import NORMS
 
 INPUTS = (".npy (memory-mapped), .npz (--key), .csv, .tsv, .zarr, .h5:/dataset (HDF5), "
           "and point tables .parquet/.csv with --x --y")
@@ -38,7 +38,7 @@ def load_matrix(path, key=None):
         raise UsageError(f"input file {path!r} does not exist")
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npy":  # header checked first: object arrays refused, truncation reported
-        from .outofcore import open_npy
+        from .sources.outofcore import open_npy
 
         try:
             return open_npy(path)
@@ -203,7 +203,7 @@ def _add_input_options(p):
 
 def open_input(args):
     """The data for ``fastheat render`` and the source options it needs."""
-    from . import outofcore
+    from .sources import outofcore
 
     point_keys = ("x", "y", "value", "x_range", "y_range")
     points = {k: getattr(args, k) for k in point_keys if getattr(args, k) is not None}
@@ -251,7 +251,7 @@ def parser():
 
 
 def run(args):
-    from . import render
+    from . import api as render
 
     options = {k: getattr(args, k) for k in _RASTER_KEYS}
     options.update(_overlay_options(args))

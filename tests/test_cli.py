@@ -52,13 +52,13 @@ def test_render_npy_subprocess(tmp_path, matrix):
 def test_render_npy_is_memory_mapped(tmp_path, monkeypatch, matrix, order):
     np.save(tmp_path / "m.npy", np.asarray(matrix, order=order))
     seen = {}
-    real_save = fastheat.render.save
+    real_save = fastheat.api.save
 
     def spy(data, path, **options):
         seen["data"] = data
         return real_save(data, path, **options)
 
-    monkeypatch.setattr(fastheat.render, "save", spy)
+    monkeypatch.setattr(fastheat.api, "save", spy)
     assert cli.main(["render", str(tmp_path / "m.npy"), "-o", str(tmp_path / "o.png"), "-q"]) == 0
     data = seen["data"]
     assert isinstance(data, np.memmap), type(data)

@@ -26,9 +26,11 @@ from hypothesis import given, strategies as st
 from PIL import Image, ImageDraw, ImageFont, features
 
 import fastheat
-from fastheat import _kernels as K
-from fastheat import encode, render
-from fastheat import overlays as ov
+from fastheat import api as render
+from fastheat import encode
+from fastheat.color import _kernels as color_kernels
+from fastheat.compose import _kernels as K
+from fastheat.compose import overlays as ov
 
 RNG = np.random.default_rng(11)
 SEEDS = st.integers(0, 2**32 - 1)
@@ -169,7 +171,7 @@ def test_paint_rejects_bad_out_or_table_before_the_kernel(monkeypatch, case):
         match = re.escape(f"out must be a (7, 9, 3 or 4) uint8 array matching the table, "
                           f"got {out.shape} {out.dtype}")
     calls = []
-    monkeypatch.setattr(K, "paint_rows", lambda *args: calls.append(args))
+    monkeypatch.setattr(color_kernels, "paint_rows", lambda *args: calls.append(args))
     with pytest.raises(ValueError, match=match):
         raster.paint(table, out)
     assert calls == [] and not out.any()

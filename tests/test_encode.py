@@ -371,7 +371,7 @@ def test_a_forked_child_saves_with_threads_of_its_own(tmp_path):
 @pytest.mark.parametrize("backend", ["default", "zlib_ng"])
 @pytest.mark.parametrize("case", ["rgb", "rgba", "opaque_rgba", "tiny", "tall"])
 def test_palette_png_round_trips(monkeypatch, backend, case):
-    from fastheat import render
+    from fastheat import api as render
 
     if backend == "zlib_ng":
         monkeypatch.setattr(encode, "_deflater", lambda: zlib_ng)

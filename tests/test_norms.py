@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import fastheat
-from fastheat import norms
+from fastheat.color import norms
 
 # A grey ramp whose bytes are its codes (matplotlib's "gray" has a few
 # repeated bytes): one code step is exactly one unit per channel.
@@ -333,7 +333,7 @@ def test_inverse_round_trips():
 
 def test_log_center_is_symmetric_in_decades():
     x = np.array([[0.5, 1.0, 10.0, 100.0]])
-    norm = fastheat.render.rasterize(x, norm="log", center=1.0, width=4, height=1).norm
+    norm = fastheat.api.rasterize(x, norm="log", center=1.0, width=4, height=1).norm
     assert norm.vmin == pytest.approx(0.01) and norm.vmax == pytest.approx(100.0)
     with pytest.raises(ValueError, match=r"center=-1.* must be positive for norm='log'"):
         fastheat.to_rgba(x, norm="log", center=-1)

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import fastheat
-from fastheat import outofcore
-from fastheat.render import rasterize
-from fastheat.sources import ArraySource, open_source
+from fastheat.sources import outofcore
+from fastheat.api import rasterize
+from fastheat.sources.base import ArraySource, open_source
 
 REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
 EXACT = ("min", "max", "absmax", "count", "nearest")
@@ -218,7 +218,7 @@ def test_chunked_source_reads_each_block_once(monkeypatch):
 
 
 def test_merge_rules():
-    from fastheat import _kernels as K
+    from fastheat.aggregation import _kernels as K
 
     state = np.array([[[np.nan, 2.0, -3.0, 3.0]]])
     part = np.array([[[-1.0, np.nan, 3.0, -3.0]]])

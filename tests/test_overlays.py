@@ -13,8 +13,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 import fastheat
-from fastheat import cli, layout, render
-from fastheat import overlays as ov
+from fastheat import api as render
+from fastheat import cli
+from fastheat.compose import layout
+from fastheat.compose import overlays as ov
 
 RNG = np.random.default_rng(7)
 DATA = RNG.random((10, 10))

@@ -1,33 +1,14 @@
-"""Numba kernels: pure functions on arrays the caller allocated and validated.
+"""Aggregation kernel: folds blocks of the input into mergeable reduction states.
 
-Every kernel here assumes its inputs were checked by its caller
-(:mod:`fastheat.aggregation`, :meth:`fastheat.render.Raster.paint`,
-:mod:`fastheat.overlays`): numba does not check bounds. The JIT options are set once, below.
+Pure functions on arrays the caller allocated and validated
+(:mod:`fastheat.aggregation.fold`): numba does not check bounds.
 """
 from __future__ import annotations
 
-import os
-import threading
-
-# After each parallel kernel numba's OpenMP workers spin for milliseconds
-# before sleeping, taking a core from what runs next (the PNG encoder's
-# threads: 6% slower decorated saves on 2 cores). Passive waiting costs the
-# kernels nothing measurable. Read once, when OpenMP starts; a user's own
-# setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numba as nb  # noqa: E402
+import numba as nb
 import numpy as np
 
-# cache=True: a second process loads the machine code instead of recompiling.
-# No fastmath: NaN must stay NaN.
-jit = nb.njit(cache=True, nogil=True)
-pjit = nb.njit(cache=True, nogil=True, parallel=True)
-# A parallel kernel entered from several threads at once aborts the process
-# under numba's "workqueue" threading layer, and oversubscribes the cores under
-# the others: callers hold this lock around every `pjit` call (threads take
-# turns, each call using every core).
-KERNEL_LOCK = threading.Lock()
+from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K.KERNEL_LOCK)
 
 # Reduction codes shared with fastheat.aggregation (state planes in brackets).
 MOMENTS = 0  # [sum of w*x, sum of w]              -> mean, sum
@@ -233,100 +214,3 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                     if _better(op, v, a):
                         a = v
                 state[0, i, j] = a
-
-@pjit
-def colormap_codes(t, n, out):
-    """Write matplotlib's colormap index of every normalized value ``t`` into
-    ``out``: ``floor(t * n)`` in ``t``'s own float type (``n`` is given in that
-    type), ``t * n == n -> n - 1``, below 0 -> ``n`` (under), at or above ``n``
-    -> ``n + 1`` (over), NaN -> ``n + 2`` (bad). Bit-identical to
-    ``Colormap.__call__``."""
-    n_int = np.int64(n)
-    for i in nb.prange(t.shape[0]):
-        for j in range(t.shape[1]):
-            x = t[i, j] * n
-            if x == n:
-                x = n - 1
-            if x != x:
-                out[i, j] = n_int + 2
-            elif x < 0:
-                out[i, j] = n_int
-            elif x >= n:
-                out[i, j] = n_int + 1
-            else:
-                out[i, j] = np.int64(x)
-
-
-@pjit
-def paint_rows(cell_codes, row_index, col_index, table, out, rows):
-    """``out[i, j] = table[cell_codes[row_index[i], col_index[j]]]`` for the
-    pixel rows ``i`` in ``rows``: the raster in RGB or RGBA, expanded from cells
-    to pixels, written straight into its place in a canvas (``out`` may be a
-    strided view)."""
-    w, nch = out.shape[1], out.shape[2]
-    for s in nb.prange(rows.shape[0]):
-        i = rows[s]
-        src, row = cell_codes[row_index[i]], out[i]
-        if nch == 3:  # channels unrolled: 2x faster than a loop over them
-            for j in range(w):
-                k = src[col_index[j]]
-                row[j, 0], row[j, 1], row[j, 2] = table[k, 0], table[k, 1], table[k, 2]
-        else:
-            for j in range(w):
-                k = src[col_index[j]]
-                row[j, 0], row[j, 1], row[j, 2], row[j, 3] = \
-                    table[k, 0], table[k, 1], table[k, 2], table[k, 3]
-
-
-@pjit
-def stamp_cells(region, y0, x0, label, shade, tiles, colors):
-    """Blend text tile ``tiles[label[k]]`` (uint8 coverage) in colour
-    ``colors[shade[k]]`` into ``region`` at corner ``(y0[k], x0[k])``:
-    ``(pixel * (255 - a) + colour * a + 127) // 255``. The tiles must lie in
-    disjoint cells (they are blended in parallel)."""
-    th, tw = tiles.shape[1], tiles.shape[2]
-    for k in nb.prange(y0.shape[0]):
-        tile, color = tiles[label[k]], colors[shade[k]]
-        for ty in range(th):
-            for tx in range(tw):
-                a = np.int32(tile[ty, tx])
-                if a:
-                    px = region[y0[k] + ty, x0[k] + tx]
-                    for c in range(region.shape[2]):
-                        px[c] = (np.int32(px[c]) * (255 - a) + np.int32(color[c]) * a + 127) // 255
-
-
-@jit
-def fill_boxes(canvas, boxes, colors):
-    """Fill boxes ``(x0, y0, x1, y1)`` of ``canvas`` (clipped to it) with
-    ``colors[k]``, in order: ticks, frames, solid lines."""
-    H, W, nch = canvas.shape
-    for k in range(boxes.shape[0]):
-        x0, y0 = max(boxes[k, 0], 0), max(boxes[k, 1], 0)
-        x1, y1 = min(boxes[k, 2], W), min(boxes[k, 3], H)
-        for y in range(y0, y1):
-            for x in range(x0, x1):
-                for c in range(nch):
-                    canvas[y, x, c] = colors[k, c]
-
-
-@jit
-def blend_masks(canvas, masks, starts, shapes, corners, colors):
-    """Blend ``colors[k]`` into ``canvas`` through coverage mask ``k`` (``shapes[k]``
-    bytes from ``masks[starts[k]]``, row-major) with its top-left corner at
-    ``corners[k] = (x, y)``, clipped to the canvas; rounding as Pillow's text:
-    ``(px * (255 - a) + color * a + 127) // 255``."""
-    H, W, nch = canvas.shape
-    for k in range(starts.shape[0]):
-        h, w = shapes[k, 0], shapes[k, 1]
-        for r in range(h):
-            y = corners[k, 1] + r
-            if y < 0 or y >= H:
-                continue
-            for q in range(w):
-                x = corners[k, 0] + q
-                a = np.int32(masks[starts[k] + r * w + q])
-                if a and 0 <= x < W:
-                    for c in range(nch):
-                        canvas[y, x, c] = (np.int32(canvas[y, x, c]) * (255 - a)
-                                           + np.int32(colors[k, c]) * a + 127) // 255

@@ -87,7 +87,7 @@ class ArraySource(Source):
         self.shape, self.dtype = self.array.shape, self.array.dtype
 
     def aggregate(self, height, width, reduce):
-        from .aggregation import aggregate_matrix
+        from ..aggregation.fold import aggregate_matrix
 
         return aggregate_matrix(self.array, self.mask, height, width, reduce)
 

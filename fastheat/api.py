@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import colormaps, encode, norms
-from .aggregation import expand, output_shape, upsampling
-from .sources import Source, open_source
+from . import encode
+from .aggregation.fold import expand, output_shape, upsampling
+from .color import colormaps, norms
+from .sources.base import Source, open_source
 
 ORIGINS = ("upper", "lower")
 
@@ -79,7 +80,7 @@ class Raster:
         """Write ``table[code]`` for every pixel into ``out`` (``(height, width,
         channels)`` uint8, possibly a view into a larger canvas): one parallel
         pass from the cell codes, expanding upsampled axes on the fly."""
-        from . import _kernels as K
+        from .color import _kernels as K
 
         h, w = self.shape
         table = np.asarray(table)
@@ -137,6 +138,65 @@ class Raster:
         else:
             img.putpalette(colors.tobytes(), "RGBA")
         return img
+
+
+def aggregate(data, *, width: int | None = None, height: int | None = None,
+              reduce: str = "mean", x: str | None = None, y: str | None = None,
+              value: str | None = None, x_range: tuple | None = None,
+              y_range: tuple | None = None, progress: bool = False) -> np.ndarray:
+    """Downsample (or upsample) a 2-D matrix to a ``(height, width)`` float grid.
+
+    Reads the input once, in its own dtype and byte order, with no full-size
+    temporary. Non-integer ratios use exact area weights: an input cell
+    straddling two output pixels contributes to both by its overlap. Upsampled
+    axes repeat cells as crisp blocks. NaN (and masked cells of a masked array)
+    count as missing.
+
+    Parameters
+    ----------
+    data : array-like, 2-D
+        Any numeric or bool matrix: ndarray (any layout, byte order, strides),
+        ``np.ma.MaskedArray``, ``np.memmap``, nested lists, DataFrame; out of
+        core or distributed: zarr array, h5py ``Dataset``, dask array, xarray
+        ``DataArray`` (see :mod:`fastheat.outofcore`). With ``x`` and ``y``, a
+        pandas or dask DataFrame of points.
+    width, height : int, optional
+        Output size in pixels; see :func:`output_shape` for the defaults.
+    reduce : str
+        ``"mean"``, ``"sum"`` (area-weighted), ``"min"``, ``"max"``, ``"absmax"``
+        (value of largest magnitude, sign kept), ``"std"`` (area-weighted,
+        population), ``"count"`` (valid cells touching the pixel) or ``"nearest"``
+        (the cell under the pixel centre).
+    x, y, value : str, optional
+        Point tables: the columns holding the points' coordinates and the value
+        to reduce (without ``value``, pixels count points). Binned by
+        datashader's ``Canvas.points``; row 0 is the top of the window (largest
+        ``y``). Reductions: count, sum, mean, min, max, std, absmax.
+    x_range, y_range : (float, float), optional
+        Point tables: the window to bin (default: the data's extent).
+    progress : bool
+        Show a progress bar on stderr while an out-of-core or distributed
+        input is read (ignored for in-memory arrays).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(height, width)``, NaN where a pixel saw no valid value.
+
+    Examples
+    --------
+    >>> import numpy as np, fastheat
+    >>> fastheat.aggregate(np.arange(16).reshape(4, 4), width=2, height=2)
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    >>> fastheat.aggregate([[1, 2, 3]], width=2, height=1, reduce="max")
+    array([[2., 3.]])
+    """
+    source = open_source(data, x=x, y=y, value=value, x_range=x_range, y_range=y_range,
+                         progress=progress)
+    height, width = output_shape(source.shape, width, height)
+    (ch, rows), (cw, cols) = upsampling(source.shape[0], height), upsampling(source.shape[1], width)
+    return expand(source.aggregate(ch, cw, reduce), rows, cols)
 
 
 def rasterize(data, *, width=None, height=None, cmap="viridis", norm="linear", vmin=None,
@@ -298,7 +358,7 @@ def heatmap(data, *, colorbar=False, grid=False, linewidths: float = 0, linecolo
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    from .layout import Composition
+    from .compose.layout import Composition
 
     pixels = _draw(data, colorbar=colorbar, grid=grid, linewidths=linewidths,
                    linecolor=linecolor, title=title, xlabel=xlabel, ylabel=ylabel,
@@ -312,7 +372,7 @@ def _draw(data, *, mask=None, **options):
     """What :func:`heatmap` shows: a Pillow image when nothing is drawn around
     the raster, else the composed ``(H, W, 3 or 4)`` uint8 canvas (which
     :func:`save` encodes without a Pillow copy)."""
-    from . import layout
+    from .compose import layout
 
     decor = layout.Decor.from_options(**{k: options.pop(k) for k in DECOR_KEYS if k in options})
     if mask is None and decor.scale == 1 and not decor.active:

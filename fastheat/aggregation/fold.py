@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels as K
-from .sources import open_source
 
 REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
 _OPS = {"mean": K.MOMENTS, "sum": K.MOMENTS, "std": K.MOMENTS2, "count": K.COUNT,
@@ -225,65 +224,6 @@ def fold_array(plan, a, state, mask=None, row_range=None, origin=(0, 0)):
         if mask is not None:
             band[mask[lo:hi]] = np.nan
         plan.fold(band, row0 + lo, col0, state)
-
-
-def aggregate(data, *, width: int | None = None, height: int | None = None,
-              reduce: str = "mean", x: str | None = None, y: str | None = None,
-              value: str | None = None, x_range: tuple | None = None,
-              y_range: tuple | None = None, progress: bool = False) -> np.ndarray:
-    """Downsample (or upsample) a 2-D matrix to a ``(height, width)`` float grid.
-
-    Reads the input once, in its own dtype and byte order, with no full-size
-    temporary. Non-integer ratios use exact area weights: an input cell
-    straddling two output pixels contributes to both by its overlap. Upsampled
-    axes repeat cells as crisp blocks. NaN (and masked cells of a masked array)
-    count as missing.
-
-    Parameters
-    ----------
-    data : array-like, 2-D
-        Any numeric or bool matrix: ndarray (any layout, byte order, strides),
-        ``np.ma.MaskedArray``, ``np.memmap``, nested lists, DataFrame; out of
-        core or distributed: zarr array, h5py ``Dataset``, dask array, xarray
-        ``DataArray`` (see :mod:`fastheat.outofcore`). With ``x`` and ``y``, a
-        pandas or dask DataFrame of points.
-    width, height : int, optional
-        Output size in pixels; see :func:`output_shape` for the defaults.
-    reduce : str
-        ``"mean"``, ``"sum"`` (area-weighted), ``"min"``, ``"max"``, ``"absmax"``
-        (value of largest magnitude, sign kept), ``"std"`` (area-weighted,
-        population), ``"count"`` (valid cells touching the pixel) or ``"nearest"``
-        (the cell under the pixel centre).
-    x, y, value : str, optional
-        Point tables: the columns holding the points' coordinates and the value
-        to reduce (without ``value``, pixels count points). Binned by
-        datashader's ``Canvas.points``; row 0 is the top of the window (largest
-        ``y``). Reductions: count, sum, mean, min, max, std, absmax.
-    x_range, y_range : (float, float), optional
-        Point tables: the window to bin (default: the data's extent).
-    progress : bool
-        Show a progress bar on stderr while an out-of-core or distributed
-        input is read (ignored for in-memory arrays).
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 ``(height, width)``, NaN where a pixel saw no valid value.
-
-    Examples
-    --------
-    >>> import numpy as np, fastheat
-    >>> fastheat.aggregate(np.arange(16).reshape(4, 4), width=2, height=2)
-    array([[ 2.5,  4.5],
-           [10.5, 12.5]])
-    >>> fastheat.aggregate([[1, 2, 3]], width=2, height=1, reduce="max")
-    array([[2., 3.]])
-    """
-    source = open_source(data, x=x, y=y, value=value, x_range=x_range, y_range=y_range,
-                         progress=progress)
-    height, width = output_shape(source.shape, width, height)
-    (ch, rows), (cw, cols) = upsampling(source.shape[0], height), upsampling(source.shape[1], width)
-    return expand(source.aggregate(ch, cw, reduce), rows, cols)
 
 
 def aggregate_matrix(a, mask, height, width, reduce):

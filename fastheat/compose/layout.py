@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import overlays as ov
-from .aggregation import centre_cells
-from .colormaps import to_color
+from ..aggregation.fold import centre_cells
+from ..color.colormaps import to_color
 
 POSITIONS = ("right", "left", "top", "bottom")
 EXTENDS = ("auto", "neither", "both", "min", "max")
@@ -305,7 +305,7 @@ def _check_fmt(fmt):
 def apply_mask(source, mask):
     """The source with ``mask`` (True = hide) added as missing cells, through a
     numpy masked array so aggregation treats them like NaN."""
-    from .sources import ArraySource
+    from ..sources.base import ArraySource
 
     m = np.asarray(mask)
     if m.dtype.kind not in "biu":
@@ -339,9 +339,9 @@ def render(data, decor, *, mask=None, **options) -> "Composition":
     """Rasterize ``data`` (with ``mask`` and ``decor.scale`` applied) and
     compose ``decor`` around it: what :func:`fastheat.heatmap` does whenever an
     overlay, mask, background or scale is asked for."""
-    from .aggregation import output_shape
-    from .render import rasterize
-    from .sources import open_source
+    from ..aggregation.fold import output_shape
+    from ..api import rasterize
+    from ..sources.base import open_source
 
     point_keys = ("x", "y", "value", "x_range", "y_range", "progress")
     source = open_source(data, **{k: options.pop(k) for k in point_keys if k in options})

@@ -1,0 +1,27 @@
+"""The JIT options, set once for every kernel (datashader's ``ngjit``).
+
+``cache=True``: a second process loads the machine code instead of
+recompiling. No fastmath: NaN must stay NaN. Kernels are pure functions on
+arrays their callers allocated and validated: numba does not check bounds.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+# After each parallel kernel numba's OpenMP workers spin for milliseconds
+# before sleeping, taking a core from what runs next (the PNG encoder's
+# threads: 6% slower decorated saves on 2 cores). Passive waiting costs the
+# kernels nothing measurable. Read once, when OpenMP starts; a user's own
+# setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba as nb  # noqa: E402
+
+jit = nb.njit(cache=True, nogil=True)
+pjit = nb.njit(cache=True, nogil=True, parallel=True)
+# A parallel kernel entered from several threads at once aborts the process
+# under numba's "workqueue" threading layer, and oversubscribes the cores under
+# the others: callers hold this lock around every `pjit` call (threads take
+# turns, each call using every core).
+KERNEL_LOCK = threading.Lock()

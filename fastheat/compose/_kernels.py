@@ -1,0 +1,65 @@
+"""Drawing kernels: text tiles in cells, filled boxes, blended coverage masks.
+
+Pure functions on arrays the caller allocated and validated
+(:mod:`fastheat.compose.draw`, :mod:`fastheat.compose.annotate`).
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K.KERNEL_LOCK)
+
+
+@pjit
+def stamp_cells(region, y0, x0, label, shade, tiles, colors):
+    """Blend text tile ``tiles[label[k]]`` (uint8 coverage) in colour
+    ``colors[shade[k]]`` into ``region`` at corner ``(y0[k], x0[k])``:
+    ``(pixel * (255 - a) + colour * a + 127) // 255``. The tiles must lie in
+    disjoint cells (they are blended in parallel)."""
+    th, tw = tiles.shape[1], tiles.shape[2]
+    for k in nb.prange(y0.shape[0]):
+        tile, color = tiles[label[k]], colors[shade[k]]
+        for ty in range(th):
+            for tx in range(tw):
+                a = np.int32(tile[ty, tx])
+                if a:
+                    px = region[y0[k] + ty, x0[k] + tx]
+                    for c in range(region.shape[2]):
+                        px[c] = (np.int32(px[c]) * (255 - a) + np.int32(color[c]) * a + 127) // 255
+
+
+@jit
+def fill_boxes(canvas, boxes, colors):
+    """Fill boxes ``(x0, y0, x1, y1)`` of ``canvas`` (clipped to it) with
+    ``colors[k]``, in order: ticks, frames, solid lines."""
+    H, W, nch = canvas.shape
+    for k in range(boxes.shape[0]):
+        x0, y0 = max(boxes[k, 0], 0), max(boxes[k, 1], 0)
+        x1, y1 = min(boxes[k, 2], W), min(boxes[k, 3], H)
+        for y in range(y0, y1):
+            for x in range(x0, x1):
+                for c in range(nch):
+                    canvas[y, x, c] = colors[k, c]
+
+
+@jit
+def blend_masks(canvas, masks, starts, shapes, corners, colors):
+    """Blend ``colors[k]`` into ``canvas`` through coverage mask ``k`` (``shapes[k]``
+    bytes from ``masks[starts[k]]``, row-major) with its top-left corner at
+    ``corners[k] = (x, y)``, clipped to the canvas; rounding as Pillow's text:
+    ``(px * (255 - a) + color * a + 127) // 255``."""
+    H, W, nch = canvas.shape
+    for k in range(starts.shape[0]):
+        h, w = shapes[k, 0], shapes[k, 1]
+        for r in range(h):
+            y = corners[k, 1] + r
+            if y < 0 or y >= H:
+                continue
+            for q in range(w):
+                x = corners[k, 0] + q
+                a = np.int32(masks[starts[k] + r * w + q])
+                if a and 0 <= x < W:
+                    for c in range(nch):
+                        canvas[y, x, c] = (np.int32(canvas[y, x, c]) * (255 - a)
+                                           + np.int32(colors[k, c]) * a + 127) // 255
