@@ -244,11 +244,11 @@ def test_xarray_coordinates_and_name(chunked):
     if chunked:
         arr = arr.chunk({"time": 7, "depth": 9})
     raster = rasterize(arr, width=40, height=30)
-    src = raster.source
-    assert src.name == "temperature"
-    assert (src.row_name, src.col_name) == ("time", "depth")
-    assert src.row_labels == [str(10 * k) for k in range(30)]
-    assert src.col_labels == [f"{v:.6g}" for v in np.linspace(0, 1, 40)]
+    labels = raster.labels
+    assert labels.name == "temperature"
+    assert (labels.row_name, labels.col_name) == ("time", "depth")
+    assert labels.rows == [str(10 * k) for k in range(30)]
+    assert labels.cols == [f"{v:.6g}" for v in np.linspace(0, 1, 40)]
     np.testing.assert_array_equal(fastheat.to_rgba(arr, width=40, height=30),
                                   fastheat.to_rgba(x, width=40, height=30))
 
@@ -347,12 +347,13 @@ def test_points_extremes_match_numpy(points, reduce):
 
 
 def test_points_default_range_and_labels(points):
+    assert isinstance(open_source(points, x="x", y="i"), outofcore.PointSource)
     raster = rasterize(points, x="x", y="i", width=20, height=10)
-    src = raster.source
-    assert isinstance(src, outofcore.PointSource) and src.name == "count"
-    assert (src.row_name, src.col_name) == ("i", "x")
-    assert src.shape == (10, 20) and len(src.row_labels) == 10 and len(src.col_labels) == 20
-    rows, cols = np.array(src.row_labels, float), np.array(src.col_labels, float)
+    labels = raster.labels
+    assert labels.name == "count"
+    assert (labels.row_name, labels.col_name) == ("i", "x")
+    assert raster.matrix_shape == (10, 20) and len(labels.rows) == 10 and len(labels.cols) == 20
+    rows, cols = np.array(labels.rows, float), np.array(labels.cols, float)
     assert (np.diff(rows) < 0).all()  # row 0 is the top (largest y)
     assert (np.diff(cols) > 0).all()
     assert rows[0] == pytest.approx(points.i.max() - 0.45, abs=0.01)

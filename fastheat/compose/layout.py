@@ -631,7 +631,6 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
 
     s = decor.scale
     h, w = raster.shape
-    src = raster.source
     pal = raster.palette
     bg = decor.background
     if bg is None:
@@ -651,15 +650,15 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     gap, label_gap = decor.px(TICK_GAP), decor.px(LABEL_GAP)
     text_gap = max(2, font.size // 2)
 
-    xaxis = Axis(src.shape[1], w)
-    yaxis = Axis(src.shape[0], h, flip=raster.origin == "lower")
+    xaxis = Axis(raster.matrix_shape[1], w)
+    yaxis = Axis(raster.matrix_shape[0], h, flip=raster.origin == "lower")
 
     items = [Item("raster", (0, 0, w, h))]
     shown = decor.decorated
     xopt = decor.xticklabels if decor.xticklabels is not None else ("auto" if shown else False)
     yopt = decor.yticklabels if decor.yticklabels is not None else ("auto" if shown else False)
-    row_labels = getattr(src, "row_labels", None)
-    col_labels = getattr(src, "col_labels", None)
+    row_labels = raster.labels.rows
+    col_labels = raster.labels.cols
     xt = yt = None
     if xopt is not False or decor.grid:
         xt = plan_ticks(xaxis, "auto" if xopt is False else xopt, col_labels, font,
@@ -707,7 +706,7 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
     annot_size = [None]
     annot = decor.annot
     if isinstance(annot, np.ndarray) or annot is True or annot == "auto":
-        _check_annot_shape(annot, src.shape)
+        _check_annot_shape(annot, raster.matrix_shape)
 
         def annotations(region):
             annot_size[0] = _annotate(region, raster, decor, xaxis, yaxis, table, font,
@@ -736,8 +735,8 @@ def compose(raster, decor, *, annot_values=None) -> Composition:
         return (min(b[0] for b in boxes), min(b[1] for b in boxes),
                 max(b[2] for b in boxes), max(b[3] for b in boxes))
 
-    xlabel = decor.xlabel if decor.xlabel is not None else getattr(src, "col_name", None)
-    ylabel = decor.ylabel if decor.ylabel is not None else getattr(src, "row_name", None)
+    xlabel = decor.xlabel if decor.xlabel is not None else raster.labels.col_name
+    ylabel = decor.ylabel if decor.ylabel is not None else raster.labels.row_name
     if not shown:
         xlabel = ylabel = None
     if xlabel:
@@ -944,7 +943,7 @@ def _colorbar(items, extent, raster, decor, table, font, fill, opaque):
             ly = by1_ + outline + gap if outer > 0 else by0_ - outline - gap
             items.append(_text_item("colorbar-badlabel", font, cb.bad_label,
                                     (bx0_ + bx1_) / 2, ly, "mt" if outer > 0 else "mb", fill))
-    label = cb.label if cb.label is not None else getattr(raster.source, "name", None)
+    label = cb.label if cb.label is not None else raster.labels.name
     if label:
         kinds = {"colorbar", "colorbar-frame", "colorbar-tick", "colorbar-ticklabel",
                  "colorbar-under", "colorbar-over", "colorbar-bad", "colorbar-bad-frame",

@@ -7,6 +7,8 @@ aggregated grid and the source's description (shape, dtype, labels, name).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 _KINDS = "biuf"  # bool, signed and unsigned integers, floating point
@@ -59,6 +61,17 @@ def as_matrix(data, name="data"):
             raise TypeError(f"{name} could not be read as a 2-D numeric array: {e}") from None
     check_matrix(data.shape, data.dtype, name)
     return data, mask
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What a source knows about its axes and values, for ticks and titles."""
+
+    rows: list | None = None  # one tick label per matrix row (None: the indices)
+    cols: list | None = None
+    row_name: str | None = None  # axis titles (a DataFrame's index and columns names)
+    col_name: str | None = None
+    name: str | None = None  # the values' name (colorbar label)
 
 
 class Source:
