@@ -5,11 +5,13 @@ Errors print one line, ``fastheat: error: ...``, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
 import zipfile
 
+from . import options
 from .aggregation.fold import REDUCTIONS
 from .color.norms import NORMS
 
@@ -75,37 +77,6 @@ def _number(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
-def _add_render_options(p):
-    g = p.add_argument_group("raster")
-    g.add_argument("--width", type=int, help="raster width in pixels (default: from the matrix)")
-    g.add_argument("--height", type=int, help="raster height in pixels (default: from the matrix)")
-    g.add_argument("--cmap", default="viridis",
-                   help="colormap name from the cmap catalogue; '_r' reverses (default: viridis)")
-    g.add_argument("--norm", default="linear", choices=NORMS, help="value scaling (default: linear)")
-    g.add_argument("--vmin", type=_number, help="value at the low end of the colormap")
-    g.add_argument("--vmax", type=_number, help="value at the high end of the colormap")
-    g.add_argument("--center", type=_number, help="make the range symmetric around this value")
-    g.add_argument("--robust", action="store_true", help="range from the 2nd-98th percentiles")
-    g.add_argument("--linthresh", type=_number, help="linear range around 0 for --norm symlog")
-    g.add_argument("--gamma", type=_number, help="exponent for --norm power (default 0.5)")
-    g.add_argument("--reduce", default="mean", choices=REDUCTIONS,
-                   help="how cells combine into a pixel (default: mean)")
-    g.add_argument("--origin", default="upper", choices=("upper", "lower"),
-                   help="row 0 at the top (upper, default) or bottom (lower)")
-    g.add_argument("--bad", help="colour for missing values (default: transparent)")
-    g.add_argument("--under", help="colour below --vmin (default: lowest colormap colour)")
-    g.add_argument("--over", help="colour above --vmax (default: highest colormap colour)")
-    g = p.add_argument_group("output")
-    g.add_argument("-o", "--output", required=True,
-                   help="image file; format from the suffix: .png .jpg .jpeg .webp .tif .tiff")
-    g.add_argument("--format", help="image format when the suffix does not say (png, jpeg, webp, tiff)")
-    g.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
-
-
-_RASTER_KEYS = ("width", "height", "cmap", "norm", "vmin", "vmax", "center", "robust",
-                "linthresh", "gamma", "reduce", "origin", "bad", "under", "over")
-
-
 def _ticks_arg(text):
     low = text.lower()
     if low in ("auto", "all", "none"):
@@ -120,98 +91,113 @@ def _ticks_arg(text):
     return step
 
 
-def _add_overlay_options(p):
-    g = p.add_argument_group("overlays (any of them puts the raster on a white canvas "
-                             "with ticks)")
-    g.add_argument("--colorbar", nargs="?", const="right",
-                   choices=("right", "left", "top", "bottom", "none"), metavar="POSITION",
-                   help="draw a colorbar: right (the default when no position is given), "
-                        "left, top, bottom, or none")
-    g.add_argument("--colorbar-label", help="text along the colorbar")
-    g.add_argument("--grid", action="store_true", help="gridlines at the tick positions")
-    g.add_argument("--grid-color", default="#b0b0b0", help="gridline colour (default: #b0b0b0)")
-    g.add_argument("--grid-style", default="solid",
-                   choices=("solid", "dashed", "dotted", "dashdot", "-", ":", "-."),
-                   help="gridline style: solid (default), dashed, dotted, dashdot")
-    g.add_argument("--grid-width", type=_number, default=1.0,
-                   help="gridline width in pixels at scale 1 (default: 1)")
-    g.add_argument("--title", help="title above the image")
-    g.add_argument("--xlabel", help="label under the x axis")
-    g.add_argument("--ylabel", help="label beside the y axis")
-    g.add_argument("--xticklabels", type=_ticks_arg, metavar="auto|all|none|N",
-                   help="column tick labels: auto (thinned so they never overlap; the default "
-                        "with overlays), all, none, or every N-th")
-    g.add_argument("--yticklabels", type=_ticks_arg, metavar="auto|all|none|N",
-                   help="row tick labels: auto, all, none, or every N-th")
-    g.add_argument("--annot", action="store_true",
-                   help="write each cell's value in it (cells too small are left blank)")
-    g.add_argument("--fmt", default=".2g",
-                   help="format spec of --annot values, e.g. .2f, d, .1%% (default: .2g)")
-    g.add_argument("--linewidths", type=_number, default=0.0,
-                   help="width in pixels of borders between cells (default: 0, none)")
-    g.add_argument("--linecolor", default="white", help="colour of cell borders (default: white)")
-    g.add_argument("--mask", metavar="FILE",
-                   help=".npy boolean array of the matrix's shape: True cells are hidden")
-    g.add_argument("--font-size", type=_number, default=12.0,
-                   help="text size in pixels at scale 1 (default: 12; title 1.25x)")
-    g.add_argument("--font", help="TrueType/OpenType font file (default: Pillow's built-in font)")
-    g.add_argument("--background",
-                   help="canvas colour (default: white with overlays, transparent without); "
-                        "'none' for transparent")
-    g.add_argument("--scale", type=_number, default=1.0,
-                   help="scale everything, raster and text, e.g. 2 for high-DPI (default: 1)")
+#: The records whose fields become flags, with the title of their group in --help.
+GROUPS = ((options.Size, "raster size"), (options.Coloring, "colours"),
+          (options.Reading, "reading"),
+          (options.Points, "out-of-core inputs and point tables"),
+          (options.Decor, "overlays (any of them puts the raster on a white canvas with ticks)"),
+          (options.Encode, "output"))
+_TYPES = {"number": _number, "ticks": _ticks_arg}
+_CHOICES = {"REDUCTIONS": REDUCTIONS, "NORMS": NORMS}
+#: Flags for single fields of the colorbar= and grid= option dicts.
+SUBFLAGS = {
+    "--colorbar-label": ("colorbar", "label", dict(help="text along the colorbar")),
+    "--grid-color": ("grid", "color", dict(help="gridline colour (default: #b0b0b0)")),
+    "--grid-style": ("grid", "linestyle", dict(
+        choices=("solid", "dashed", "dotted", "dashdot", "-", "--", ":", "-."),
+        help="gridline style: solid (default), dashed, dotted, dashdot")),
+    "--grid-width": ("grid", "linewidth", dict(
+        type=_number, help="gridline width in pixels at scale 1 (default: 1)")),
+}
+#: Fields whose flags the CLI fills in itself (files, terminals).
+SPECIAL = {
+    "mask": dict(metavar="FILE", help=".npy boolean array of the matrix's shape: True cells "
+                                      "are hidden"),
+    "progress": dict(action=argparse.BooleanOptionalAction,
+                     help="progress bar on stderr (default: when stderr is a terminal)"),
+}
 
 
-def _overlay_options(args):
-    """``heatmap``/``save`` keyword arguments from the overlay options."""
-    colorbar = args.colorbar not in (None, "none") and args.colorbar
-    if colorbar and args.colorbar_label:
-        colorbar = {"position": colorbar, "label": args.colorbar_label}
-    grid = args.grid and {"color": args.grid_color, "linestyle": args.grid_style,
-                          "linewidth": args.grid_width}
-    mask = None
-    if args.mask:
-        import numpy as np
-
-        if not os.path.exists(args.mask):
-            raise UsageError(f"--mask file {args.mask!r} does not exist")
-        try:
-            mask = np.load(args.mask, allow_pickle=False)
-        except (ValueError, OSError) as e:
-            raise UsageError(f"cannot read --mask {args.mask!r}: {e}") from None
-    return dict(colorbar=colorbar, grid=grid, title=args.title, xlabel=args.xlabel,
-                ylabel=args.ylabel, xticklabels=args.xticklabels, yticklabels=args.yticklabels,
-                annot=args.annot, fmt=args.fmt, linewidths=args.linewidths,
-                linecolor=args.linecolor, mask=mask, font_size=args.font_size, font=args.font,
-                background=args.background, scale=args.scale)
+def _help(f):
+    """A flag's help: its own, else the first sentence of the option's doc, with
+    the default spelled out."""
+    spec = f.metadata["cli"] or {}
+    text = spec.get("help")
+    if text is None:
+        doc = " ".join(f.metadata["doc"].replace("``", "").split())
+        text = doc.split(". ")[0].rstrip(".")
+        text = (text[0].lower() + text[1:]).replace("%", "%%")
+    if f.default not in (None, False) and "default" not in text:
+        text += f" (default: {f.default})"
+    return text
 
 
-def _add_input_options(p):
-    g = p.add_argument_group("out-of-core inputs and point tables")
-    g.add_argument("--dataset", help="array inside a zarr group or HDF5 file "
-                                     "(or write INPUT as file.h5:/path/to/dataset)")
-    g.add_argument("--x", help="point table (.parquet, .csv, .tsv): column of x coordinates")
-    g.add_argument("--y", help="point table: column of y coordinates (y grows upward)")
-    g.add_argument("--value", help="point table: column to reduce (default: count points)")
-    g.add_argument("--x-range", nargs=2, type=_number, metavar=("LO", "HI"),
-                   help="point table: x window (default: the data's extent)")
-    g.add_argument("--y-range", nargs=2, type=_number, metavar=("LO", "HI"),
-                   help="point table: y window (default: the data's extent)")
-    g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
+def _add_option_flags(p):
+    """One flag per option field that has ``cli`` settings, grouped by record."""
+    for record, title in GROUPS:
+        g = p.add_argument_group(title)
+        for f in dataclasses.fields(record):
+            if f.name in SPECIAL:
+                g.add_argument("--" + f.name.replace("_", "-"), **SPECIAL[f.name])
+                continue
+            if f.metadata["cli"] is None:
+                continue
+            spec = {k: v for k, v in f.metadata["cli"].items() if k != "help"}
+            if isinstance(spec.get("type"), str):
+                spec["type"] = _TYPES[spec["type"]]
+            if isinstance(spec.get("choices"), str):
+                spec["choices"] = _CHOICES[spec["choices"]]
+            g.add_argument("--" + f.name.replace("_", "-"), help=_help(f), **spec)
+        if record is options.Decor:
+            for flag, (_, _, spec) in SUBFLAGS.items():
+                g.add_argument(flag, **spec)
+    p.add_argument("-o", "--output", required=True,
+                   help="image file; format from the suffix: .png .jpg .jpeg .webp .tif .tiff")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
 
-def open_input(args):
-    """The data for ``fastheat render`` and the source options it needs."""
+def _load_mask(path):
+    import numpy as np
+
+    if not os.path.exists(path):
+        raise UsageError(f"--mask file {path!r} does not exist")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise UsageError(f"cannot read --mask {path!r}: {e}") from None
+
+
+def option_values(args):
+    """The keyword options of :func:`fastheat.save` given on the command line."""
+    names = [f.name for record, _ in GROUPS for f in dataclasses.fields(record)]
+    kwargs = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    for flag, (option, key, _) in SUBFLAGS.items():
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None and kwargs.get(option) not in (None, False, "none"):
+            given = kwargs[option]
+            base = {"position": given} if isinstance(given, str) else \
+                (given if isinstance(given, dict) else {})
+            kwargs[option] = {**base, key: value}
+    if kwargs.get("colorbar") == "none":
+        kwargs["colorbar"] = False
+    for name in ("x_range", "y_range"):
+        if name in kwargs:
+            kwargs[name] = tuple(kwargs[name])
+    if "mask" in kwargs:
+        kwargs["mask"] = _load_mask(kwargs["mask"])
+    kwargs["progress"] = sys.stderr.isatty() if args.progress is None else args.progress
+    return kwargs
+
+
+def open_input(args, kwargs):
+    """The data for ``fastheat render``."""
     from .sources import outofcore
 
-    point_keys = ("x", "y", "value", "x_range", "y_range")
-    points = {k: getattr(args, k) for k in point_keys if getattr(args, k) is not None}
+    points = any(kwargs.get(k) is not None for k in ("x", "y", "value", "x_range", "y_range"))
     if points and (args.x is None or args.y is None):
         raise UsageError("a point table needs both --x and --y columns")
-    progress = sys.stderr.isatty() if args.progress is None else args.progress
     try:
-        data = outofcore.open_path(args.input, dataset=args.dataset, points=bool(points),
+        data = outofcore.open_path(args.input, dataset=args.dataset, points=points,
                                    columns=(args.x, args.y, args.value))
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None
@@ -220,11 +206,11 @@ def open_input(args):
             raise UsageError(f"--x/--y are for point tables (.parquet, .csv, .tsv), not "
                              f"{args.input!r}")
         data = load_matrix(args.input, args.key)
-    return data, {**points, "progress": progress}
+    return data
 
 
-def _describe(data, options):
-    if "x" in options:
+def _describe(data, kwargs):
+    if "x" in kwargs:
         return "point table"
     return " x ".join(map(str, data.shape)) + " matrix"
 
@@ -236,40 +222,36 @@ def parser():
                        description=f"Render a matrix file ({INPUTS}) to an image.")
     r.add_argument("input", help=f"matrix file: {INPUTS}")
     r.add_argument("--key", help="array name inside an .npz file")
-    _add_input_options(r)
-    _add_render_options(r)
-    _add_overlay_options(r)
+    r.add_argument("--dataset", help="array inside a zarr group or HDF5 file "
+                                     "(or write INPUT as file.h5:/path/to/dataset)")
+    _add_option_flags(r)
     d = sub.add_parser("demo", help="render a built-in 10,000 x 10,000 synthetic matrix",
                        description="Render a built-in synthetic genome contact map "
                                    "(10,000 x 10,000 float32).")
     d.add_argument("--size", type=int, default=10_000, help="matrix side (default: 10000)")
-    _add_render_options(d)
-    _add_overlay_options(d)
+    _add_option_flags(d)
     d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", colorbar_label="contacts",
                    xlabel="genomic bin", ylabel="genomic bin")
     return p
 
 
 def run(args):
-    from . import api as render
+    from . import api
 
-    options = {k: getattr(args, k) for k in _RASTER_KEYS}
-    options.update(_overlay_options(args))
-    if args.command == "demo" and args.title is None:
-        options["title"] = f"Synthetic genome contact map, {args.size:,} x {args.size:,}"
+    kwargs = option_values(args)
     if args.command == "demo":
         from .demo import contact_map
 
         if args.size < 1:
             raise UsageError(f"--size must be a positive integer, got {args.size}")
+        kwargs.setdefault("title", f"Synthetic genome contact map, {args.size:,} x {args.size:,}")
         data = contact_map(args.size)
     else:
-        data, more = open_input(args)
-        options.update(more)
+        data = open_input(args, kwargs)
     t0 = time.perf_counter()
-    render.save(data, args.output, format=args.format, **options)
+    api.save(data, args.output, **kwargs)
     if not args.quiet:
-        print(f"wrote {args.output} ({_describe(data, options)}, "
+        print(f"wrote {args.output} ({_describe(data, kwargs)}, "
               f"{time.perf_counter() - t0:.2f} s)")
 
 

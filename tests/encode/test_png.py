@@ -15,6 +15,7 @@ from PIL import Image, features
 from zlib_ng import zlib_ng
 
 from fastheat import encode
+from fastheat.encode import png as png_writer
 
 
 def _chunks(png):
@@ -39,7 +40,7 @@ def test_rgb_png_round_trips(mode, threads, shape):
     pixels[shape[0] // 2:] = pixels[shape[0] // 2]  # repeated rows, as in heatmaps
     image = Image.fromarray(pixels, mode)
     buf = io.BytesIO()
-    encode._save_png(image, buf, threads=threads)
+    png_writer.write_png(image, buf, threads=threads)
     png = buf.getvalue()
     chunks = dict(_chunks(png))  # every chunk CRC checked
     w, h, depth, color = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
@@ -77,7 +78,7 @@ def _blobs():
 
 @given(a=_blobs(), b=_blobs())
 def test_adler32_combine_equals_adler32_of_the_concatenation(a, b):
-    assert encode._adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+    assert png_writer._adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
 
 
 @pytest.mark.parametrize("a,b", [
@@ -86,7 +87,7 @@ def test_adler32_combine_equals_adler32_of_the_concatenation(a, b):
     (b"\x00" * 65520 + b"\x01", b"\xff" * 1_000_003),
 ])
 def test_adler32_combine_edge_cases(a, b):
-    assert encode._adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+    assert png_writer._adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
 
 
 # --------------------------------------------------------------------------- the fast PNG writer on arrays
@@ -132,13 +133,13 @@ STRATEGIES = {"rle": zlib.Z_RLE, "default": zlib.Z_DEFAULT_STRATEGY}
 def zlib_ng_backend(monkeypatch):
     """The writer's fallback where python-isal is missing: zlib-ng, with its
     sampled choice of strategy."""
-    monkeypatch.setattr(encode, "_deflater", lambda: zlib_ng)
+    monkeypatch.setattr(png_writer, "_deflater", lambda: zlib_ng)
 
 
 def test_isal_is_the_deflater_here():
     isal_zlib = pytest.importorskip("isal.isal_zlib", reason="python-isal is installed only "
                                     "on x86-64 and ARM64 (pyproject markers)")
-    assert encode._deflater() is isal_zlib
+    assert png_writer._deflater() is isal_zlib
 
 
 @pytest.mark.parametrize("nch", [3, 4])
@@ -149,7 +150,7 @@ def test_rgb_png_round_trips_with_the_default_deflater(nch, threads, shape):
     pixels = np.random.default_rng(h + w + threads).integers(0, 256, (h, w, nch), np.uint8)
     pixels[h // 2:] = pixels[h // 2]
     buf = io.BytesIO()
-    encode._save_png(pixels[:, ::-1] if w > 2 else pixels, buf, threads=threads)
+    png_writer.write_png(pixels[:, ::-1] if w > 2 else pixels, buf, threads=threads)
     _check_png(buf.getvalue(), pixels[:, ::-1] if w > 2 else pixels)
 
 
@@ -169,11 +170,11 @@ def test_rgb_png_from_arrays_round_trips(monkeypatch, zlib_ng_backend, strategy,
     pixels[h // 2:] = pixels[h // 2]  # repeated rows, as in heatmaps
     calls = []
     if strategy != "sampled":
-        monkeypatch.setattr(encode, "_rgb_strategy",
+        monkeypatch.setattr(png_writer, "_rgb_strategy",
                             lambda *a, **k: calls.append(a) or STRATEGIES[strategy])
     before = pixels.copy()
     buf = io.BytesIO()
-    encode._save_png(pixels, buf, threads=threads)
+    png_writer.write_png(pixels, buf, threads=threads)
     chunks = _check_png(buf.getvalue(), pixels)
     np.testing.assert_array_equal(pixels, before)  # the input is not written to
     if strategy != "sampled":
@@ -186,12 +187,12 @@ def test_rgb_png_from_arrays_round_trips(monkeypatch, zlib_ng_backend, strategy,
 
 def _spy_strategy(monkeypatch):
     picks = []
-    real = encode._rgb_strategy
+    real = png_writer._rgb_strategy
 
     def spy(*args, **kwargs):
         picks.append(real(*args, **kwargs))
         return picks[-1]
-    monkeypatch.setattr(encode, "_rgb_strategy", spy)
+    monkeypatch.setattr(png_writer, "_rgb_strategy", spy)
     return picks
 
 
@@ -210,7 +211,7 @@ def test_strategy_is_rle_for_noise_and_default_for_gradients(monkeypatch, zlib_n
     if seed:
         pixels = pixels[:, ::-1]
     buf = io.BytesIO()
-    encode._save_png(pixels, buf, threads=threads)
+    png_writer.write_png(pixels, buf, threads=threads)
     assert picks and set(picks) == {want}
     _check_png(buf.getvalue(), pixels)
 
@@ -221,7 +222,7 @@ def test_small_images_are_not_sampled(monkeypatch, zlib_ng_backend, shape):
     picks = _spy_strategy(monkeypatch)
     pixels = _noise(*shape)
     buf = io.BytesIO()
-    encode._save_png(pixels, buf, threads=2)
+    png_writer.write_png(pixels, buf, threads=2)
     assert picks and set(picks) == {zlib.Z_DEFAULT_STRATEGY}
     _check_png(buf.getvalue(), pixels)
 
@@ -230,12 +231,12 @@ def test_small_images_are_not_sampled(monkeypatch, zlib_ng_backend, shape):
 
 def _spy_save_png(monkeypatch):
     seen = []
-    real = encode._save_png
+    real = png_writer.write_png
 
     def spy(image, f, **kwargs):
         seen.append(image)
         return real(image, f, **kwargs)
-    monkeypatch.setattr(encode, "_save_png", spy)
+    monkeypatch.setattr(png_writer, "write_png", spy)
     return seen
 
 
@@ -322,9 +323,9 @@ def test_png_writer_rejects_arrays_that_are_not_rgb_or_rgba(shape, dtype):
 def test_png_writer_splits_idat_at_the_chunk_limit(monkeypatch):
     rng = np.random.default_rng(5)
     pixels = rng.integers(0, 256, (64, 50, 3), dtype=np.uint8)
-    monkeypatch.setattr(encode, "IDAT_MAX", 1000)
+    monkeypatch.setattr(png_writer, "IDAT_MAX", 1000)
     buf = io.BytesIO()
-    encode._save_png(pixels, buf)
+    png_writer.write_png(pixels, buf)
     chunks = _chunks(buf.getvalue())  # every CRC checked
     idat = [body for tag, body in chunks if tag == b"IDAT"]
     assert len(idat) > 5 and max(map(len, idat)) <= 1000
@@ -374,7 +375,7 @@ def test_palette_png_round_trips(monkeypatch, backend, case):
     from fastheat import api as render
 
     if backend == "zlib_ng":
-        monkeypatch.setattr(encode, "_deflater", lambda: zlib_ng)
+        monkeypatch.setattr(png_writer, "_deflater", lambda: zlib_ng)
     rng = np.random.default_rng(3)
     data, options = rng.random((40, 70)), {}
     if case == "rgba":  # transparent bad cells: an RGBA palette

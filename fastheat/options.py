@@ -1,0 +1,422 @@
+"""Every keyword option of fastheat, declared once.
+
+An option is a field of one frozen record below (:class:`Size`, :class:`Reading`,
+:class:`Coloring`, :class:`Decor`, :class:`Encode`, and
+:class:`fastheat.sources.points.Points`): its default, its documentation and its
+command-line flag sit in the field. From these records come the public
+functions' signatures and the Parameters sections of their docstrings
+(:func:`public`), the CLI's flags (:mod:`fastheat.cli`) and the error for an
+unknown keyword (:func:`split`), so a new option is one new field.
+
+>>> split("heatmap", {"cbar": True})
+Traceback (most recent call last):
+...
+TypeError: heatmap() got an unknown option 'cbar'; did you mean 'colorbar'?
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+import numbers
+import textwrap
+from dataclasses import MISSING, dataclass, field, fields
+
+import numpy as np
+
+from .color.colormaps import to_color
+from .compose import overlays as ov
+from .compose.layout import ColorbarOptions, GridOptions, _ticks_option
+from .sources.points import Points
+
+
+def opt(default, doc, *, type="", cli=None):
+    """A field of an option record: ``doc`` is its numpydoc description (fields
+    with the very same ``doc`` are documented together), ``type`` the numpydoc
+    type, ``cli`` the ``argparse`` settings of its flag (None: not a flag;
+    ``help`` defaults to the first sentence of ``doc``)."""
+    return field(default=default, metadata={"doc": doc, "type": type, "cli": cli})
+
+
+def _is_number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+# --------------------------------------------------------------------------- records
+
+_SIZE = """Raster size in pixels. One given: the other follows the aspect ratio.
+Neither: large matrices shrink to 1000 px on the longest side, small ones grow
+by a whole factor into crisp blocks."""
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big the raster is."""
+
+    width: int | None = opt(None, _SIZE, type="int, optional", cli=dict(
+        type=int, help="raster width in pixels (default: from the matrix)"))
+    height: int | None = opt(None, _SIZE, type="int, optional", cli=dict(
+        type=int, help="raster height in pixels (default: from the matrix)"))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How input cells are read and combined into pixels."""
+
+    reduce: str = opt("mean", """How input cells combine into a pixel: ``"mean"``,
+``"sum"`` (area-weighted), ``"min"``, ``"max"``, ``"absmax"`` (value of largest
+magnitude, sign kept), ``"std"`` (area-weighted, population), ``"count"`` (valid
+cells touching the pixel) or ``"nearest"`` (the cell under the pixel centre).""",
+                      type="str", cli=dict(choices="REDUCTIONS",
+                                           help="how cells combine into a pixel"))
+    mask: object = opt(None, """Same shape as ``data``; True cells are missing
+(drawn in the bad colour, unannotated).""", type="array of bool, optional")
+    progress: bool = opt(False, """Progress bar on stderr while an out-of-core or
+distributed input (memmap, zarr, HDF5, dask, point table) is read.""", type="bool")
+
+
+@dataclass(frozen=True)
+class Coloring:
+    """How values become colours."""
+
+    cmap: object = opt("viridis", """Colormap: a name from the cmap catalogue
+(``"_r"`` reverses), a list of colours, a ``cmap.Colormap`` or a matplotlib
+colormap (which gives exactly matplotlib's bytes).""",
+                       type="str, list of colours, cmap.Colormap or matplotlib colormap",
+                       cli=dict(help="colormap name from the cmap catalogue; '_r' reverses"))
+    norm: str = opt("linear", """``"linear"``, ``"log"`` (non-positive values are
+bad), ``"symlog"`` (``linthresh``, default 1% of the largest magnitude),
+``"sqrt"``, ``"power"`` (``gamma``, default 0.5) or ``"eq_hist"`` (histogram
+equalization).""", type="str", cli=dict(choices="NORMS", help="value scaling"))
+    vmin: float | None = opt(None, """Data range mapped to the colormap ends;
+default the aggregated values' range. Outside it: the under/over colours.""",
+                             type="float, optional", cli=dict(
+                                 type="number", help="value at the low end of the colormap"))
+    vmax: float | None = opt(None, """Data range mapped to the colormap ends;
+default the aggregated values' range. Outside it: the under/over colours.""",
+                             type="float, optional", cli=dict(
+                                 type="number", help="value at the high end of the colormap"))
+    center: float | None = opt(None, """Make the range symmetric around this value
+(diverging colormaps).""", type="float, optional", cli=dict(type="number"))
+    robust: bool = opt(False, """Default range from the 2nd and 98th percentiles
+instead of min/max.""", type="bool", cli=dict(action="store_true"))
+    linthresh: float | None = opt(None, """Linear range around 0 of
+``norm="symlog"``.""", type="float, optional", cli=dict(type="number"))
+    gamma: float | None = opt(None, """Exponent of ``norm="power"`` (default
+0.5).""", type="float, optional", cli=dict(type="number"))
+    origin: str = opt("upper", """Row 0 at the top (``"upper"``, like ``imshow``
+and seaborn) or at the bottom (``"lower"``).""", type='{"upper", "lower"}', cli=dict(
+        choices=("upper", "lower"), help="row 0 at the top (upper) or bottom (lower)"))
+    bad: object = opt(None, "Colour for missing values (default: transparent).",
+                      type="colour, optional", cli={})
+    under: object = opt(None, "Colour below ``vmin`` (default: the lowest colormap colour).",
+                        type="colour, optional", cli={})
+    over: object = opt(None, "Colour above ``vmax`` (default: the highest colormap colour).",
+                       type="colour, optional", cli={})
+
+
+_LABELS = """Text above the image and along the axes. A DataFrame's index and
+column names are the default axis labels."""
+_TICKS = """``"auto"`` (the default when anything else is drawn): indices at nice
+steps, or a DataFrame's labels, thinned so they never overlap; ``True`` every
+label; an integer: every n-th; a list: one label per column/row; ``False``:
+none. Long x labels turn vertical."""
+_TICKS_CLI = dict(type="ticks", metavar="auto|all|none|N")
+
+
+@dataclass(frozen=True)
+class Decor:
+    """Everything drawn around and over the raster. Constructing it checks every
+    field and converts colours to RGBA bytes and ``colorbar``/``grid`` to their
+    option records (or None), so bad options fail before any data is read."""
+
+    colorbar: object = opt(False, """``True``, a position (``"right"``, ``"left"``,
+``"top"``, ``"bottom"``) or a dict of
+:class:`fastheat.compose.layout.ColorbarOptions` (``position``, ``length``,
+``thickness``, ``label``, ``ticks``, ``format``, ``extend``, ``bad``,
+``bad_label``). Ticks sit at nice values for every norm.""", type="bool, str or dict",
+                           cli=dict(nargs="?", const="right", metavar="POSITION",
+                                    choices=("right", "left", "top", "bottom", "none"),
+                                    help="draw a colorbar: right (the default when no position "
+                                         "is given), left, top, bottom, or none"))
+    grid: object = opt(False, """Lines at the tick positions; a dict of ``color``,
+``linestyle`` (``"-"``, ``"--"``, ``":"``, ``"-."``), ``linewidth`` (px) and
+``alpha``.""", type="bool or dict", cli=dict(action="store_true",
+                                             help="gridlines at the tick positions"))
+    linewidths: float = opt(0, """Width in px of borders between cells (seaborn), in
+``linecolor``; drawn only when cells are a few pixels or larger.""", type="float",
+                            cli=dict(type="number", help="width in pixels of borders between "
+                                     "cells (0: none)"))
+    linecolor: object = opt("white", "Colour of the borders between cells.", type="colour",
+                            cli={})
+    title: str | None = opt(None, _LABELS, type="str, optional", cli={})
+    xlabel: str | None = opt(None, _LABELS, type="str, optional", cli={})
+    ylabel: str | None = opt(None, _LABELS, type="str, optional", cli={})
+    xticklabels: object = opt(None, _TICKS, type='bool, "auto", int or list', cli=dict(
+        _TICKS_CLI, help="column tick labels: auto (thinned so they never overlap; the default "
+                         "with overlays), all, none, or every N-th"))
+    yticklabels: object = opt(None, _TICKS, type='bool, "auto", int or list', cli=dict(
+        _TICKS_CLI, help="row tick labels: auto, all, none, or every N-th"))
+    annot: object = opt(False, """``True`` writes each cell's value (of the aggregated
+grid) with ``fmt``; an array of the data's shape gives other values or strings;
+``"auto"`` annotates only if the text fits, silently. Text is dark on light cells
+and light on dark ones; the font shrinks to fit the cells, and cells still too
+small stay blank with an ``AnnotationWarning``.""", type='bool, "auto" or array',
+                        cli=dict(action="store_true", help="write each cell's value in it "
+                                 "(cells too small are left blank)"))
+    fmt: str = opt(".2g", """Format spec for annotations: ``".2g"``, ``".2f"``, ``"d"``,
+``".1%"``...""", type="str", cli=dict(help="format spec of --annot values, e.g. .2f, d, .1%%"))
+    font_size: float = opt(12, "Text size in px at scale 1 (title 1.25x).", type="float",
+                           cli=dict(type="number"))
+    font: object = opt(None, "Path of a TrueType/OpenType font; default Pillow's built-in one.",
+                       type="str, optional", cli={})
+    background: object = opt(None, """Canvas colour: white when there are overlays,
+transparent for a bare raster; ``"none"`` for transparent.""", type="colour, optional",
+                             cli={})
+    scale: float = opt(1, """Multiplies everything, raster size included, for
+high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
+
+    def __post_init__(self):
+        set_ = _setter(self)
+        if not _is_number(self.linewidths) or self.linewidths < 0:
+            raise ValueError(f"linewidths={self.linewidths!r} must be a number of pixels >= 0 "
+                             f"(0: no cell borders)")
+        if not _is_number(self.font_size) or self.font_size <= 0:
+            raise ValueError(f"font_size={self.font_size!r} must be a positive number of pixels")
+        if not _is_number(self.scale) or not 0 < self.scale <= 64:
+            raise ValueError(f"scale={self.scale!r} must be a number > 0 and <= 64 (2 for a "
+                             f"high-DPI image twice the size)")
+        if not isinstance(self.fmt, str):
+            raise TypeError(f"fmt={self.fmt!r} must be a format spec string such as '.2f', "
+                            f"'.2g', 'd' or '.1%'")
+        for name in ("title", "xlabel", "ylabel"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise TypeError(f"{name}={v!r} must be a string or None")
+        set_("annot", _annot_option(self.annot))
+        set_("colorbar", ColorbarOptions.parse(self.colorbar))
+        set_("grid", GridOptions.parse(self.grid))
+        set_("linewidths", float(self.linewidths))
+        set_("linecolor", to_color(self.linecolor, "linecolor"))
+        set_("xticklabels", _ticks_option("xticklabels", self.xticklabels))
+        set_("yticklabels", _ticks_option("yticklabels", self.yticklabels))
+        set_("font_size", float(self.font_size))
+        set_("background", None if self.background is None else _background(self.background))
+        set_("scale", float(self.scale))
+        ov.load_font(self.font, 12)  # fails now on a missing font file
+        values = self.annot.dtype.kind in "biuf" if isinstance(self.annot, np.ndarray) else \
+            self.annot is not False
+        if values:  # numbers will be formatted: fail now on a bad fmt
+            _check_fmt(self.fmt)
+
+    @property
+    def decorated(self):
+        """True when something is drawn besides the raster (ticks then default on)."""
+        return bool(self.colorbar or self.grid or self.linewidths > 0 or self.title
+                    or self.xlabel or self.ylabel or self.xticklabels not in (None, False)
+                    or self.yticklabels not in (None, False)
+                    or isinstance(self.annot, np.ndarray) or self.annot)
+
+    @property
+    def active(self):
+        """True when the result differs from the bare raster image."""
+        return self.decorated or self.background is not None
+
+    def px(self, v, minimum=1):
+        """``v`` pixels at scale 1, scaled and rounded, at least ``minimum``."""
+        return max(minimum, int(round(v * self.scale)))
+
+
+def _setter(record):
+    """Setter of a frozen record's fields, for its own ``__post_init__``."""
+    return lambda name, value: object.__setattr__(record, name, value)
+
+
+def _annot_option(annot):
+    if isinstance(annot, str) and annot != "auto":
+        raise ValueError(f"annot={annot!r} is not allowed; use True, False, 'auto' "
+                         f"(annotate only if the text fits, silently) or an array of the "
+                         f"data's shape")
+    if annot is None:
+        return False
+    if not isinstance(annot, (bool, np.bool_, str)):
+        annot = np.asarray(annot)
+        if annot.ndim != 2:
+            raise ValueError(f"annot must be True, False, 'auto' or a 2-D array of the "
+                             f"data's shape; got an array of shape {annot.shape}")
+        return annot
+    return annot if annot == "auto" else bool(annot)
+
+
+def _background(value):
+    if isinstance(value, str) and value.lower() in ("none", "transparent"):
+        return np.zeros(4, np.uint8)
+    return to_color(value, "background")
+
+
+def _check_fmt(fmt):
+    kind = fmt[-1:]
+    probe = 1 if kind in ov._INT_TYPES else 1.5
+    try:
+        ("{:" + fmt + "}").format(probe)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"fmt={fmt!r} cannot format numbers ({e}); use a format spec such as "
+                         f"'.2g', '.2f', 'd' (whole numbers) or '.1%'") from None
+
+
+@dataclass(frozen=True)
+class Encode:
+    """How the image is written. Options left at None are the encoder's defaults;
+    any given one goes to Pillow's ``Image.save`` as it is (a PNG with none is
+    written by fastheat's own, faster writer)."""
+
+    format: str | None = opt(None, """Image format when the path's suffix does not
+say: ``"png"``, ``"jpeg"``, ``"webp"`` or ``"tiff"``.""", type="str, optional", cli=dict(
+        help="image format when the suffix does not say (png, jpeg, webp, tiff)"))
+    quality: int | None = opt(None, "JPEG and WebP quality, 0-100 (default 90).",
+                              type="int, optional", cli=dict(type=int))
+    subsampling: object = opt(None, "JPEG chroma subsampling: 0 (4:4:4), 1 (4:2:2) or 2 (4:2:0).",
+                              type="int or str, optional")
+    optimize: bool | None = opt(None, "JPEG/PNG: spend longer for a smaller file.",
+                                type="bool, optional")
+    progressive: bool | None = opt(None, "JPEG: write a progressive file.",
+                                   type="bool, optional")
+    lossless: bool | None = opt(None, "WebP: lossless compression.", type="bool, optional")
+    method: int | None = opt(None, "WebP: speed/size trade-off, 0 (fast) to 6 (small).",
+                             type="int, optional")
+    compression: str | None = opt(None, """TIFF compression, e.g. ``"tiff_deflate"``
+(default), ``"tiff_lzw"``, ``"raw"``.""", type="str, optional")
+    compress_level: int | None = opt(None, "PNG zlib level 0-9 (through Pillow's encoder).",
+                                     type="int, optional")
+    dpi: tuple | None = opt(None, "Resolution stored in the file, ``(x, y)`` dots per inch.",
+                            type="(float, float), optional")
+
+    def params(self) -> dict:
+        """The encoder options given (all but ``format``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "format" and getattr(self, f.name) is not None}
+
+
+# --------------------------------------------------------------------------- router
+
+#: The option records each public function takes, in documentation order.
+FUNCTIONS = {
+    "aggregate": (Size, Reading, Points),
+    "to_rgba": (Size, Coloring, Reading, Points),
+    "heatmap": (Size, Coloring, Reading, Points, Decor),
+    "save": (Size, Coloring, Reading, Points, Decor, Encode),
+}
+FUNCTIONS["rasterize"] = FUNCTIONS["to_rgba"]
+RECORDS = {cls.__name__.lower(): cls for cls in (Size, Reading, Coloring, Points, Decor, Encode)}
+#: Where each keyword goes: name -> record class.
+OWNER = {f.name: cls for cls in RECORDS.values() for f in fields(cls)}
+
+#: Pointed hints for names users bring from seaborn, matplotlib and plotly.
+HINTS = {
+    "cbar": "did you mean 'colorbar'?",
+    "cbar_kws": "seaborn's cbar_kws is colorbar= with a dict here, e.g. "
+                "colorbar={'label': 'counts', 'position': 'bottom'}",
+    "cbar_ax": "the colorbar is drawn beside the raster here; place it with "
+               "colorbar='right', 'left', 'top' or 'bottom'",
+    "square": "cells are square by default here (the raster follows the matrix's shape); "
+              "give only one of width= and height= to keep them square",
+    "annot_kws": "annotations are styled with font_size= and font= here",
+    "zmin": "did you mean 'vmin'?",
+    "zmax": "did you mean 'vmax'?",
+    "zmid": "did you mean 'center'?",
+    "vcenter": "did you mean 'center'?",
+    "color_continuous_scale": "did you mean 'cmap'?",
+    "colorscale": "did you mean 'cmap'?",
+    "interpolation": "fastheat always aggregates with exact area weights (choose how with "
+                     "reduce=) and shows upsampled cells as crisp blocks",
+    "linewidth": "did you mean 'linewidths'?",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The records of one call, each keyword in its record."""
+
+    size: Size
+    coloring: Coloring
+    reading: Reading
+    points: Points
+    decor: Decor | None = None
+    encode: Encode | None = None
+
+
+def split(function: str, kwargs: dict) -> Options:
+    """Send each keyword of a call of ``function`` to its record; an unknown
+    keyword raises a TypeError naming ``function`` with the closest option."""
+    accepted = FUNCTIONS[function]
+    for name in kwargs:
+        if OWNER.get(name) not in accepted:
+            raise TypeError(unknown(function, name))
+    made = {}
+    for cls in accepted:
+        given = {f.name: kwargs[f.name] for f in fields(cls) if f.name in kwargs}
+        made[cls.__name__.lower()] = cls(**given)
+    for cls in (Size, Coloring, Reading, Points):
+        made.setdefault(cls.__name__.lower(), cls())
+    return Options(**made)
+
+
+def unknown(function: str, name: str) -> str:
+    """The message for keyword ``name`` that ``function`` does not take."""
+    ours = [f.name for cls in FUNCTIONS[function] for f in fields(cls)]
+    head = f"{function}() got an unknown option {name!r}; "
+    if name in HINTS:
+        return head + HINTS[name]
+    if name in OWNER:
+        takers = [f"{fn}()" for fn, recs in FUNCTIONS.items()
+                  if OWNER[name] in recs and fn != "rasterize"]
+        names = ", ".join(takers[:-1]) + " and " + takers[-1] if len(takers) > 1 else takers[0]
+        return head + f"it is an option of {names}"
+    close = difflib.get_close_matches(name, ours, n=1, cutoff=0.6) or \
+        difflib.get_close_matches(name, list(OWNER), n=1, cutoff=0.6)
+    if close:
+        return head + f"did you mean {close[0]!r}?"
+    return head + "its options are " + ", ".join(ours)
+
+
+def public(function: str, *leading: str):
+    """Decorator: give ``function`` the signature of its records (``leading``
+    positional parameters, then every option keyword-only with its default) and
+    fill the ``{options}`` placeholder of its docstring with their numpydoc
+    Parameters entries."""
+    def wrap(fn):
+        params = [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in leading]
+        params += [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+                   for cls in FUNCTIONS[function] for f in fields(cls)]
+        fn.__signature__ = inspect.Signature(params, return_annotation=inspect.signature(
+            fn).return_annotation)
+        if fn.__doc__ and "{options}" in fn.__doc__:
+            fn.__doc__ = fn.__doc__.replace("{options}", parameters_doc(FUNCTIONS[function]))
+        return fn
+    return wrap
+
+
+def parameters_doc(records, indent="    "):
+    """numpydoc entries of the records' fields, one per distinct ``doc`` (fields
+    sharing it are listed together: ``width, height : int, optional``)."""
+    groups = {}
+    for cls in records:
+        for f in fields(cls):
+            groups.setdefault(id(f.metadata["doc"]), []).append(f)
+    out = []
+    for group in groups.values():
+        names = ", ".join(f.name for f in group)
+        kind, value = group[0].metadata["type"], group[0].default
+        if value is not None and value is not False and len(group) == 1:
+            kind += f", default {value!r}"
+        out.append(f"{indent}{names} : {kind}")
+        text = " ".join(inspect.cleandoc(group[0].metadata["doc"]).split())
+        out += textwrap.wrap(text, 80, initial_indent=indent * 2, subsequent_indent=indent * 2,
+                             break_on_hyphens=False)
+    return "\n".join(out).lstrip()
+
+
+def default(cls, name):
+    """The default of field ``name`` of record ``cls``."""
+    f = next(f for f in fields(cls) if f.name == name)
+    return f.default if f.default is not MISSING else f.default_factory()
