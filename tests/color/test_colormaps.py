@@ -4,7 +4,7 @@ With a matplotlib colormap object, ``norm="linear"`` and the raster at the
 matrix's own size, ``to_rgba`` must equal ``obj(Normalize(a, b)(x), bytes=True)``
 byte for byte, bad/under/over included. Names resolve through the ``cmap``
 catalogue and must come within 1 unit per channel of matplotlib's colormap of
-that name (gist_stern excepted, see fastheat/colormaps.py).
+that name (gist_stern excepted, see fastheat/color/colormaps.py).
 
 One intended difference: when ``vmin == vmax`` matplotlib's ``Normalize``
 overwrites every value with 0, NaN included, so NaN gets the lowest colour;
@@ -198,7 +198,7 @@ DIFFERENT = {"gist_stern", "gist_stern_r"}
 def test_every_matplotlib_name_within_one_unit(name):
     if name in DIFFERENT:
         pytest.skip("the cmap catalogue defines gist_stern as yorick's 'stern', documented in "
-                    "fastheat/colormaps.py; pass matplotlib.colormaps['gist_stern'] for matplotlib's")
+                    "fastheat/color/colormaps.py; pass matplotlib.colormaps['gist_stern'] for matplotlib's")
     # every colour bin (several samples each), the exact ends, under, over and bad
     x = np.concatenate([np.linspace(0, 1, 4097), [-0.5, 1.5, np.nan, -np.inf, np.inf]])[None]
     got = fastheat.to_rgba(x, cmap=name, vmin=0, vmax=1, width=x.shape[1], height=1)
