@@ -7,11 +7,8 @@ on the input. Codes follow matplotlib: for a colormap of ``N`` colours,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-NORMS = ("linear", "log", "symlog", "sqrt", "power", "eq_hist")
 _EQ_HIST_BINS = 256 * 256
 
 
@@ -30,74 +27,104 @@ def _mpl_scalar(v):
     return np.asarray([v], dtype=work_dtype(np.min_scalar_type([v])))[0]
 
 
-@dataclass
 class Norm:
     """A fitted normalization: ``forward`` maps data values to 0..1 (outside for
-    under/over, NaN for bad), ``inverse`` maps back (for colorbar ticks)."""
+    under/over, NaN for bad), ``inverse`` maps back (for colorbar ticks). One
+    subclass per kind, found by name in :data:`KINDS`; :func:`fit` makes them."""
 
-    kind: str
-    vmin: float
-    vmax: float
-    linthresh: float = 1.0
-    gamma: float = 0.5
-    dtype: np.dtype = field(default_factory=lambda: np.dtype(np.float64))
-    cdf: tuple = ()  # eq_hist: (values, levels)
+    kind = "linear"
 
+    def __init__(self, vmin, vmax, dtype=np.float64):
+        self.vmin, self.vmax, self.dtype = vmin, vmax, np.dtype(dtype)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(vmin={self.vmin!r}, vmax={self.vmax!r})"
+
+    # --- fitting: what differs between kinds
+    @staticmethod
+    def usable(finite):
+        """The finite values that can set the default range."""
+        return finite
+
+    @staticmethod
+    def check(vmin, vmax, center, n_usable):
+        """Raise for limits this kind cannot take."""
+
+    @staticmethod
+    def centred(lo, hi, center):
+        """The range made symmetric around ``center``."""
+        r = max(float(hi) - center, center - float(lo))  # not in float16: it may overflow
+        return center - r, center + r
+
+    def finish(self, usable, *, linthresh, gamma):
+        """Set the kind's own parameters once the range is known."""
+
+    # --- mapping
     def forward(self, x):
-        x = np.asarray(x)
+        # matplotlib's arithmetic, in its dtype, so codes match byte for byte.
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.kind == "linear":
-                # matplotlib's arithmetic, in its dtype, so codes match byte for byte.
-                t = np.array(x, dtype=self.dtype)
-                lo, hi = _mpl_scalar(self.vmin), _mpl_scalar(self.vmax)
-                if lo == hi:
-                    return np.where(np.isnan(t), t, 0).astype(self.dtype)
-                t -= lo
-                t /= hi - lo
-                return t
-            if self.kind == "log":
-                x = np.where(x > 0, x, np.nan)
-                lo, hi = np.log10(self.vmin), np.log10(self.vmax)
-                return _unit(np.log10(x), lo, hi)
-            if self.kind == "symlog":
-                f = self._symlog
-                return _unit(f(x), f(self.vmin), f(self.vmax))
-            if self.kind in ("sqrt", "power"):
-                t = _unit(np.asarray(x, float), self.vmin, self.vmax)
-                return np.where(t < 0, t, np.abs(t) ** self.gamma)
-            # eq_hist: the fraction of pixels below each value
-            if self.vmin == self.vmax:  # one colour, as the other norms give
-                return np.where(np.isnan(x), np.nan, 0.0)
-            values, levels = self.cdf
-            t = np.interp(x, values, levels)
-            t[np.asarray(x) < self.vmin] = -1.0
-            t[np.asarray(x) > self.vmax] = 2.0
-            t[np.isnan(x)] = np.nan
+            t = np.array(x, dtype=self.dtype)
+            lo, hi = _mpl_scalar(self.vmin), _mpl_scalar(self.vmax)
+            if lo == hi:
+                return np.where(np.isnan(t), t, 0).astype(self.dtype)
+            t -= lo
+            t /= hi - lo
             return t
 
     def inverse(self, t):
         """Data values at normalized positions ``t`` (0..1)."""
         t = np.asarray(t, float)
-        if self.kind == "linear":
-            return self.vmin + t * (self.vmax - self.vmin)
-        if self.kind == "log":
-            lo, hi = np.log10(self.vmin), np.log10(self.vmax)
-            return 10 ** (lo + t * (hi - lo))
-        if self.kind == "symlog":
-            lo, hi = self._symlog(self.vmin), self._symlog(self.vmax)
-            y = lo + t * (hi - lo)
-            lt, scale = self.linthresh, _SYMLOG_SCALE
-            inside = np.abs(y) <= lt * scale
-            with np.errstate(over="ignore"):
-                out = np.sign(y) * lt * 10 ** (np.abs(y) / lt - scale)
-            return np.where(inside, y / scale, out)
-        if self.kind in ("sqrt", "power"):
-            return self.vmin + t ** (1 / self.gamma) * (self.vmax - self.vmin)
-        values, levels = self.cdf
-        return np.interp(t, levels, values)
+        return self.vmin + t * (self.vmax - self.vmin)
+
+
+class LogNorm(Norm):
+    """Decades; non-positive values are bad."""
+
+    kind = "log"
+
+    @staticmethod
+    def usable(finite):
+        return finite[finite > 0]
+
+    @staticmethod
+    def check(vmin, vmax, center, n_usable):
+        if n_usable == 0 and (vmin is None or vmax is None):
+            raise ValueError("norm='log' needs positive values, and the data has none; "
+                             "use norm='symlog' for data with zeros or negatives")
+        if vmin is not None and vmin <= 0:
+            raise ValueError(f"vmin={vmin!r} must be positive for norm='log'")
+        if vmax is not None and vmax <= 0:
+            raise ValueError(f"vmax={vmax!r} must be positive for norm='log'")
+        if center is not None and center <= 0:
+            raise ValueError(f"center={center!r} must be positive for norm='log'")
+
+    @staticmethod
+    def centred(lo, hi, center):
+        r = max(np.log10(float(hi) / center), np.log10(center / float(lo)))  # decades
+        return center / 10 ** r, center * 10 ** r
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            x = np.where(np.asarray(x) > 0, x, np.nan)
+            return _unit(np.log10(x), np.log10(self.vmin), np.log10(self.vmax))
+
+    def inverse(self, t):
+        lo, hi = np.log10(self.vmin), np.log10(self.vmax)
+        return 10 ** (lo + np.asarray(t, float) * (hi - lo))
+
+
+class SymLogNorm(Norm):
+    """matplotlib's SymLogNorm (base 10, linscale 1): linear within
+    ``linthresh`` of 0, logarithmic beyond."""
+
+    kind = "symlog"
+    linthresh = 1.0
+
+    def finish(self, usable, *, linthresh, gamma):
+        self.linthresh = float(linthresh) if linthresh is not None else \
+            (max(abs(self.vmin), abs(self.vmax)) / 100 or 1.0)
 
     def _symlog(self, x):
-        # matplotlib's SymLogNorm transform (base 10, linscale 1).
         x = np.asarray(x, float)
         lt = self.linthresh
         a = np.abs(x)
@@ -105,7 +132,76 @@ class Norm:
             out = np.sign(x) * lt * (_SYMLOG_SCALE + np.log10(a / lt))
         return np.where(a <= lt, x * _SYMLOG_SCALE, out)
 
+    def forward(self, x):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            f = self._symlog
+            return _unit(f(x), f(self.vmin), f(self.vmax))
 
+    def inverse(self, t):
+        lo, hi = self._symlog(self.vmin), self._symlog(self.vmax)
+        y = lo + np.asarray(t, float) * (hi - lo)
+        lt, scale = self.linthresh, _SYMLOG_SCALE
+        inside = np.abs(y) <= lt * scale
+        with np.errstate(over="ignore"):
+            out = np.sign(y) * lt * 10 ** (np.abs(y) / lt - scale)
+        return np.where(inside, y / scale, out)
+
+
+class PowerNorm(Norm):
+    """``t ** gamma`` of the linear position (``"sqrt"``: gamma 0.5)."""
+
+    kind = "power"
+    gamma = 0.5
+
+    def finish(self, usable, *, linthresh, gamma):
+        self.gamma = float(gamma if gamma is not None else 0.5)
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            t = _unit(np.asarray(x, float), self.vmin, self.vmax)
+            return np.where(t < 0, t, np.abs(t) ** self.gamma)
+
+    def inverse(self, t):
+        return self.vmin + np.asarray(t, float) ** (1 / self.gamma) * (self.vmax - self.vmin)
+
+
+class SqrtNorm(PowerNorm):
+    kind = "sqrt"
+
+    def finish(self, usable, *, linthresh, gamma):
+        self.gamma = 0.5
+
+
+class EqHistNorm(Norm):
+    """Histogram equalization: the fraction of pixels below each value."""
+
+    kind = "eq_hist"
+    cdf = ()  # (values, levels)
+
+    def finish(self, usable, *, linthresh, gamma):
+        lo, hi = self.vmin, self.vmax
+        self.cdf = _eq_hist(usable[(usable >= lo) & (usable <= hi)], lo, hi)
+
+    def forward(self, x):
+        x = np.asarray(x)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self.vmin == self.vmax:  # one colour, as the other norms give
+                return np.where(np.isnan(x), np.nan, 0.0)
+            values, levels = self.cdf
+            t = np.interp(x, values, levels)
+            t[x < self.vmin] = -1.0
+            t[x > self.vmax] = 2.0
+            t[np.isnan(x)] = np.nan
+            return t
+
+    def inverse(self, t):
+        values, levels = self.cdf
+        return np.interp(np.asarray(t, float), levels, values)
+
+
+#: Norm classes by the name ``norm=`` takes.
+KINDS = {cls.kind: cls for cls in (Norm, LogNorm, SymLogNorm, SqrtNorm, PowerNorm, EqHistNorm)}
+NORMS = tuple(KINDS)
 _SYMLOG_SCALE = 1 / (1 - 1 / 10)
 
 
@@ -123,6 +219,18 @@ def _finite(grid):
     return grid.ravel(), (lo, hi)
 
 
+def _check_number(name, v, positive=False):
+    if v is None:
+        return
+    ok = not isinstance(v, (bool, np.bool_)) and np.isscalar(v) and np.isreal(v) and \
+        np.isfinite(v)
+    if positive:
+        if not (np.isscalar(v) and np.isreal(v) and np.isfinite(v) and v > 0):
+            raise ValueError(f"{name}={v!r} must be a positive number")
+    elif not ok:
+        raise ValueError(f"{name}={v!r} must be a finite number or None")
+
+
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         linthresh=None, gamma=None, dtype=np.float64) -> Norm:
     """Fit a :class:`Norm` to the aggregated ``grid``.
@@ -132,67 +240,42 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     symmetric around it (seaborn's diverging maps); ``norm="log"`` starts at the
     smallest positive value.
     """
-    if norm not in NORMS:
+    cls = KINDS.get(norm) if isinstance(norm, str) else None
+    if cls is None:
         raise ValueError(f"norm={norm!r} is not a norm; choose one of " + ", ".join(map(repr, NORMS)))
     for name, v in (("vmin", vmin), ("vmax", vmax), ("center", center)):
-        if v is not None and (isinstance(v, (bool, np.bool_)) or not np.isscalar(v)
-                              or not np.isreal(v) or not np.isfinite(v)):
-            raise ValueError(f"{name}={v!r} must be a finite number or None")
+        _check_number(name, v)
     if vmin is not None and vmax is not None and vmin > vmax:
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
-    if gamma is not None and not (np.isscalar(gamma) and np.isreal(gamma) and np.isfinite(gamma)
-                                  and gamma > 0):
-        raise ValueError(f"gamma={gamma!r} must be a positive number")
-    if linthresh is not None and not (np.isscalar(linthresh) and np.isreal(linthresh)
-                                      and np.isfinite(linthresh) and linthresh > 0):
-        raise ValueError(f"linthresh={linthresh!r} must be a positive number")
+    _check_number("gamma", gamma, positive=True)
+    _check_number("linthresh", linthresh, positive=True)
     finite, extent = _finite(grid)
-    if norm == "log":
-        finite = finite[finite > 0]
-        extent = (finite.min(), finite.max()) if finite.size else (None, None)
-        if finite.size == 0 and (vmin is None or vmax is None):
-            raise ValueError("norm='log' needs positive values, and the data has none; "
-                             "use norm='symlog' for data with zeros or negatives")
-        if vmin is not None and vmin <= 0:
-            raise ValueError(f"vmin={vmin!r} must be positive for norm='log'")
-        if vmax is not None and vmax <= 0:
-            raise ValueError(f"vmax={vmax!r} must be positive for norm='log'")
+    usable = cls.usable(finite)
+    if usable is not finite:
+        extent = (usable.min(), usable.max()) if usable.size else (None, None)
+    cls.check(vmin, vmax, None, usable.size)
     lo, hi = vmin, vmax
-    if finite.size and (lo is None or hi is None):
-        if robust:
-            p_lo, p_hi = np.percentile(finite, [2, 98])
-        else:
-            p_lo, p_hi = extent
+    if usable.size and (lo is None or hi is None):
+        p_lo, p_hi = np.percentile(usable, [2, 98]) if robust else extent
         # linear: in the values' own float type, as matplotlib's autoscale keeps
         # it (forward() casts the values to that type too); others compute in
         # float64, where a rounded bound would turn the extreme pixels under/over
-        as_type = np.dtype(dtype).type if norm == "linear" else float
+        as_type = np.dtype(dtype).type if cls is Norm else float
         lo = as_type(p_lo) if lo is None else lo
         hi = as_type(p_hi) if hi is None else hi
     if lo is None or hi is None:  # nothing finite: every pixel is bad anyway
         lo, hi = 0.0, 1.0
     if float(lo) > float(hi):  # one bound given, the data on the other side of it
         lo, hi = (lo, lo) if vmin is not None else (hi, hi)
-    if center is not None and norm == "log":
-        if center <= 0:
-            raise ValueError(f"center={center!r} must be positive for norm='log'")
-        r = max(np.log10(float(hi) / center), np.log10(center / float(lo)))  # decades
-        lo, hi = center / 10 ** r, center * 10 ** r
-    elif center is not None:
-        r = max(float(hi) - center, center - float(lo))  # not in float16: it may overflow
-        lo, hi = center - r, center + r
+    if center is not None:
+        cls.check(None, None, center, 1)
+        lo, hi = cls.centred(lo, hi, center)
     if vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
         # A constant matrix resampled with fractional area weights is constant
         # only up to rounding: one colour, not that noise stretched over the map.
         lo = hi
-    fitted = Norm(norm, lo, hi, dtype=np.dtype(dtype))
-    if norm == "symlog":
-        fitted.linthresh = float(linthresh) if linthresh is not None else \
-            (max(abs(lo), abs(hi)) / 100 or 1.0)
-    if norm in ("sqrt", "power"):
-        fitted.gamma = 0.5 if norm == "sqrt" else float(gamma if gamma is not None else 0.5)
-    if norm == "eq_hist":
-        fitted.cdf = _eq_hist(finite[(finite >= lo) & (finite <= hi)], lo, hi)
+    fitted = cls(lo, hi, dtype)
+    fitted.finish(usable, linthresh=linthresh, gamma=gamma)
     return fitted
 
 
