@@ -38,7 +38,7 @@ def load_matrix(path, key=None):
         raise UsageError(f"input file {path!r} does not exist")
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npy":  # header checked first: object arrays refused, truncation reported
-        from .sources.outofcore import open_npy
+        from .sources.files import open_npy
 
         try:
             return open_npy(path)
@@ -203,7 +203,7 @@ def _add_input_options(p):
 
 def open_input(args):
     """The data for ``fastheat render`` and the source options it needs."""
-    from .sources import outofcore
+    from .sources import files as outofcore
 
     point_keys = ("x", "y", "value", "x_range", "y_range")
     points = {k: getattr(args, k) for k in point_keys if getattr(args, k) is not None}
