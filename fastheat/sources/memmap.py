@@ -136,7 +136,7 @@ def _conversion_spans(shape, target):
 
 
 def _is_file_memmap(data):
-    # a memmap's copy (or a view of one without a mapping) lives in memory: an array
+    # a memmap's copy has no mapping (its data is in memory): an ArraySource reads it
     return isinstance(data, np.memmap) and getattr(data, "_mmap", None) is not None
 
 

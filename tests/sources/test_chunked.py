@@ -7,27 +7,16 @@ import pytest
 import fastheat
 from fastheat.sources import chunked, open_source
 
-from .helpers import (REDUCTIONS, SIZES, converted_block_by_block, progress_bar_only_when_asked,
-                      same_answer_everywhere, write_h5, write_zarr, zarr_major)
+from .helpers import (converted_test, progress_bar_only_when_asked, same_answer_test, write_h5,
+                      write_zarr, zarr_major)
 
 zarr = pytest.importorskip("zarr", reason="zarr is in the test extra; needed for zarr stores")
 h5py = pytest.importorskip("h5py", reason="h5py is in the test extra; needed for HDF5")
 
 KINDS = ["zarr-v2", "zarr-v3", "zarr-v3-sharded", "hdf5", "hdf5-contiguous"]
 
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("kind", KINDS)
-def test_same_answer_everywhere(stores, kind, reduce, size):
-    same_answer_everywhere(stores, kind, reduce, size)
-
-
-@pytest.mark.parametrize("kind", ["hdf5", "zarr"])
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("dtype", ["int16", ">f8", "float16", "uint8", "bool", "<i4"])
-def test_dtypes_converted_block_by_block(tmp_path, dtype, reduce, kind):
-    converted_block_by_block(tmp_path, dtype, reduce, kind)
+test_same_answer_everywhere = same_answer_test(KINDS)
+test_dtypes_converted_block_by_block = converted_test(["hdf5", "zarr"])
 
 
 def test_chunked_source_reads_each_block_once(monkeypatch):

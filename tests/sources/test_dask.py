@@ -7,25 +7,15 @@ import pytest
 import fastheat
 from fastheat.sources import dask as fdask, open_source
 
-from .helpers import (CHUNKS, REDUCTIONS, SIZES, assert_same, converted_block_by_block, matrix,
-                      progress_bar_only_when_asked, same_answer_everywhere)
+from .helpers import (CHUNKS, assert_same, converted_test, matrix, progress_bar_only_when_asked,
+                      same_answer_test)
 
 da = pytest.importorskip("dask.array", reason="dask is in the test extra; needed for dask arrays")
 
 KINDS = ["dask", "dask-irregular", "dask-npy"]
 
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("kind", KINDS)
-def test_same_answer_everywhere(stores, kind, reduce, size):
-    same_answer_everywhere(stores, kind, reduce, size)
-
-
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("dtype", ["int16", ">f8", "float16", "uint8", "bool", "<i4"])
-def test_dtypes_converted_block_by_block(tmp_path, dtype, reduce):
-    converted_block_by_block(tmp_path, dtype, reduce, "dask")
+test_same_answer_everywhere = same_answer_test(KINDS)
+test_dtypes_converted_block_by_block = converted_test(["dask"])
 
 
 @pytest.mark.parametrize("reduce", ["mean", "max", "count", "nearest"])

@@ -15,23 +15,13 @@ import reference as ref
 from fastheat.sources import ArraySource, Labels, open_source
 from fastheat.sources.memmap import MemmapSource
 
-from .helpers import (REDUCTIONS, SIZES, assert_same, converted_block_by_block, matrix,
-                      progress_bar_only_when_asked, same_answer_everywhere)
+from .helpers import (assert_same, converted_test, matrix, progress_bar_only_when_asked,
+                      same_answer_test)
 
 KINDS = ["memmap", "memmap-fortran"]
 
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("kind", KINDS)
-def test_same_answer_everywhere(stores, kind, reduce, size):
-    same_answer_everywhere(stores, kind, reduce, size)
-
-
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("dtype", ["int16", ">f8", "float16", "uint8", "bool", "<i4"])
-def test_dtypes_converted_block_by_block(tmp_path, dtype, reduce):
-    converted_block_by_block(tmp_path, dtype, reduce, "memmap")
+test_same_answer_everywhere = same_answer_test(KINDS)
+test_dtypes_converted_block_by_block = converted_test(["memmap"])
 
 
 def test_memmap_views_and_copy_on_write(tmp_path):

@@ -8,18 +8,14 @@ import fastheat
 from fastheat.api import rasterize
 from fastheat.sources import open_source
 
-from .helpers import REDUCTIONS, SIZES, matrix, same_answer_everywhere
+from .helpers import matrix, same_answer_test
 
 xr = pytest.importorskip("xarray", reason="xarray is in the test extra")
 
 KINDS = ["xarray", "xarray-dask", "xarray-lazy"]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("reduce", REDUCTIONS)
-@pytest.mark.parametrize("kind", KINDS)
-def test_same_answer_everywhere(stores, kind, reduce, size):
-    same_answer_everywhere(stores, kind, reduce, size)
+test_same_answer_everywhere = same_answer_test(KINDS)
 
 
 @pytest.mark.parametrize("chunked", [False, True])
