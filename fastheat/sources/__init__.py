@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
+from ..aggregation.geometry import MAX_SIDE
 from .base import Labels, MatrixSource, Source
 
 _USER = []  # registered by users: asked first, the most recent first
@@ -173,8 +174,6 @@ class _SizedPoints(Source):
     upsampled), then the shape of the grid last aggregated."""
 
     def __init__(self, source):
-        from ..aggregation.geometry import MAX_SIDE
-
         self.source, self.dtype, self.shape = source, source.dtype, (MAX_SIDE, MAX_SIDE)
 
     labels = property(lambda self: self.source.labels)
