@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import encode, options
-from .aggregation.fold import expand, output_shape, upsampling
+from .aggregation.geometry import expand, output_shape, upsampling
+from .aggregation.reductions import reduction
 from .color import colormaps, norms
 from .color.raster import ORIGINS, Raster
-from .sources.base import Labels, open_source
+from .sources import open_source
 
 _DATA = """data : array-like, 2-D
         Any numeric or bool matrix: ndarray (any layout, byte order, strides),
@@ -34,13 +35,10 @@ def _docs(fn):
 
 def _open(data, opts: options.Options):
     """The source of ``data``, masked if asked."""
-    p = opts.points
-    source = open_source(data, x=p.x, y=p.y, value=p.value, x_range=p.x_range,
-                         y_range=p.y_range, progress=opts.reading.progress)
+    source = open_source(data, points=opts.points if opts.points.active else None,
+                         progress=opts.reading.progress)
     if opts.reading.mask is not None:
-        from .compose.layout import apply_mask
-
-        source = apply_mask(source, opts.reading.mask)
+        source = source.masked(opts.reading.mask)
     return source
 
 
@@ -51,14 +49,9 @@ def _cells(source, opts: options.Options, scale: float = 1.0):
     h, w = output_shape(source.shape, opts.size.width, opts.size.height)
     if scale != 1:
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
-    (ch, rows), (cw, cols) = upsampling(source.shape[0], h), upsampling(source.shape[1], w)
+    n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
+    (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
     return source.aggregate(ch, cw, opts.reading.reduce), rows, cols
-
-
-def _labels(source):
-    return Labels(getattr(source, "row_labels", None), getattr(source, "col_labels", None),
-                  getattr(source, "row_name", None), getattr(source, "col_name", None),
-                  getattr(source, "name", None))
 
 
 def _raster(data, opts: options.Options) -> Raster:
@@ -68,11 +61,14 @@ def _raster(data, opts: options.Options) -> Raster:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
     decor = opts.decor
     source = _open(data, opts)
-    if decor is not None and isinstance(decor.annot, np.ndarray) and \
-            decor.annot.shape != tuple(source.shape):  # before any kernel runs
-        raise ValueError(f"annot has shape {decor.annot.shape} but the data has shape "
-                         f"{tuple(source.shape)}; pass an array of the data's shape, or "
-                         f"annot=True to write the values")
+    if decor is not None and isinstance(decor.annot, np.ndarray):  # before any kernel runs
+        if source.shape is None:
+            raise ValueError("annot arrays label the cells of a matrix, and a point table has "
+                             "none; use annot=True to write the aggregated values")
+        if decor.annot.shape != tuple(source.shape):
+            raise ValueError(f"annot has shape {decor.annot.shape} but the data has shape "
+                             f"{tuple(source.shape)}; pass an array of the data's shape, or "
+                             f"annot=True to write the values")
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
     cells, row_index, col_index = _cells(source, opts, decor.scale if decor else 1.0)
     if c.origin == "lower":
@@ -81,14 +77,13 @@ def _raster(data, opts: options.Options) -> Raster:
             row_index = (cells.shape[0] - 1) - row_index[::-1]
     # Values that are input values (at the input's own size) are normalized in
     # the dtype matplotlib would use for the input, so codes match it exactly.
-    same = opts.reading.reduce in ("mean", "min", "max", "absmax", "nearest")
-    value_dtype = source.dtype if same else np.float64
+    value_dtype = source.dtype if reduction(opts.reading.reduce).keeps_dtype else np.float64
     fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
                        robust=c.robust, linthresh=c.linthresh, gamma=c.gamma,
                        dtype=norms.work_dtype(value_dtype))
     codes = norms.codes(fitted.forward(cells), palette.N)
-    return Raster(cells, codes, palette, fitted, _labels(source), tuple(source.shape), c.origin,
-                  row_index, col_index)
+    return Raster(cells, codes, palette, fitted, source.labels, tuple(source.shape or cells.shape),
+                  c.origin, row_index, col_index)
 
 
 def _draw(data, opts: options.Options):

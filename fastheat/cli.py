@@ -12,7 +12,7 @@ import time
 import zipfile
 
 from . import options
-from .aggregation.fold import REDUCTIONS
+from .aggregation import REDUCTIONS
 from .color.norms import NORMS
 
 INPUTS = (".npy (memory-mapped), .npz (--key), .csv, .tsv, .zarr, .h5:/dataset (HDF5), "
@@ -40,7 +40,7 @@ def load_matrix(path, key=None):
         raise UsageError(f"input file {path!r} does not exist")
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npy":  # header checked first: object arrays refused, truncation reported
-        from .sources.outofcore import open_npy
+        from .sources.files import open_npy
 
         try:
             return open_npy(path)
@@ -191,13 +191,13 @@ def option_values(args):
 
 def open_input(args, kwargs):
     """The data for ``fastheat render``."""
-    from .sources import outofcore
+    from .sources import files
 
     points = any(kwargs.get(k) is not None for k in ("x", "y", "value", "x_range", "y_range"))
     if points and (args.x is None or args.y is None):
         raise UsageError("a point table needs both --x and --y columns")
     try:
-        data = outofcore.open_path(args.input, dataset=args.dataset, points=points,
+        data = files.open_path(args.input, dataset=args.dataset, points=points,
                                    columns=(args.x, args.y, args.value))
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None

@@ -20,22 +20,15 @@ import inspect
 import math
 import numbers
 import textwrap
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, fields
 
 import numpy as np
 
+from ._fields import opt
 from .color.colormaps import to_color
 from .compose import overlays as ov
 from .compose.layout import ColorbarOptions, GridOptions, _ticks_option
 from .sources.points import Points
-
-
-def opt(default, doc, *, type="", cli=None):
-    """A field of an option record: ``doc`` is its numpydoc description (fields
-    with the very same ``doc`` are documented together), ``type`` the numpydoc
-    type, ``cli`` the ``argparse`` settings of its flag (None: not a flag;
-    ``help`` defaults to the first sentence of ``doc``)."""
-    return field(default=default, metadata={"doc": doc, "type": type, "cli": cli})
 
 
 def _is_number(v):

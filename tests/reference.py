@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import functools
 import math
+import tracemalloc
 from fractions import Fraction
 
 import numpy as np
 
 REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
+INT_TYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+FLOAT_TYPES = ["float16", "float32", "float64"]
+ALL_TYPES = ["bool"] + INT_TYPES + FLOAT_TYPES
 
 
 @functools.lru_cache(maxsize=None)
@@ -182,3 +186,77 @@ def assert_matches(got, data, height, width, reduce):
     assert not bad.any(), (
         f"{reduce}: {bad.sum()} pixels differ, first at {np.argwhere(bad)[:3].tolist()}: "
         f"got {got[bad][:3]}, want {want[bad][:3]}, tolerance {tol[bad][:3]}")
+
+
+# --- test data and measurements shared by the test modules ----------------------------
+
+
+def random_matrix(rng, shape, dtype, *, nan=0.1, inf=0.02):
+    """Values spread over ``dtype``'s range: integer extremes included, floats
+    of many magnitudes with NaN and +-inf sprinkled in."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return rng.random(shape) < 0.5
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
+        x.flat[:2] = (info.min, info.max)[: x.size]
+        return x
+    big = {2: 4, 4: 30, 8: 100}[dtype.itemsize]
+    x = rng.normal(size=shape) * 10.0 ** rng.integers(-3, big // 2, size=shape)
+    x = x.astype(dtype)
+    x[rng.random(shape) < nan] = np.nan
+    x[rng.random(shape) < inf] = np.inf
+    x[rng.random(shape) < inf] = -np.inf
+    return x
+
+
+def byte_orders(dtype):
+    """``dtype`` in both byte orders (one for single-byte types)."""
+    dtype = np.dtype(dtype)
+    if dtype.itemsize == 1:
+        return [dtype]
+    return [dtype.newbyteorder("<"), dtype.newbyteorder(">")]
+
+
+def peak_memory(fn):
+    """``(fn(), peak bytes traced by tracemalloc while it ran)``."""
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def big_matrix(dtype):
+    """A square matrix of at least 64 MB with structure and some NaN."""
+    n = max(4000, int(np.sqrt((64 << 20) / np.dtype(dtype).itemsize)))
+    i = np.arange(n, dtype=np.float32)
+    x = (np.sin(i / 97)[:, None] * np.cos(i / 61)[None, :] * 100).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        x[::37, ::41] = np.nan
+    return x
+
+
+def merge(reduce, state, part):
+    """Merge partial state ``part`` into ``state`` (same shape) in place, the
+    obvious numpy way: sums add, std's squared deviations by Chan's rule,
+    extremes by ``numpy.fmin``/``fmax`` or the absmax rule (NaN: none yet)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if reduce == "std":
+            wa, wb = state[1], part[1]
+            delta = part[0] / wb - state[0] / wa
+            shift = np.where((wa > 0) & (wb > 0), delta * delta * (wa * wb / (wa + wb)), 0.0)
+            state[2] += part[2] + shift
+            state[:2] += part[:2]
+        elif reduce in ("mean", "sum", "count"):
+            state += part
+        elif reduce == "min":
+            np.fmin(state, part, out=state)
+        elif reduce == "max":
+            np.fmax(state, part, out=state)
+        else:
+            take = (part == part) & ((state != state) | (abs(part) > abs(state))
+                                     | ((abs(part) == abs(state)) & (part > state)))
+            np.copyto(state, part, where=take)

@@ -1,7 +1,8 @@
-"""Aggregation kernel: folds blocks of the input into mergeable reduction states.
+"""Aggregation kernels: fold blocks of the input into mergeable reduction states, merge states.
 
 Pure functions on arrays the caller allocated and validated
-(:mod:`fastheat.aggregation.fold`): numba does not check bounds.
+(:mod:`fastheat.aggregation.fold`): numba does not check bounds. Which
+reduction uses which state kind is in :mod:`fastheat.aggregation.reductions`.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K.KERNEL_LOCK)
 
-# Reduction codes shared with fastheat.aggregation (state planes in brackets).
+# State kinds (the table's ``code``), their planes in brackets.
 MOMENTS = 0  # [sum of w*x, sum of w]              -> mean, sum
 MOMENTS2 = 1  # [sum of w*x, sum of w, sum of w*(x - mean)^2] -> std (Chan's merge)
 COUNT = 2  # [number of valid cells touching the pixel]
@@ -30,6 +31,14 @@ def _better(op, v, a):
     if op == MAX:
         return v > a
     return abs(v) > abs(a) or (abs(v) == abs(a) and v > a)
+
+
+@jit
+def _chan_shift(s_a, w_a, s_b, w_b):
+    """Chan's term for merging two parts' squared deviations, each about its own
+    mean (sums ``s``, weights ``w``, both positive): ``M2 = M2_a + M2_b + shift``."""
+    delta = s_b / w_b - s_a / w_a
+    return delta * delta * (w_a * w_b / (w_a + w_b))
 
 
 @jit
@@ -119,6 +128,9 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                cweight, i_lo, i_hi, j_lo, j_hi, op, state):
     """Fold one block of the input into the reduction ``state`` in place.
 
+    (Long: one body per state kind keeps each kind's hot loops next to the
+    row/column bookkeeping they share, and numba compiles one kernel.)
+
     ``band`` holds input rows ``row0 ..`` and columns ``col0 ..`` of the matrix;
     output bin ``i`` covers input rows ``rstart[i]:rstop[i]``, row ``r`` with
     area weight ``rweight[roff[i] + r - rstart[i]]`` (likewise columns). Blocks
@@ -169,8 +181,7 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                                         uniform, mean)
                         wa = state[1, i, j]
                         if wa > 0:
-                            delta = mean - state[0, i, j] / wa
-                            q += state[2, i, j] + delta * delta * (wa * bw[j] / (wa + bw[j]))
+                            q += state[2, i, j] + _chan_shift(state[0, i, j], wa, bs[j], bw[j])
                         state[0, i, j] += bs[j]
                         state[1, i, j] += bw[j]
                         state[2, i, j] = q
@@ -214,3 +225,31 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                     if _better(op, v, a):
                         a = v
                 state[0, i, j] = a
+
+
+@jit
+def merge(op, dst, part):
+    """Merge the partial state ``part`` into ``dst`` (same shape) in place, by
+    the rule of state kind ``op``; bit-identical whatever the order of
+    disjoint merges. Sums, weights and counts add; std's squared deviations
+    merge by Chan's rule (as :func:`accumulate` merges each block); min, max
+    and absmax keep the extreme by :func:`_better` (NaN: none yet; a tie keeps
+    ``dst``'s value, as within a block)."""
+    planes, h, w = part.shape
+    for i in range(h):
+        for j in range(w):
+            if op == MOMENTS2:
+                wa = dst[1, i, j]
+                wb = part[1, i, j]
+                shift = _chan_shift(dst[0, i, j], wa, part[0, i, j], wb) \
+                    if wa > 0 and wb > 0 else 0.0
+                dst[2, i, j] += part[2, i, j] + shift
+                dst[0, i, j] += part[0, i, j]
+                dst[1, i, j] += wb
+            elif op == MOMENTS or op == COUNT:
+                for k in range(planes):
+                    dst[k, i, j] += part[k, i, j]
+            else:
+                v = part[0, i, j]
+                if v == v and _better(op, v, dst[0, i, j]):
+                    dst[0, i, j] = v

@@ -1,184 +1,43 @@
-"""Aggregate stage: any 2-D input -> float grid at output resolution, reading it once.
+"""Folding: blocks of any 2-D input, in any dtype and layout, into reduction states.
 
-The work is done by :func:`fastheat._kernels.accumulate`, which folds blocks of
-the input into mergeable reduction states; this module validates, picks the
-output size, feeds the kernel blocks in a dtype and layout it is compiled for,
-and turns the states into values.
+The kernel (:func:`fastheat.aggregation._kernels.accumulate`) folds blocks of
+the input into mergeable reduction states; this module fixes the geometry of
+one aggregation (:class:`Plan`, :class:`Window`), feeds the kernel blocks in a
+dtype and layout it is compiled for (:func:`fold`, the one fold loop every
+source uses), merges partial states and picks cells for ``reduce="nearest"``.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from . import _kernels as K
-
-REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
-_OPS = {"mean": K.MOMENTS, "sum": K.MOMENTS, "std": K.MOMENTS2, "count": K.COUNT,
-        "min": K.MIN, "max": K.MAX, "absmax": K.ABSMAX}
-_PLANES = {K.MOMENTS: 2, K.MOMENTS2: 3, K.COUNT: 1, K.MIN: 1, K.MAX: 1, K.ABSMAX: 1}
+from .geometry import axis_map, axis_window, centre_cells
+from .reductions import REDUCTIONS, reduction
+# Until api, compose/ and color/ import these from .geometry (issue #8 merge): their
+# old home.
+from .geometry import expand, output_shape, upsampling  # noqa: F401,E402
 
 #: dtypes the kernel is compiled for; every other dtype (and byte order, layout,
 #: masked array) is converted band by band into a small reusable buffer.
 NATIVE = tuple(np.dtype(t) for t in ("float32", "float64", "uint8", "uint16", "int16", "int32", "int64"))
 _WIDEN = {"b": "uint8", "i1": "int16", "u4": "int64", "u8": "float64", "f2": "float32"}
+#: Converted bands hold about this many bytes.
+BAND_BYTES = 8 << 20
 
-#: Largest raster side and pixel count accepted (a 2 GiB RGBA buffer).
-MAX_SIDE = 65_535
-MAX_PIXELS = 1 << 29
-#: Automatic size: large matrices shrink to this many pixels on the longest side,
-#: small ones grow by a whole factor until the longest side is at least SMALL.
-AUTO_SIDE = 1000
-SMALL = 400
-_BAND_BYTES = 8 << 20
+__all__ = ["NATIVE", "REDUCTIONS", "Block", "Plan", "Window", "fold", "fold_matrix", "merge_parts",
+           "pick_nearest"]
 
 
-def _check_side(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer number of pixels, got {value!r}")
-    if not 1 <= value <= MAX_SIDE:
-        raise ValueError(f"{name} must be between 1 and {MAX_SIDE} pixels, got {value}")
-    return int(value)
+def rows_within(budget, row_bytes):
+    """How many rows of ``row_bytes`` fit in ``budget`` bytes (at least one)."""
+    return max(1, budget // max(1, row_bytes))
 
 
-def output_shape(shape, width=None, height=None):
-    """The raster size ``(height, width)`` for a matrix of ``shape``.
-
-    One side given: the other follows the aspect ratio. Neither: matrices larger
-    than ``AUTO_SIDE`` on their longest side shrink to it, matrices smaller than
-    ``SMALL`` grow by a whole factor (crisp blocks), others keep their size.
-
-    >>> output_shape((10_000, 5_000))
-    (1000, 500)
-    >>> output_shape((10, 10))
-    (400, 400)
-    >>> output_shape((300, 600), width=100)
-    (50, 100)
-    """
-    n_rows, n_cols = shape
-    if width is not None:
-        width = _check_side("width", width)
-    if height is not None:
-        height = _check_side("height", height)
-    if width is None and height is None:
-        longest = max(n_rows, n_cols)
-        if longest > AUTO_SIDE:
-            scale = AUTO_SIDE / longest
-        elif longest < SMALL:
-            scale = float(-(-SMALL // longest))
-        else:
-            scale = 1.0
-        height = max(1, min(MAX_SIDE, round(n_rows * scale)))
-        width = max(1, min(MAX_SIDE, round(n_cols * scale)))
-    elif width is None:
-        width = max(1, min(MAX_SIDE, round(n_cols * height / n_rows)))
-    elif height is None:
-        height = max(1, min(MAX_SIDE, round(n_rows * width / n_cols)))
-    if width * height > MAX_PIXELS:
-        raise ValueError(f"width x height = {width} x {height} exceeds the limit of "
-                         f"{MAX_PIXELS} pixels; ask for a smaller raster")
-    return height, width
-
-
-def centre_cells(n_in, n_out):
-    """The cell under the centre of each of ``n_out`` pixels spread over
-    ``n_in`` cells (``reduce="nearest"``, upsampled axes, tick positions)."""
-    i = np.arange(n_out, dtype=np.int64)
-    return ((2 * i + 1) * n_in) // (2 * n_out)
-
-
-def axis_map(n_in, n_out):
-    """How ``n_in`` input cells feed ``n_out`` pixels along one axis.
-
-    Returns ``start, stop, offset, weight``: pixel ``i`` reads cells
-    ``start[i]:stop[i]``, cell ``k`` with weight ``weight[offset[i] + k - start[i]]``,
-    its area inside the pixel in cell units (exact: the bounds are integers
-    scaled by ``n_out``). Upsampled axes give each pixel the one cell under its
-    centre with weight 1, so cells become crisp blocks.
-    """
-    i = np.arange(n_out, dtype=np.int64)
-    if n_out >= n_in:
-        start = centre_cells(n_in, n_out)
-        return start, start + 1, i, np.ones(n_out)
-    start, stop = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-    length = stop - start
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
-    pixel = np.repeat(i, length)
-    cell = np.arange(length.sum()) - np.repeat(offset, length) + np.repeat(start, length)
-    lo = np.maximum(cell * n_out, pixel * n_in)
-    hi = np.minimum((cell + 1) * n_out, (pixel + 1) * n_in)
-    return start, stop, offset, (hi - lo) / n_out
-
-
-def upsampling(n_in, n_out):
-    """``(n_cells, index)`` for one axis: an upsampled axis (``n_out > n_in``)
-    is aggregated at its own ``n_in`` cells and pixel ``i`` then shows cell
-    ``index[i]`` (the one under its centre, as :func:`axis_map` would pick);
-    otherwise ``(n_out, None)``."""
-    if n_out <= n_in:
-        return n_out, None
-    return n_in, axis_map(n_in, n_out)[0]
-
-
-def expand(cells, row_index=None, col_index=None):
-    """Cell grid -> pixel grid for upsampled axes (see :func:`upsampling`):
-    columns first (runs of repeats, on the small grid), then whole rows;
-    several times faster than two ``take``s."""
-    if col_index is not None:
-        cells = np.repeat(cells, np.bincount(col_index, minlength=cells.shape[1]), axis=1)
-    if row_index is not None:
-        cells = cells.take(row_index, axis=0)
-    return cells
-
-
-def reduce_state(op, shape):
-    """A fresh reduction state for ``op`` at output ``shape`` (see :mod:`_kernels`)."""
-    fill = np.nan if op in (K.MIN, K.MAX, K.ABSMAX) else 0.0
-    return np.full((_PLANES[op],) + tuple(shape), fill)
-
-
-class Plan:
-    """The fixed geometry of one aggregation: which input cells feed which pixel."""
-
-    def __init__(self, n_rows, n_cols, height, width, reduce):
-        if reduce not in REDUCTIONS:
-            raise ValueError(f"reduce={reduce!r} is not a reduction; choose one of "
-                             + ", ".join(map(repr, REDUCTIONS)))
-        self.n_rows, self.n_cols, self.height, self.width = n_rows, n_cols, height, width
-        self.reduce = reduce
-        self.op = _OPS.get(reduce)
-        self.rows = axis_map(n_rows, height)
-        self.cols = axis_map(n_cols, width)
-
-    def new_state(self):
-        return reduce_state(self.op, (self.height, self.width))
-
-    def fold(self, block, row0, col0, state):
-        """Fold ``block`` (input rows ``row0..``, columns ``col0..``; native dtype,
-        C-contiguous) into ``state``."""
-        (rstart, rstop, _, _), (cstart, cstop, _, _) = self.rows, self.cols
-        nb_, nc = block.shape
-        i_lo, i_hi = np.searchsorted(rstop, row0, "right"), np.searchsorted(rstart, row0 + nb_, "left")
-        j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
-        if i_lo < i_hi and j_lo < j_hi:
-            with K.KERNEL_LOCK:
-                K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
-                             j_lo, j_hi, self.op, state)
-
-    def finish(self, state):
-        """Values from a (merged) state; NaN where a pixel saw no valid value."""
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.reduce == "mean":
-                return state[0] / state[1]
-            if self.reduce == "sum":
-                return np.where(state[1] > 0, state[0], np.nan)
-            if self.reduce == "std":
-                return np.sqrt(state[2] / state[1])
-            if self.reduce == "count":
-                return np.where(state[0] > 0, state[0], np.nan)
-        return state[0]
-
-    def nearest_index(self):
-        """Rows and columns under the pixel centres (for ``reduce="nearest"``)."""
-        return centre_cells(self.n_rows, self.height), centre_cells(self.n_cols, self.width)
+def conversion_rows(n_cols, dtype):
+    """Rows per converted band of a matrix ``n_cols`` wide converted to ``dtype``."""
+    return rows_within(BAND_BYTES, n_cols * np.dtype(dtype).itemsize)
 
 
 def kernel_dtype(dtype):
@@ -199,46 +58,209 @@ def readonly(block):
     return block
 
 
-def fold_array(plan, a, state, mask=None, row_range=None, origin=(0, 0)):
-    """Fold a 2-D array (in memory or memory-mapped; rows ``row_range`` of it,
-    the array itself starting at input cell ``origin``) into ``state``.
+def split_mask(data):
+    """``(values, mask)`` of a masked array (mask None when nothing is
+    masked); other input is returned as it is, with mask None."""
+    if not isinstance(data, np.ma.MaskedArray):
+        return data, None
+    m = np.ma.getmask(data)
+    return data.data, (None if m is np.ma.nomask or not m.any() else np.asarray(m))
+
+
+class Plan:
+    """The fixed geometry of one aggregation: which input cells feed which pixel."""
+
+    def __init__(self, n_rows, n_cols, height, width, reduce):
+        self.reduction = reduction(reduce)
+        self.n_rows, self.n_cols, self.height, self.width = n_rows, n_cols, height, width
+        self.reduce = reduce
+        self.op = self.reduction.code
+        self.rows = axis_map(n_rows, height)
+        self.cols = axis_map(n_cols, width)
+
+    def transposed(self):
+        """The plan of the transposed matrix (for Fortran-ordered input)."""
+        return Plan(self.n_cols, self.n_rows, self.width, self.height, self.reduce)
+
+    def new_state(self):
+        return self.reduction.new_state((self.height, self.width))
+
+    def fold(self, block, row0, col0, state, bins=None):
+        """Fold ``block`` (input rows ``row0..``, columns ``col0..``; native dtype,
+        C-contiguous) into ``state``: every output row it touches, or only
+        output rows ``bins[0]:bins[1]``."""
+        (rstart, rstop, _, _), (cstart, cstop, _, _) = self.rows, self.cols
+        nb_, nc = block.shape
+        if bins is None:
+            i_lo = np.searchsorted(rstop, row0, "right")
+            i_hi = np.searchsorted(rstart, row0 + nb_, "left")
+        else:
+            i_lo, i_hi = bins
+        j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
+        if i_lo < i_hi and j_lo < j_hi:
+            with K.KERNEL_LOCK:
+                K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
+                             j_lo, j_hi, self.op, state)
+
+    def finish(self, state):
+        """Values from a (merged) state; NaN where a pixel saw no valid value."""
+        return self.reduction.values(state)
+
+    def nearest_index(self):
+        """Rows and columns under the pixel centres (for ``reduce="nearest"``)."""
+        return centre_cells(self.n_rows, self.height), centre_cells(self.n_cols, self.width)
+
+
+class Window:
+    """The part of a :class:`Plan` that one block of the input touches: output
+    rows ``i0..``, columns ``j0..`` with the geometry of just those bins, so a
+    block's partial state is as small as the pixels it feeds (what travels back
+    from a dask worker)."""
+
+    __slots__ = ("reduction", "op", "i0", "j0", "rows", "cols", "shape")
+
+    def __init__(self, plan, r0, r1, c0, c1):
+        self.reduction, self.op = plan.reduction, plan.op
+        self.i0, self.rows = axis_window(plan.rows, r0, r1)
+        self.j0, self.cols = axis_window(plan.cols, c0, c1)
+        self.shape = (len(self.rows[0]), len(self.cols[0]))
+
+    def __bool__(self):
+        return self.shape[0] > 0 and self.shape[1] > 0
+
+    def new_state(self):
+        return self.reduction.new_state(self.shape)
+
+    fold = Plan.fold  # the same geometry fields: rows, cols, op
+
+
+class Block(NamedTuple):
+    """A piece of the input for :func:`fold`: ``data`` (any dtype, layout,
+    masked or not) holds input rows ``row0..`` and columns ``col0..``;
+    ``mask`` (True = missing) is of its shape; ``bins`` limits the output rows
+    it feeds (see :meth:`Plan.fold`)."""
+
+    data: np.ndarray
+    row0: int = 0
+    col0: int = 0
+    mask: np.ndarray | None = None
+    bins: tuple | None = None
+
+
+def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
+    """Fold a 2-D array (in memory or memory-mapped, starting at input cell
+    ``origin``) into ``state``.
 
     C-contiguous arrays of a native dtype go to the kernel as they are (no
     copy); anything else is converted in row bands of about 8 MB into one
     reusable buffer, masked cells set to NaN there.
     """
-    r0, r1 = row_range or (0, a.shape[0])
     row0, col0 = origin
     target = kernel_dtype(a.dtype)
     if mask is not None:
         target = np.result_type(target, np.float32 if a.dtype.itemsize <= 2 else np.float64)
     if mask is None and a.dtype == target and a.flags.c_contiguous:
-        plan.fold(a[r0:r1], row0 + r0, col0, state)
+        plan.fold(a, row0, col0, state, bins)
         return
-    rows = max(1, _BAND_BYTES // max(1, a.shape[1] * target.itemsize))
-    buf = np.empty((min(rows, r1 - r0), a.shape[1]), target)
-    for lo in range(r0, r1, rows):
-        hi = min(lo + rows, r1)
+    n = a.shape[0]
+    rows = conversion_rows(a.shape[1], target)
+    buf = np.empty((min(rows, n), a.shape[1]), target)
+    for lo in range(0, n, rows):
+        hi = min(lo + rows, n)
         band = buf[: hi - lo]
         np.copyto(band, a[lo:hi], casting="unsafe")
         if mask is not None:
             band[mask[lo:hi]] = np.nan
-        plan.fold(band, row0 + lo, col0, state)
+        plan.fold(band, row0 + lo, col0, state, bins)
 
 
-def aggregate_matrix(a, mask, height, width, reduce):
-    """:func:`aggregate` for an already validated matrix and size."""
-    plan = Plan(a.shape[0], a.shape[1], height, width, reduce)
-    if reduce == "nearest":
-        rows, cols = plan.nearest_index()
-        picked = np.asarray(a[rows][:, cols], dtype=np.float64)
-        if mask is not None:
-            picked[mask[rows][:, cols]] = np.nan
-        return picked
-    if a.flags.f_contiguous and not a.flags.c_contiguous:
-        # The transpose of a Fortran array is C-contiguous: aggregate that, no copy.
-        t_mask = None if mask is None else mask.T
-        return aggregate_matrix(a.T, t_mask, width, height, reduce).T.copy()
+def fold_block(plan, block: Block, state):
+    """Fold one :class:`Block` into ``state`` through ``plan`` (a :class:`Plan`
+    or :class:`Window`)."""
+    data, mask = split_mask(block.data)
+    if block.mask is not None:
+        mask = block.mask if mask is None else (mask | block.mask)
+    fold_array(plan, np.asarray(data), state, mask, (block.row0, block.col0), block.bins)
+
+
+def fold(plan, blocks):
+    """The one fold loop: a fresh state of ``plan`` (a :class:`Plan` or
+    :class:`Window`) with every :class:`Block` of ``blocks`` folded in.
+
+    ``blocks`` may be a generator that reads ahead, reports progress or frees
+    memory between blocks: each block is dropped before the next is asked for.
+    Folding every block of a matrix, in any order, gives the state of the whole.
+    """
     state = plan.new_state()
-    fold_array(plan, a, state, mask)
-    return plan.finish(state)
+    for block in blocks:
+        fold_block(plan, block, state)
+        del block  # at most one block in hand while the next one is read
+    return state
+
+
+def fold_matrix(plan, a, mask=None, blocks=None):
+    """The state of ``plan`` over the whole 2-D array ``a``, read in row order.
+
+    A Fortran-ordered array is folded as its transpose (C-ordered: no copy) and
+    the state transposed back. ``blocks(plan, a)`` yields the :class:`Block`\\ s
+    of a C-ordered ``a`` (default: ``a`` as one block, converted in bands when
+    it needs converting).
+    """
+    if a.flags.f_contiguous and not a.flags.c_contiguous:
+        state = fold_matrix(plan.transposed(), a.T, None if mask is None else mask.T, blocks)
+        return state.transpose(0, 2, 1)
+    return fold(plan, blocks(plan, a) if blocks is not None else [Block(a, mask=mask)])
+
+
+def _unique_take(index):
+    """Sorted unique indices and where each original index sits among them."""
+    uniq, inverse = np.unique(index, return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+def pick_nearest(plan, take, rows_per_take=None):
+    """``reduce="nearest"``: the cells under the pixel centres as float64.
+
+    ``take(rows, cols)`` returns the cells at sorted unique indices (a numpy
+    or masked array: masked cells become NaN); it is asked for at most
+    ``rows_per_take`` rows at a time (default: all at once), so only the rows
+    the picked cells lie in are read.
+    """
+    rows, cols = plan.nearest_index()
+    ru, ri = _unique_take(rows)
+    cu, ci = _unique_take(cols)
+    per = rows_per_take or len(ru)
+    picked = np.empty((len(ru), len(cu)))
+    for k in range(0, len(ru), per):
+        block = take(ru[k:k + per], cu)
+        if isinstance(block, np.ma.MaskedArray):
+            block = block.astype(np.float64).filled(np.nan)
+        picked[k:k + per] = block
+    return picked[ri][:, ci]
+
+
+def merge_into(op, state, part, i0=0, j0=0):
+    """Merge the partial ``part`` (covering output rows ``i0..``, columns
+    ``j0..``) into ``state`` in place, by the rule of state kind ``op`` (see
+    :func:`fastheat.aggregation._kernels.merge`)."""
+    h, w = part.shape[1:]
+    K.merge(op, state[:, i0:i0 + h, j0:j0 + w], part)
+
+
+def merge_parts(reduction, parts, shape=None):
+    """Merge partial states ``(i0, j0, state)``, in order, into one ``(i0, j0,
+    state)``: of ``shape`` at ``(0, 0)`` when given, else covering the parts'
+    bounding box. A fixed order gives bit-identical sums on every scheduler."""
+    if shape is None:
+        if len(parts) == 1:
+            return parts[0]
+        i0 = min(p[0] for p in parts)
+        j0 = min(p[1] for p in parts)
+        shape = (max(p[0] + p[2].shape[1] for p in parts) - i0,
+                 max(p[1] + p[2].shape[2] for p in parts) - j0)
+    else:
+        i0 = j0 = 0
+    state = reduction.new_state(shape)
+    for i, j, part in parts:
+        merge_into(reduction.code, state, part, i - i0, j - j0)
+    return i0, j0, state

@@ -1,15 +1,16 @@
-"""Source stage: whatever the user passes -> a :class:`Source` that can
-aggregate itself to an output grid.
+"""The Source protocol and what every source shares: Labels, the matrix checks.
 
-Nothing here reads the data: arrays, memmaps and views are passed on as they
-are; only Python sequences become new arrays. Every later stage sees only the
-aggregated grid and the source's description (shape, dtype, labels, name).
+A source is whatever the user passed, wrapped so that it can aggregate itself
+to an output grid (:meth:`Source.aggregate`); every later stage sees only that
+grid and the source's description (``shape``, ``dtype``, ``labels``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..aggregation.fold import Plan, split_mask  # noqa: F401  (split_mask: shared by sources)
 
 _KINDS = "biuf"  # bool, signed and unsigned integers, floating point
 _NDIM_HINTS = {0: "; pass a matrix, e.g. [[value]]",
@@ -37,30 +38,16 @@ def check_matrix(shape, dtype, name="data"):
                          f"and one column")
 
 
-def split_mask(data):
-    """``(values, mask)`` of a masked array (mask None when nothing is
-    masked); other input is returned as it is, with mask None."""
-    if not isinstance(data, np.ma.MaskedArray):
-        return data, None
-    m = np.ma.getmask(data)
-    return data.data, (None if m is np.ma.nomask or not m.any() else np.asarray(m))
+def module_of(obj):
+    """The top-level package of ``obj``'s type: sources recognise their input
+    by it, so finding out imports no optional library."""
+    return (type(obj).__module__ or "").split(".")[0]
 
 
-def as_matrix(data, name="data"):
-    """Return ``(array, mask)`` for a 2-D numeric matrix; ``mask`` is None or a
-    boolean array of the same shape (True = missing).
-
-    >>> as_matrix([[1, 2], [3, 4]])[0].shape
-    (2, 2)
-    """
-    data, mask = split_mask(data)
-    if not isinstance(data, np.ndarray):
-        try:
-            data = np.asarray(data)
-        except (ValueError, TypeError) as e:
-            raise TypeError(f"{name} could not be read as a 2-D numeric array: {e}") from None
-    check_matrix(data.shape, data.dtype, name)
-    return data, mask
+def is_table(obj):
+    """Whether ``obj`` is a pandas or dask DataFrame (by its type's module)."""
+    return module_of(obj) in ("pandas", "dask") and hasattr(obj, "columns") \
+        and hasattr(obj, "dtypes")
 
 
 @dataclass(frozen=True)
@@ -74,86 +61,108 @@ class Labels:
     name: str | None = None  # the values' name (colorbar label)
 
 
-class Source:
-    """A 2-D matrix to aggregate. Subclasses read their data their own way
-    (in memory, in row bands, by blocks on a cluster) and must give the same
-    grid as the in-memory path for the same data."""
+def format_labels(values, digits=None):
+    """Tick label texts for coordinate values: numbers with at most 6
+    significant digits (or ``digits`` decimals), dates without trailing zeros.
 
-    shape: tuple
+    >>> format_labels([0.1 + 0.2, 2.0, 1e-7])
+    ['0.3', '2', '1e-07']
+    >>> format_labels([0.125, 0.375], digits=2)
+    ['0.12', '0.38']
+    """
+    values = np.asarray(values)
+    if values.dtype.kind == "M":
+        return list(np.datetime_as_string(values, unit="auto"))
+    if values.dtype.kind == "f":
+        if digits is not None:
+            return [f"{v:.{digits}f}" for v in values]
+        return [f"{v:.6g}" for v in values]
+    return [str(v) for v in values.tolist()]
+
+
+class Source:
+    """What the pipeline reads: a 2-D matrix (or a point table) that
+    aggregates itself to an output grid.
+
+    Attributes
+    ----------
+    shape : (int, int) or None
+        ``(rows, cols)`` of the matrix; None for a source with no matrix of its
+        own (a point table), whose grid is whatever size is asked for.
+    dtype : numpy.dtype
+        The values' dtype (what norms compute in for reductions that keep it).
+    labels : Labels
+        Tick labels, axis titles and the values' name (default: none).
+    progress : bool
+        Whether reading shows a progress bar on stderr (set once, by the factory).
+
+    Subclasses read their data their own way (in memory, in row bands, by
+    blocks on a cluster) and must give the same grid as the in-memory path for
+    the same data; :class:`MatrixSource` does the common part.
+    """
+
+    shape: tuple | None
     dtype: np.dtype
-    #: tick labels along rows and columns (None: the indices), and a name for
-    #: the values (colorbar label)
-    row_labels = None
-    col_labels = None
-    name = None
+    labels = Labels()
+    progress = False
 
     def aggregate(self, height, width, reduce):
         """The ``(height, width)`` float64 grid of ``reduce`` over the matrix."""
         raise NotImplementedError
 
+    def masked(self, mask) -> Source:
+        """This source with ``mask`` (True = hide the cell) added as missing cells."""
+        m = np.asarray(mask)
+        if m.dtype.kind not in "biu":
+            raise TypeError(f"mask must be a boolean array (True = hide the cell), got dtype "
+                            f"{m.dtype}")
+        if self.shape is not None and m.shape != tuple(self.shape):
+            raise ValueError(f"mask has shape {m.shape} but the data has shape "
+                             f"{tuple(self.shape)}; pass a boolean array of the data's shape")
+        return self._masked(m.astype(bool, copy=False))
 
-class ArraySource(Source):
-    """An in-memory or memory-mapped numpy array (optionally masked)."""
+    def _masked(self, mask):
+        raise TypeError(f"mask= works with in-memory and memory-mapped arrays, not "
+                        f"{type(self).__name__}; put NaN in the data to hide cells instead")
 
-    def __init__(self, data, name="data"):
-        self.array, self.mask = as_matrix(data, name)
-        self.shape, self.dtype = self.array.shape, self.array.dtype
+    # Until the driver reads `labels` (issue #8 merge): the old attribute names.
+    row_labels = property(lambda self: self.labels.rows)
+    col_labels = property(lambda self: self.labels.cols)
+    row_name = property(lambda self: self.labels.row_name)
+    col_name = property(lambda self: self.labels.col_name)
+    name = property(lambda self: self.labels.name)
+
+
+class MatrixSource(Source):
+    """A source with a matrix of its own, aggregated through a :class:`Plan`:
+    subclasses give :meth:`fold` (the state of a plan) and :meth:`pick` (the
+    cells for ``reduce="nearest"``)."""
 
     def aggregate(self, height, width, reduce):
-        from ..aggregation.fold import aggregate_matrix
+        plan = Plan(self.shape[0], self.shape[1], height, width, reduce)
+        if plan.reduction.code is None:
+            return self.pick(plan)
+        return np.ascontiguousarray(plan.finish(self.fold(plan)))
 
-        return aggregate_matrix(self.array, self.mask, height, width, reduce)
+    def fold(self, plan):
+        """The reduction state of ``plan`` over the whole matrix (see
+        :func:`fastheat.aggregation.fold.fold`)."""
+        raise NotImplementedError
 
-
-def open_source(data, *, x=None, y=None, value=None, x_range=None, y_range=None,
-                progress: bool = False) -> Source:
-    """Wrap what the user passed in the :class:`Source` that reads it.
-
-    Out-of-core and distributed inputs (``np.memmap``, zarr, HDF5, dask,
-    xarray, and DataFrames given point options ``x``/``y``/``value``/
-    ``x_range``/``y_range``) are recognised by :func:`fastheat.outofcore.detect`
-    without importing their libraries; ``progress`` shows a bar on stderr while
-    they are read. A DataFrame without point options is a matrix.
-    """
-    if isinstance(data, Source):
-        return data
-    from .outofcore import detect
-
-    source = detect(data, x=x, y=y, value=value, x_range=x_range, y_range=y_range,
-                    progress=progress)
-    if source is not None:
-        return source
-    if _is_pandas_frame(data):
-        return frame_source(data)
-    return ArraySource(data)
+    def pick(self, plan):
+        """The float64 cells under the pixel centres (see
+        :func:`fastheat.aggregation.fold.pick_nearest`)."""
+        raise NotImplementedError
 
 
-def _is_pandas_frame(obj):
-    # by module name: numpy input never imports pandas
-    return type(obj).__module__.split(".")[0] == "pandas" and type(obj).__name__ == "DataFrame"
+def __getattr__(name):
+    # Until compose/layout.py imports them from their new homes (issue #8 merge).
+    if name == "open_source":
+        from . import open_source
 
+        return open_source
+    if name == "ArraySource":
+        from .array import ArraySource
 
-def _label(value):
-    return "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
-
-
-def frame_source(frame) -> ArraySource:
-    """A pandas DataFrame as a matrix: its index and columns become the row and
-    column labels, and their names the axis labels (seaborn's convention)."""
-    values = frame.to_numpy()
-    if values.dtype == object:  # nullable (pd.NA) or mixed numeric columns
-        try:
-            values = frame.to_numpy(dtype="float64", na_value=np.nan)
-        except (TypeError, ValueError):
-            kinds = sorted({str(t) for t in frame.dtypes})
-            raise TypeError(f"the DataFrame has non-numeric columns (dtypes: {', '.join(kinds)}); "
-                            f"pass only numeric columns, e.g. frame.select_dtypes('number')"
-                            ) from None
-    source = ArraySource(values)
-    source.row_labels = [_label(v) for v in frame.index]
-    source.col_labels = [_label(v) for v in frame.columns]
-    names = [n for n in frame.index.names if n is not None]
-    source.row_name = "-".join(map(str, names)) or None
-    names = [n for n in frame.columns.names if n is not None]
-    source.col_name = "-".join(map(str, names)) or None
-    return source
+        return ArraySource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

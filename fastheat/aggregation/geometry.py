@@ -1,0 +1,140 @@
+"""Output sizes and the exact area weights that tie input cells to output pixels.
+
+Pure numpy on integers: which cells feed which pixel and with what weight, the
+automatic raster size, upsampled axes (crisp blocks). Nothing here reads data.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Largest raster side and pixel count accepted (a 2 GiB RGBA buffer).
+MAX_SIDE = 65_535
+MAX_PIXELS = 1 << 29
+#: Automatic size: large matrices shrink to this many pixels on the longest side,
+#: small ones grow by a whole factor until the longest side is at least SMALL.
+AUTO_SIDE = 1000
+SMALL = 400
+
+
+def _check_side(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer number of pixels, got {value!r}")
+    if not 1 <= value <= MAX_SIDE:
+        raise ValueError(f"{name} must be between 1 and {MAX_SIDE} pixels, got {value}")
+    return int(value)
+
+
+def output_shape(shape, width=None, height=None):
+    """The raster size ``(height, width)`` for a matrix of ``shape``.
+
+    One side given: the other follows the aspect ratio. Neither: matrices larger
+    than ``AUTO_SIDE`` on their longest side shrink to it, matrices smaller than
+    ``SMALL`` grow by a whole factor (crisp blocks), others keep their size.
+    ``shape=None`` is a source with no matrix of its own (a point table): the
+    raster is square, ``AUTO_SIDE`` by default, and never counts as upsampled.
+
+    >>> output_shape((10_000, 5_000))
+    (1000, 500)
+    >>> output_shape((10, 10))
+    (400, 400)
+    >>> output_shape((300, 600), width=100)
+    (50, 100)
+    >>> output_shape(None), output_shape(None, width=300)
+    ((1000, 1000), (300, 300))
+    """
+    if width is not None:
+        width = _check_side("width", width)
+    if height is not None:
+        height = _check_side("height", height)
+    if shape is None:
+        width = width or height or AUTO_SIDE
+        height = height or width
+    else:
+        height, width = _fit(shape, width, height)
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"width x height = {width} x {height} exceeds the limit of "
+                         f"{MAX_PIXELS} pixels; ask for a smaller raster")
+    return height, width
+
+
+def _fit(shape, width, height):
+    n_rows, n_cols = shape
+    if width is None and height is None:
+        longest = max(n_rows, n_cols)
+        if longest > AUTO_SIDE:
+            scale = AUTO_SIDE / longest
+        elif longest < SMALL:
+            scale = float(-(-SMALL // longest))
+        else:
+            scale = 1.0
+        height = max(1, min(MAX_SIDE, round(n_rows * scale)))
+        width = max(1, min(MAX_SIDE, round(n_cols * scale)))
+    elif width is None:
+        width = max(1, min(MAX_SIDE, round(n_cols * height / n_rows)))
+    elif height is None:
+        height = max(1, min(MAX_SIDE, round(n_rows * width / n_cols)))
+    return height, width
+
+
+def centre_cells(n_in, n_out):
+    """The cell under the centre of each of ``n_out`` pixels spread over
+    ``n_in`` cells (``reduce="nearest"``, upsampled axes, tick positions)."""
+    i = np.arange(n_out, dtype=np.int64)
+    return ((2 * i + 1) * n_in) // (2 * n_out)
+
+
+def axis_map(n_in, n_out):
+    """How ``n_in`` input cells feed ``n_out`` pixels along one axis.
+
+    Returns ``start, stop, offset, weight``: pixel ``i`` reads cells
+    ``start[i]:stop[i]``, cell ``k`` with weight ``weight[offset[i] + k - start[i]]``,
+    its area inside the pixel in cell units (exact: the bounds are integers
+    scaled by ``n_out``). Upsampled axes give each pixel the one cell under its
+    centre with weight 1, so cells become crisp blocks.
+    """
+    i = np.arange(n_out, dtype=np.int64)
+    if n_out >= n_in:
+        start = centre_cells(n_in, n_out)
+        return start, start + 1, i, np.ones(n_out)
+    start, stop = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    length = stop - start
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    pixel = np.repeat(i, length)
+    cell = np.arange(length.sum()) - np.repeat(offset, length) + np.repeat(start, length)
+    lo = np.maximum(cell * n_out, pixel * n_in)
+    hi = np.minimum((cell + 1) * n_out, (pixel + 1) * n_in)
+    return start, stop, offset, (hi - lo) / n_out
+
+
+def axis_window(geometry, lo, hi):
+    """The part of one axis' :func:`axis_map` that input cells ``lo:hi`` feed:
+    ``(first pixel, geometry of just those pixels)``, offsets rebased."""
+    start, stop, offset, weight = geometry
+    a = int(np.searchsorted(stop, lo, "right"))
+    b = int(np.searchsorted(start, hi, "left"))
+    if a >= b:
+        empty = np.zeros(0, np.int64)
+        return a, (empty, empty, empty, np.zeros(0))
+    w0, w1 = offset[a], offset[b - 1] + stop[b - 1] - start[b - 1]
+    return a, (start[a:b].copy(), stop[a:b].copy(), offset[a:b] - w0, weight[w0:w1].copy())
+
+
+def upsampling(n_in, n_out):
+    """``(n_cells, index)`` for one axis: an upsampled axis (``n_out > n_in``)
+    is aggregated at its own ``n_in`` cells and pixel ``i`` then shows cell
+    ``index[i]`` (the one under its centre, as :func:`axis_map` would pick);
+    otherwise ``(n_out, None)``."""
+    if n_out <= n_in:
+        return n_out, None
+    return n_in, axis_map(n_in, n_out)[0]
+
+
+def expand(cells, row_index=None, col_index=None):
+    """Cell grid -> pixel grid for upsampled axes (see :func:`upsampling`):
+    columns first (runs of repeats, on the small grid), then whole rows;
+    several times faster than two ``take``s."""
+    if col_index is not None:
+        cells = np.repeat(cells, np.bincount(col_index, minlength=cells.shape[1]), axis=1)
+    if row_index is not None:
+        cells = cells.take(row_index, axis=0)
+    return cells

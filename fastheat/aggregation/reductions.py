@@ -1,0 +1,115 @@
+"""The reductions table: every fact about each ``reduce=`` choice, in one place.
+
+A reduction folds input cells into a *state* of a few planes per pixel (the
+kernel's state kind, ``code``), which merges with other partial states of the
+same kind (:func:`fastheat.aggregation._kernels.merge`, chosen by ``code`` too)
+and is finished into values. ``nearest`` has no state: it picks cells.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import _kernels as K
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """One row of :data:`REDUCTIONS`.
+
+    Attributes
+    ----------
+    name : str
+        The ``reduce=`` value.
+    code : int or None
+        State kind: selects the accumulate and merge rules in
+        :mod:`~fastheat.aggregation._kernels`; None for ``nearest`` (no state).
+    planes : int
+        Planes of the state (``(planes, height, width)`` float64).
+    fill : float
+        A fresh state's value: 0 for sums and counts, NaN ("none yet") for extremes.
+    finish : callable or None
+        ``finish(state) -> (height, width)`` values, NaN where nothing was valid.
+    keeps_dtype : bool
+        The values are input values (or their mean): normalized in the input's
+        dtype, as matplotlib would, rather than in float64.
+    datashader : callable or None
+        ``datashader(ds, column)``: the datashader reduction that bins a point
+        table's ``column`` this way (``ds`` is the datashader module); None: not
+        available for point tables.
+    """
+
+    name: str
+    code: int | None
+    planes: int
+    fill: float
+    finish: Callable | None
+    keeps_dtype: bool
+    datashader: Callable | None
+
+    def new_state(self, shape):
+        """A fresh state for an output grid of ``shape``."""
+        return np.full((self.planes,) + tuple(shape), self.fill)
+
+    def values(self, state):
+        """The values of a (merged) state; NaN where a pixel saw no valid value."""
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self.finish(state)
+
+    def __reduce__(self):
+        # pickled by name (dask ships plans to workers): rows hold functions
+        return reduction, (self.name,)
+
+
+def _mean(state):
+    return state[0] / state[1]
+
+
+def _sum(state):  # NaN where no valid cell had weight
+    return np.where(state[1] > 0, state[0], np.nan)
+
+
+def _std(state):
+    return np.sqrt(state[2] / state[1])
+
+
+def _count(state):
+    return np.where(state[0] > 0, state[0], np.nan)
+
+
+def _first(state):
+    return state[0]
+
+
+def _absmax_agg(ds, column):
+    # datashader has no absmax: both extremes, merged by the absmax rule afterwards
+    return ds.summary(hi=ds.max(column), lo=ds.min(column))
+
+
+def _row(name, code, planes, finish, keeps_dtype, datashader):
+    fill = np.nan if code in (K.MIN, K.MAX, K.ABSMAX) else 0.0
+    return Reduction(name, code, planes, fill, finish, keeps_dtype, datashader)
+
+
+#: ``reduce=`` name -> :class:`Reduction`, in the order errors and the CLI list them.
+REDUCTIONS = {r.name: r for r in (
+    _row("mean", K.MOMENTS, 2, _mean, True, lambda ds, c: ds.mean(c)),
+    _row("sum", K.MOMENTS, 2, _sum, False, lambda ds, c: ds.sum(c)),
+    _row("min", K.MIN, 1, _first, True, lambda ds, c: ds.min(c)),
+    _row("max", K.MAX, 1, _first, True, lambda ds, c: ds.max(c)),
+    _row("absmax", K.ABSMAX, 1, _first, True, _absmax_agg),
+    _row("std", K.MOMENTS2, 3, _std, False, lambda ds, c: ds.std(c)),
+    _row("count", K.COUNT, 1, _count, False, lambda ds, c: ds.count(c)),
+    _row("nearest", None, 0, None, True, None),
+)}
+
+
+def reduction(name) -> Reduction:
+    """The :class:`Reduction` called ``name``, or an error listing the choices."""
+    try:
+        return REDUCTIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"reduce={name!r} is not a reduction; choose one of "
+                         + ", ".join(map(repr, REDUCTIONS))) from None

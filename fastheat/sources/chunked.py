@@ -1,0 +1,141 @@
+"""Chunked stores: zarr arrays (v2 and v3 formats, sharded or not) and HDF5 datasets.
+
+:class:`ChunkedSource` reads any store through ``read``/``take`` callables in
+chunk-aligned blocks while a helper thread reads the next block; it also
+serves lazily loaded xarray variables (:mod:`.xarray`).
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .._progress import byte_bar
+from ..aggregation.fold import Block, Window, fold, kernel_dtype, pick_nearest, rows_within
+from . import _register_builtin
+from .base import Labels, MatrixSource, check_matrix, module_of
+
+#: Rows of a chunked store are folded in blocks of about this many bytes
+#: (one block in use and one being read ahead keep the memory bounded).
+BLOCK_BYTES = 32 << 20
+
+
+class ChunkedSource(MatrixSource):
+    """A matrix in a chunked store, read in chunk-aligned blocks of about
+    :data:`BLOCK_BYTES` while a helper thread reads the next block.
+
+    Parameters
+    ----------
+    read : callable
+        ``read(r0, r1, c0, c1)`` returns that block as a numpy array.
+    take : callable
+        ``take(rows)`` returns the full-width rows at the sorted indices ``rows``.
+    chunks : tuple of int
+        Chunk (or shard) shape; blocks are made of whole chunks.
+    what : str
+        The store in errors and on the progress bar.
+    """
+
+    def __init__(self, shape, dtype, *, read, take, chunks=None, what="array", progress=False,
+                 labels: Labels = Labels()):
+        check_matrix(shape, dtype, what)
+        self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
+        self.read, self.take, self.what = read, take, what
+        self.chunks = tuple(chunks) if chunks else (1, self.shape[1])
+        self.progress, self.labels = progress, labels
+
+    def blocks(self):
+        """``(r0, r1, c0, c1)`` of each block, in row-major order."""
+        (n, m), (cr, cc) = self.shape, self.chunks
+        item = kernel_dtype(self.dtype).itemsize
+        row_bytes = m * item
+        if cr * row_bytes <= BLOCK_BYTES:  # full-width bands of whole chunk rows
+            rows = rows_within(BLOCK_BYTES, cr * row_bytes) * cr
+            return [(r, min(r + rows, n), 0, m) for r in range(0, n, rows)]
+        cols = rows_within(BLOCK_BYTES, cr * cc * item) * cc
+        return [(r, min(r + cr, n), c, min(c + cols, m))
+                for r in range(0, n, cr) for c in range(0, m, cols)]
+
+    def fold(self, plan):
+        # blocks no pixel reads are skipped
+        return fold(plan, self._read_ahead([b for b in self.blocks() if Window(plan, *b)]))
+
+    def _read_ahead(self, blocks):
+        """Each block as a :class:`Block`, the next one read meanwhile."""
+        total = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in blocks) * self.dtype.itemsize
+        with byte_bar(total, f"reading {self.what}", self.progress) as bar, \
+                ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(self.read, *blocks[0]) if blocks else None
+            for k, (r0, r1, c0, c1) in enumerate(blocks):
+                data = ahead.result()
+                ahead = pool.submit(self.read, *blocks[k + 1]) if k + 1 < len(blocks) else None
+                yield Block(data, r0, c0)
+                del data
+                bar.update((r1 - r0) * (c1 - c0) * self.dtype.itemsize)
+
+    def pick(self, plan):
+        return pick_nearest(plan, lambda rows, cols: self.take(rows)[:, cols],
+                            rows_within(BLOCK_BYTES, self.shape[1] * self.dtype.itemsize))
+
+
+def zarr_source(z, *, progress=False, labels: Labels = Labels(), what=None):
+    """A :class:`ChunkedSource` for a zarr array (v2 or v3 format)."""
+    where = str(getattr(z, "store_path", "") or getattr(z, "name", "") or "")
+    what = what or (f"zarr array {where.removeprefix('file://')!r}" if where else "zarr array")
+    chunks = getattr(z, "shards", None) or z.chunks
+    check_matrix(z.shape, z.dtype, what)
+    return ChunkedSource(z.shape, z.dtype, chunks=chunks, what=what, progress=progress,
+                         labels=labels,
+                         read=lambda r0, r1, c0, c1: np.asarray(z[r0:r1, c0:c1]),
+                         take=lambda rows: np.asarray(z.get_orthogonal_selection(
+                             (rows, slice(None)))))
+
+
+def hdf5_source(ds, *, progress=False, labels: Labels = Labels(), what=None):
+    """A :class:`ChunkedSource` for an h5py ``Dataset``."""
+    what = what or f"HDF5 dataset {ds.name!r}"
+    check_matrix(ds.shape, ds.dtype, what)
+    return ChunkedSource(ds.shape, ds.dtype, chunks=ds.chunks, what=what, progress=progress,
+                         labels=labels,
+                         read=lambda r0, r1, c0, c1: ds[r0:r1, c0:c1],
+                         take=lambda rows: ds[rows.tolist(), :])
+
+
+def zarr_members(group, limit=10):
+    """The arrays of a zarr group, for errors: ``"name (rows, cols), ..."``."""
+    try:
+        names = [f"{k} {tuple(v.shape)}" for k, v in group.arrays()]
+    except (AttributeError, TypeError):
+        names = []
+    return ", ".join(names[:limit]) or "no arrays"
+
+
+def h5_members(group, limit=10):
+    """The datasets of an HDF5 group, for errors: ``"/path (rows, cols), ..."``."""
+    found = []
+
+    def visit(name, obj):
+        if hasattr(obj, "dtype"):
+            found.append(f"/{name} {obj.shape}")
+        return len(found) >= limit or None
+
+    group.visititems(visit)
+    return ", ".join(found) or "no datasets"
+
+
+def _from_zarr(data, *, progress=False):
+    if hasattr(data, "chunks") and hasattr(data, "dtype"):
+        return zarr_source(data, progress=progress)
+    raise TypeError(f"got a zarr {type(data).__name__}; pass one of its arrays, e.g. "
+                    f"group['name'] (it holds: {zarr_members(data)})")
+
+
+def _from_hdf5(data, *, progress=False):
+    if hasattr(data, "dtype") and hasattr(data, "chunks"):
+        return hdf5_source(data, progress=progress)
+    raise TypeError(f"got an HDF5 {type(data).__name__}; pass one of its datasets, e.g. "
+                    f"f['/path/to/dataset'] (it holds: {h5_members(data)})")
+
+
+_register_builtin(lambda data: module_of(data) == "zarr", _from_zarr)
+_register_builtin(lambda data: module_of(data) == "h5py", _from_hdf5)

@@ -1,0 +1,197 @@
+"""Files the CLI is given: ``.npy`` memory-mapped safely, zarr stores, HDF5 files, point tables.
+
+Each opener returns what :func:`fastheat.sources.open_source` reads (a memmap,
+a zarr array, an h5py ``Dataset``, a dask DataFrame); ``.npz`` and text
+matrices are the CLI's own.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from .._extras import require
+from .chunked import h5_members, zarr_members
+
+
+def open_npy(path):
+    """Memory-map a ``.npy`` file, refusing what cannot be mapped safely.
+
+    Object arrays are refused (loading them would unpickle, which can run
+    code); a file shorter than its header promises gets an error naming both
+    sizes instead of a failed mapping.
+    """
+    path = os.fspath(path)
+    fmt = np.lib.format
+    with open(path, "rb") as f:
+        try:
+            version = fmt.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = fmt.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = fmt.read_array_header_2_0(f)
+            else:
+                shape = None
+        except (ValueError, EOFError) as e:
+            raise ValueError(f"{path!r} is not a valid .npy file ({e})") from None
+        offset = f.tell()
+    if shape is None:  # format 3.0 (utf-8 field names): let numpy read it
+        try:
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        except ValueError as e:
+            raise ValueError(f"cannot memory-map {path!r}: {e}") from None
+    if dtype.hasobject:
+        raise ValueError(f"{path!r} holds Python objects (dtype {dtype}); fastheat never "
+                         f"unpickles data (it can run code): save a numeric array instead")
+    expected = offset + math.prod(shape) * dtype.itemsize
+    actual = os.path.getsize(path)
+    if actual < expected:
+        raise ValueError(f"{path!r} is truncated: its header promises a {shape} {dtype} array "
+                         f"({expected:,} bytes) but the file has {actual:,} bytes")
+    if math.prod(shape) == 0:
+        return np.empty(shape, dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape, order="F" if fortran else "C",
+                     offset=offset)
+
+
+ZARR_SUFFIXES = (".zarr",)
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5", ".nc")
+TABLE_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
+
+
+def split_dataset(path, dataset=None):
+    """``"file.h5:/group/data"`` -> ``("file.h5", "/group/data")``; a path that
+    exists as given is never split.
+
+    >>> split_dataset("run.h5:/maps/a")
+    ('run.h5', '/maps/a')
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path) and ":" in path:
+        head, tail = path.rsplit(":", 1)
+        if head.lower().rstrip("/\\").endswith(ZARR_SUFFIXES + HDF5_SUFFIXES) and tail:
+            if dataset is not None and dataset != tail:
+                raise ValueError(f"two dataset paths given: {tail!r} in {path!r} and "
+                                 f"--dataset {dataset!r}; give one")
+            return head, tail
+    return path, dataset
+
+
+def open_path(path, *, dataset=None, points=False, columns=()):
+    """Open a file the CLI was given, or return None when it is not one of the
+    formats handled here (``.npy``, ``.npz`` and text matrices are opened by
+    the CLI itself).
+
+    zarr (``file.zarr``, ``--dataset`` for an array inside a group), HDF5
+    (``file.h5:/path`` or ``--dataset``), and with ``points`` a parquet or
+    CSV/TSV point table read lazily with dask (only ``columns``).
+    """
+    path, dataset = split_dataset(path, dataset)
+    ext = os.path.splitext(path.rstrip("/\\"))[1].lower()
+    if ext not in ZARR_SUFFIXES + HDF5_SUFFIXES + TABLE_SUFFIXES:
+        if dataset is not None:
+            raise ValueError(f"--dataset is for zarr and HDF5 files, not {path!r}")
+        return None
+    if ext in TABLE_SUFFIXES and not points:
+        if ext in (".csv", ".tsv"):
+            return None  # a matrix of numbers: the CLI's text reader
+        raise ValueError(f"{path!r} is a table: give the point columns with --x and --y "
+                         f"(and --value to aggregate a column)")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"input {path!r} does not exist")
+    if ext in ZARR_SUFFIXES:
+        return _open_zarr(path, dataset)
+    if ext in HDF5_SUFFIXES:
+        return _open_hdf5(path, dataset)
+    return _open_table(path, ext, columns)
+
+
+def _open_zarr(path, dataset):
+    zarr = require("zarr", "reading .zarr files")
+    try:
+        node = zarr.open(path, mode="r")
+    except Exception as e:  # zarr raises many types for a bad store
+        raise ValueError(f"cannot open {path!r} as zarr: {_one_line(e)}") from None
+    if dataset is not None:
+        if hasattr(node, "shape"):
+            raise ValueError(f"{path!r} is a single zarr array; drop the dataset path {dataset!r}")
+        try:
+            node = node[dataset.strip("/")]
+        except KeyError:
+            raise ValueError(f"no array {dataset!r} in {path!r}; it holds: "
+                             f"{zarr_members(node)}") from None
+    if not hasattr(node, "shape"):
+        arrays = list(node.arrays())
+        if len(arrays) != 1:
+            raise ValueError(f"{path!r} is a zarr group; choose an array with --dataset "
+                             f"(it holds: {zarr_members(node)})")
+        node = arrays[0][1]
+    return node
+
+
+def _open_hdf5(path, dataset):
+    h5py = require("h5py", "reading HDF5 files")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise ValueError(f"cannot open {path!r} as HDF5: {_one_line(e)}") from None
+    try:
+        return _hdf5_dataset(f, path, dataset)
+    except BaseException:
+        f.close()
+        raise
+
+
+def _hdf5_dataset(f, path, dataset):
+    if dataset is None:
+        found = []
+        f.visititems(lambda name, obj: found.append(obj) if hasattr(obj, "dtype") else None)
+        if len(found) != 1:
+            raise ValueError(f"{path!r} holds {len(found)} datasets; choose one with "
+                             f"{path}:/path or --dataset (it holds: {h5_members(f)})")
+        return found[0]
+    try:
+        node = f[dataset]
+    except KeyError:
+        raise ValueError(f"no dataset {dataset!r} in {path!r}; it holds: {h5_members(f)}") from None
+    if not hasattr(node, "dtype"):
+        raise ValueError(f"{dataset!r} in {path!r} is a group, not a dataset; it holds: "
+                         f"{h5_members(node)}")
+    return node
+
+
+def _open_table(path, ext, columns):
+    columns = [c for c in dict.fromkeys(columns) if c is not None]
+    have = _table_columns(path, ext)
+    for c in columns:
+        if c not in have:
+            raise ValueError(f"column {c!r} is not in {path!r}; its columns are: "
+                             + ", ".join(map(repr, have[:20])))
+    dd = require("dask.dataframe", "reading a point table file", extra="datashader")
+    try:
+        if ext in (".parquet", ".pq"):
+            return dd.read_parquet(path, columns=columns)
+        return dd.read_csv(path, sep="\t" if ext == ".tsv" else ",", usecols=columns,
+                           blocksize="64MB")
+    except (ValueError, OSError) as e:
+        raise ValueError(f"cannot read {path!r}: {_one_line(e)}") from None
+
+
+def _table_columns(path, ext):
+    if ext in (".parquet", ".pq"):
+        pq = require("pyarrow.parquet", "reading parquet files", extra="datashader")
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as e:  # pyarrow's ArrowInvalid is not an OSError
+            raise ValueError(f"cannot read {path!r} as parquet: {_one_line(e)}") from None
+    import csv
+
+    with open(path, newline="") as f:
+        header = next(csv.reader(f, delimiter="\t" if ext == ".tsv" else ","), [])
+    return [h.strip() for h in header]
+
+
+def _one_line(e):
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__

@@ -1,0 +1,44 @@
+"""xarray DataArrays: coordinates become tick labels, dimension names axis titles.
+
+numpy-backed arrays are read in memory, dask-backed ones by
+:class:`~fastheat.sources.dask.DaskSource`, lazily loaded ones (netCDF, zarr)
+in row bands by :class:`~fastheat.sources.chunked.ChunkedSource`.
+"""
+from __future__ import annotations
+
+from . import _register_builtin
+from .array import ArraySource
+from .base import Labels, check_matrix, format_labels, module_of
+from .chunked import ChunkedSource
+from .dask import DaskSource
+
+
+def xarray_source(da, *, progress=False):
+    """The source for an xarray ``DataArray``: coordinates become the row and
+    column labels, the dimensions' names the axis titles (like a DataFrame's
+    index and columns names) and the array's name the values' name."""
+    what = f"DataArray {da.name!r}" if da.name is not None else "DataArray"
+    check_matrix(da.shape, da.dtype, what)
+    rows, cols = (format_labels(da.indexes[d]) if d in da.indexes else None for d in da.dims)
+    row_name, col_name = (str(d) for d in da.dims)
+    labels = Labels(rows, cols, row_name, col_name, da.name)
+    if da.chunks is not None:
+        return DaskSource(da.data, progress=progress, labels=labels)
+    if getattr(da.variable, "_in_memory", True):
+        return ArraySource(da.values, what=what, labels=labels)
+    variable = da.variable
+    return ChunkedSource(da.shape, da.dtype, what=what, progress=progress,
+                         chunks=(1, da.shape[1]), labels=labels,
+                         read=lambda r0, r1, c0, c1: variable[r0:r1, c0:c1].values,
+                         take=lambda rows: variable[rows].values)
+
+
+def _from_xarray(data, *, progress=False):
+    if type(data).__name__ == "Dataset":
+        raise TypeError(f"got an xarray Dataset; pass one of its variables, e.g. "
+                        f"ds[{next(iter(data.data_vars), 'name')!r}]")
+    return xarray_source(data, progress=progress)
+
+
+_register_builtin(lambda data: module_of(data) == "xarray"
+                  and type(data).__name__ in ("DataArray", "Dataset"), _from_xarray)

@@ -1,0 +1,316 @@
+"""fastheat.aggregation.fold (and its kernel) against the slow references in tests/reference.py.
+
+Tolerances (see ``reference.tolerance``): min, max, absmax, count and nearest
+exact; mean and sum within 1e-12 of the pixel's largest magnitude; std within
+1e-7 of it (the kernel's mergeable moments lose about half the digits). Merges
+of partial states are bit-identical to the obvious numpy merge.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import fastheat
+import reference as ref
+from fastheat.aggregation import _kernels as K
+from fastheat.aggregation.fold import Block, Plan, Window, fold, merge_into, merge_parts
+from reference import ALL_TYPES, byte_orders, random_matrix
+
+REDUCTIONS = ref.REDUCTIONS
+
+
+def check(data, height, width, reduce):
+    got = fastheat.aggregate(data, width=width, height=height, reduce=reduce)
+    ref.assert_matches(got, data, height, width, reduce)
+    return got
+
+
+GEOMETRIES = [
+    ((40, 60), (10, 20)),  # integer down
+    ((37, 53), (9, 11)),  # non-integer down
+    ((100, 100), (99, 99)),  # barely down
+    ((10, 10), (40, 40)),  # integer up
+    ((7, 9), (23, 31)),  # non-integer up
+    ((13, 17), (13, 17)),  # same size
+    ((50, 6), (7, 25)),  # rows down, columns up
+    ((6, 50), (25, 7)),  # rows up, columns down
+    ((1, 500), (1, 37)),  # 1 x N
+    ((500, 1), (37, 1)),  # N x 1
+    ((1, 1), (5, 3)),  # one cell
+    ((300, 2), (1, 1)),  # everything into one pixel
+    ((3, 400), (7, 3)),
+]
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+@pytest.mark.parametrize("shape, out", GEOMETRIES, ids=lambda g: "x".join(map(str, g)))
+def test_matches_reference(shape, out, reduce):
+    x = random_matrix(np.random.default_rng(hash((shape, out)) % 2**32), shape, "float64")
+    check(x, *out, reduce)
+
+
+DTYPE_CASES = [d for t in ALL_TYPES for d in byte_orders(t)]
+
+
+@pytest.mark.parametrize("dtype", DTYPE_CASES, ids=lambda d: d.str)
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_dtypes_and_byte_orders(dtype, reduce):
+    rng = np.random.default_rng(7)
+    x = random_matrix(rng, (29, 43), dtype.newbyteorder("="))
+    x = x.astype(dtype)
+    assert x.dtype == dtype
+    check(x, 6, 10, reduce)  # non-integer down
+    check(x, 58, 50, reduce)  # up, non-integer on columns
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64"])
+def test_large_integers_exact_for_extremes(dtype):
+    info = np.iinfo(dtype)
+    x = np.array([[info.min, info.max, 0, 1]], dtype=dtype)
+    for reduce in ("min", "max", "absmax", "nearest", "count"):
+        check(x, 1, 2, reduce)
+    assert fastheat.aggregate(x, width=1, height=1, reduce="max")[0, 0] == float(info.max)
+
+
+def layouts(x):
+    """The same values in many memory layouts: (name, array)."""
+    f = np.asfortranarray(x)
+    big = np.zeros((x.shape[0] * 2 + 1, x.shape[1] * 3 + 2), x.dtype)
+    big[1::2, 2::3] = x
+    return [
+        ("C", np.ascontiguousarray(x)),
+        ("F", f),
+        ("strided", big[1::2, 2::3]),
+        ("reversed", np.ascontiguousarray(x[::-1, ::-1])[::-1, ::-1]),
+        ("transposed-view", np.ascontiguousarray(x.T).T),
+        ("column-slice", np.ascontiguousarray(np.hstack([x, x]))[:, : x.shape[1]]),
+        ("readonly", np.frombuffer(x.tobytes(), x.dtype).reshape(x.shape)),
+    ]
+
+
+@pytest.mark.parametrize("dtype", ["float32", ">f8", "int16", "<u2", "float16", "bool"])
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_layouts(dtype, reduce):
+    x = random_matrix(np.random.default_rng(3), (23, 31), np.dtype(dtype).newbyteorder("="))
+    x = x.astype(dtype)
+    expected = ref.aggregate(x, 7, 9, reduce)
+    for name, view in layouts(x):
+        assert np.array_equal(np.asarray(view), x, equal_nan=x.dtype.kind == "f")
+        got = fastheat.aggregate(view, width=9, height=7, reduce=reduce)
+        ref.assert_matches(got, view, 7, 9, reduce)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=name)
+
+
+def test_input_is_not_modified():
+    x = random_matrix(np.random.default_rng(1), (20, 30), ">f4")
+    f = np.asfortranarray(x)
+    m = np.ma.masked_array(x, mask=np.random.default_rng(2).random(x.shape) < 0.3)
+    copies = [x.copy(), f.copy(), m.copy()]
+    for reduce in REDUCTIONS:
+        for a in (x, f, m):
+            fastheat.aggregate(a, width=7, height=5, reduce=reduce)
+    for a, c in zip((x, f, m), copies):
+        np.testing.assert_array_equal(np.ma.getdata(a), np.ma.getdata(c))
+    assert f.flags.f_contiguous and x.dtype == np.dtype(">f4")
+
+
+# --- masked arrays -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", ">i4", "uint16", "bool", "float16"])
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_masked_arrays(dtype, reduce):
+    rng = np.random.default_rng(11)
+    x = random_matrix(rng, (31, 27), np.dtype(dtype).newbyteorder("="), nan=0.05).astype(dtype)
+    mask = rng.random(x.shape) < 0.3
+    mask[:8, :8] = True  # whole output pixels masked -> NaN
+    m = np.ma.masked_array(x, mask=mask)
+    got = check(m, 9, 8, reduce)
+    assert np.isnan(got[0, 0])
+    check(m, 40, 60, reduce)  # upsampled
+    check(np.ma.masked_array(x), 9, 8, reduce)  # nomask
+    check(np.ma.masked_array(x, mask=np.zeros(x.shape, bool)), 9, 8, reduce)
+
+
+def test_masked_values_are_ignored_not_just_hidden():
+    # a huge value under the mask must not leak into any reduction
+    x = np.ones((4, 4))
+    x[0, 0] = 1e30
+    m = np.ma.masked_array(x, mask=x > 10)
+    for reduce in ("mean", "sum", "max", "absmax", "std", "count"):
+        got = fastheat.aggregate(m, width=1, height=1, reduce=reduce)[0, 0]
+        assert got == {"mean": 1, "sum": 15, "max": 1, "absmax": 1, "std": 0, "count": 15}[reduce]
+    assert fastheat.aggregate(m, width=1, height=1, reduce="nearest").item() == 1.0
+    all_masked = np.ma.masked_all((3, 3))
+    for reduce in REDUCTIONS:
+        assert np.isnan(fastheat.aggregate(all_masked, width=2, height=2, reduce=reduce)).all()
+
+
+# --- hypothesis: shapes, dtypes, byte orders, strides, NaN/inf ----------------------
+
+
+@st.composite
+def matrices(draw):
+    kind = draw(st.sampled_from(ALL_TYPES))
+    dtype = draw(st.sampled_from(byte_orders(kind)))
+    shape = draw(st.one_of(
+        st.tuples(st.integers(1, 40), st.integers(1, 40)),
+        st.tuples(st.just(1), st.integers(1, 2000)),  # extreme aspect ratios
+        st.tuples(st.integers(1, 2000), st.just(1)),
+    ))
+    if dtype.kind == "b":
+        elements = st.booleans()
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        elements = st.integers(int(info.min), int(info.max))
+    else:
+        # |x| <= 1e100 keeps sums and squares finite in float64; inf is drawn separately
+        width = 8 * dtype.itemsize
+        limit = {16: 65504.0, 32: float(np.finfo(np.float32).max), 64: 1e100}[width]
+        elements = st.one_of(st.floats(-limit, limit, width=width),
+                             st.sampled_from([np.nan, np.inf, -np.inf]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    # a few drawn values (the interesting ones), the rest random from the same pool
+    pool = draw(st.lists(elements, min_size=1, max_size=8))
+    x = np.array(pool, dtype=dtype.newbyteorder("="))[rng.integers(0, len(pool), size=shape)]
+    x = x.astype(dtype)
+    step_r, step_c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    layout = draw(st.sampled_from(["C", "F", "strided", "negative"]))
+    if layout == "F":
+        x = np.asfortranarray(x)
+    elif layout == "strided":
+        big = np.zeros((shape[0] * step_r, shape[1] * step_c), dtype)
+        big[::step_r, ::step_c] = x
+        x = big[::step_r, ::step_c]
+    elif layout == "negative":
+        x = np.ascontiguousarray(x[::-1, ::-1])[::-1, ::-1]
+    if draw(st.booleans()):
+        x = np.ma.masked_array(x, mask=rng.random(shape) < draw(st.sampled_from([0.0, 0.3, 1.0])))
+    return x
+
+
+@given(x=matrices(), height=st.integers(1, 25), width=st.integers(1, 25),
+       reduce=st.sampled_from(REDUCTIONS))
+def test_hypothesis_matches_reference(x, height, width, reduce):
+    check(x, height, width, reduce)
+
+
+@given(x=matrices(), reduce=st.sampled_from(REDUCTIONS))
+def test_hypothesis_same_size_is_identity(x, reduce):
+    # at the matrix's own size every pixel is its cell (count: 1 where valid)
+    got = fastheat.aggregate(x, width=x.shape[1], height=x.shape[0], reduce=reduce)
+    vals = np.ma.getdata(x).astype(np.float64)
+    valid = ~np.isnan(vals) & ~np.ma.getmaskarray(x)
+    want = {"count": np.ones_like(vals), "std": np.where(np.isinf(vals), np.nan, 0.0),
+            "sum": vals}.get(reduce, vals)
+    want = np.where(valid, want, np.nan)
+    np.testing.assert_array_equal(got, want)
+
+
+# --- memory: no full-size temporaries, conversion bands ---------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x,
+    lambda x: np.asfortranarray(x),
+    lambda x: x.astype(">f4"),
+    lambda x: np.ma.masked_array(x, mask=np.isnan(x)),
+])
+def test_in_memory_no_full_size_temporary(make):
+    x = make(ref.big_matrix("float32"))
+    fastheat.aggregate(x[:10, :10], width=3, height=3)
+    grid, peak = ref.peak_memory(lambda: fastheat.aggregate(x, width=250, height=250))
+    assert grid.shape == (250, 250)
+    assert peak < np.ma.getdata(x).nbytes / 4, peak
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+@pytest.mark.parametrize("dtype", ["float16", ">f8", "int8"])
+def test_bins_split_across_conversion_bands(dtype, reduce):
+    # > 8 MB after conversion: converted in several row bands, bins straddling
+    # the band edges must come out as if unsplit
+    rng = np.random.default_rng(9)
+    x = random_matrix(rng, (3001, 1500), np.dtype(dtype).newbyteorder("="), inf=0).astype(dtype)
+    assert np.dtype(dtype) not in fastheat.aggregation.NATIVE
+    check(x, 7, 5, reduce)
+
+
+# --- merges of partial states ------------------------------------------------------
+
+
+def test_merge_rules():
+    state = np.array([[[np.nan, 2.0, -3.0, 3.0]]])
+    part = np.array([[[-1.0, np.nan, 3.0, -3.0]]])
+    s = state.copy()
+    merge_into(K.ABSMAX, s, part)
+    assert s.ravel().tolist()[1:] == [2.0, 3.0, 3.0] and s[0, 0, 0] == -1.0
+    s = state.copy()
+    merge_into(K.MIN, s, part)
+    np.testing.assert_array_equal(s.ravel(), [-1.0, 2.0, -3.0, -3.0])
+    s = np.zeros((2, 3, 3))
+    merge_into(K.MOMENTS, s, np.ones((2, 2, 2)), 1, 1)
+    assert s.sum() == 8.0 and s[:, 1:, 1:].min() == 1.0
+
+
+def _partials(x, plan, step_r, step_c):
+    """The partial state of each block of ``x`` (blocks ``step_r x step_c``), as
+    dask workers make them: ``(i0, j0, state)`` through the block's Window."""
+    parts = []
+    for r0 in range(0, x.shape[0], step_r):
+        for c0 in range(0, x.shape[1], step_c):
+            block = x[r0:r0 + step_r, c0:c0 + step_c]
+            window = Window(plan, r0, r0 + block.shape[0], c0, c0 + block.shape[1])
+            if window:
+                parts.append((window.i0, window.j0, fold(window, [Block(block, r0, c0)])))
+    return parts
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS[:-1])
+def test_merge_is_bit_identical_to_the_numpy_merge(reduce):
+    x = random_matrix(np.random.default_rng(12), (61, 47), "float64", inf=0)
+    plan = Plan(61, 47, 9, 7, reduce)
+    parts = _partials(x, plan, 13, 11)
+    want = plan.new_state()
+    for i0, j0, part in parts:
+        h, w = part.shape[1:]
+        ref.merge(reduce, want[:, i0:i0 + h, j0:j0 + w], part)
+    got = merge_parts(plan.reduction, parts, (9, 7))[2]
+    assert got.tobytes() == want.tobytes()
+    if reduce in ("min", "max", "absmax", "count"):  # sums depend on the order, extremes not
+        tree = merge_parts(plan.reduction, [merge_parts(plan.reduction, parts[:5]),
+                                            merge_parts(plan.reduction, parts[5:])], (9, 7))[2]
+        assert tree.tobytes() == got.tobytes()
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS[:-1])
+def test_merged_blocks_give_the_whole(reduce):
+    x = random_matrix(np.random.default_rng(13), (61, 47), "float32", inf=0)
+    plan = Plan(61, 47, 9, 7, reduce)
+    whole = plan.finish(fold(plan, [Block(x)]))
+    merged = plan.finish(merge_parts(plan.reduction, _partials(x, plan, 13, 11), (9, 7))[2])
+    if reduce in ("min", "max", "absmax", "count"):
+        np.testing.assert_array_equal(merged, whole)
+    else:
+        np.testing.assert_allclose(merged, whole, rtol=1e-7 if reduce == "std" else 1e-12)
+
+
+def test_merge_ties_keep_the_first_value_as_the_kernel_does():
+    # +0 and -0 tie: a merge keeps the earlier state's zero, as folding one
+    # block keeps its first cell, so every path gives the same bytes
+    for op, reduce in ((K.MIN, "min"), (K.MAX, "max"), (K.ABSMAX, "absmax")):
+        s = np.array([[[0.0, -0.0]]])
+        merge_into(op, s, np.array([[[-0.0, 0.0]]]))
+        assert np.signbit(s.ravel()).tolist() == [False, True], reduce
+        grid = fastheat.aggregate(np.array([[0.0, -0.0]]), width=1, height=1, reduce=reduce)
+        assert not np.signbit(grid[0, 0]), reduce
+
+
+def test_block_bins_limit_the_output_rows():
+    x = np.arange(60.0).reshape(10, 6)
+    plan = Plan(10, 6, 3, 2, "sum")  # bins of 10/3 rows: bins 0 and 1 share row 3
+    state = plan.new_state()
+    plan.fold(x[3:7], 3, 0, state, bins=(1, 2))  # only bin 1 (rows 3.33..6.67)
+    assert state[1, 0].tolist() == [0.0, 0.0] and state[1, 2].tolist() == [0.0, 0.0]
+    assert state[1, 1].tolist() == pytest.approx([10.0, 10.0])  # 10/3 rows x 3 columns
