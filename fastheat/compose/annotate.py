@@ -34,8 +34,25 @@ class AnnotationWarning(UserWarning):
 
 def annotation_layer(raster, decor, xaxis, yaxis, table, font):
     """The annotations of the visible cells of ``raster`` (bad cells stay
-    blank) in ``font`` or smaller: ``(CellText or None, font size or None)``,
-    the box the raster's at ``(0, 0)``."""
+    blank), in ``font`` or smaller.
+
+    Parameters
+    ----------
+    raster : fastheat.color.raster.Raster
+    decor : fastheat.compose.options.Decor
+        ``annot`` (True, ``"auto"`` or an array of the matrix's shape) and ``fmt``.
+    xaxis, yaxis : fastheat.compose.ticks.Axis
+    table : numpy.ndarray
+        The colour table on the canvas: dark text goes on light cells.
+    font : PIL.ImageFont.FreeTypeFont
+
+    Returns
+    -------
+    (CellText or None, int or None)
+        The layer (its box the raster's, at ``(0, 0)``; None when nothing is
+        drawn) and the font size used (None when the cells are too small
+        for any text: an :class:`AnnotationWarning` unless ``annot="auto"``).
+    """
     explicit = decor.annot is not False and not (isinstance(decor.annot, str))
     rs, cs = yaxis.starts, xaxis.starts
     min_size = max(4, int(round(6 * decor.scale)))
@@ -166,8 +183,8 @@ def _unique_objects(vals):
 def annotate(region, row_runs, col_runs, rows, cols, labels, which, dark, *, font, min_size,
              explicit=True, dark_color=DARK_TEXT, light_color=LIGHT_TEXT):
     """Write text centred in cells of ``region`` (H, W, C uint8, in place):
-    :func:`plan_annotations`, then its tiles stamped into ``region``.
-    Returns ``(n_drawn, font_size)``."""
+    :func:`plan_annotations` (same parameters, the box being ``region``'s),
+    then its tiles stamped into ``region``. Returns ``(n_drawn, font_size)``."""
     H, W = region.shape[:2]
     item, drawn, size = plan_annotations(row_runs, col_runs, rows, cols, labels, which, dark,
                                          font=font, min_size=min_size, explicit=explicit,
@@ -182,13 +199,33 @@ def plan_annotations(row_runs, col_runs, rows, cols, labels, which, dark, *, fon
                      box, explicit=True, dark_color=DARK_TEXT, light_color=LIGHT_TEXT):
     """Lay out text centred in cells: a :class:`CellText` in ``box``.
 
-    ``row_runs``/``col_runs`` are ``(starts, stops)`` pixel ranges of the cells
-    (from the box's corner); cell ``(rows[k], cols[k])`` gets
-    ``labels[which[k]]`` in the dark text colour where ``dark[k]``, else the
-    light one. The font shrinks from ``font.size`` to fit the smallest cell,
-    but not below ``min_size``; cells whose text still does not fit stay
-    blank, with an :class:`AnnotationWarning` when ``explicit``. Returns
-    ``(CellText or None when nothing is drawn, n_drawn, font_size)``.
+    The font shrinks from ``font.size`` to fit the smallest cell, but not
+    below ``min_size``; cells whose text still does not fit stay blank.
+
+    Parameters
+    ----------
+    row_runs, col_runs : (array, array)
+        ``(starts, stops)`` pixel ranges of the cell rows and columns, from
+        the box's corner.
+    rows, cols : array of int
+        Cell ``k`` is ``(rows[k], cols[k])``...
+    labels : list of str
+    which : array of int
+        ... and shows ``labels[which[k]]``...
+    dark : array of bool
+        ... in ``dark_color`` where ``dark[k]``, else in ``light_color`` (RGB).
+    font : PIL.ImageFont.FreeTypeFont
+    min_size : int
+    box : tuple
+        The item's box (the raster's).
+    explicit : bool
+        Warn (:class:`AnnotationWarning`) when cells are left blank.
+
+    Returns
+    -------
+    (CellText or None, int, int)
+        The layer (None when nothing is drawn), how many cells are
+        annotated, and the font size.
     """
     rs, re_ = (np.asarray(a) for a in row_runs)
     cs, ce = (np.asarray(a) for a in col_runs)

@@ -76,9 +76,29 @@ class _Bar:
 
 
 def colorbar_items(raster, decor, style, around):
-    """The items of ``decor.colorbar`` for ``raster``, beside the box
-    ``around`` (everything laid out so far; raster coordinates). ``style``
-    gives the font, ink, colour table and tick sizes."""
+    """The scene items of ``decor.colorbar``, in raster coordinates.
+
+    Parameters
+    ----------
+    raster : fastheat.color.raster.Raster
+    decor : fastheat.compose.options.Decor
+    style : fastheat.compose.layout.Style
+        The font, ink, colour table and tick sizes.
+    around : tuple
+        The box of everything laid out so far: the bar goes beyond it.
+
+    Returns
+    -------
+    list
+        The strip (an ``Image`` of kind ``"colorbar"``), its frame, the
+        extend triangles, the bad swatch and its frame, ticks, tick labels,
+        the swatch's label and the colorbar's label, in that order.
+
+    Raises
+    ------
+    ValueError
+        When ``length`` leaves less than 4 px for the colour strip.
+    """
     cb, N = decor.colorbar, raster.palette.N
     bar = _bar(raster, decor, around)
     table, ink = style.table, style.fill

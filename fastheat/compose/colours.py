@@ -27,9 +27,29 @@ class CanvasColours:
 
 
 def canvas_colours(table, background, *, decorated):
-    """:class:`CanvasColours` for a palette ``table`` (``(n, 4)`` uint8) on
-    ``background`` (RGBA uint8, or None: white when something is drawn around
-    the raster, else transparent)."""
+    """The colours of a canvas.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        The palette's ``(n, 4)`` uint8 colours.
+    background : numpy.ndarray or None
+        RGBA uint8; None: white when something is drawn around the raster
+        (``decorated``), else transparent.
+    decorated : bool
+
+    Returns
+    -------
+    CanvasColours
+        Light ink on dark backgrounds; a transparent background takes the
+        ink's RGB, so anti-aliased edges keep their colour.
+
+    Examples
+    --------
+    >>> c = canvas_colours(np.zeros((259, 4), np.uint8), None, decorated=True)
+    >>> c.background, c.ink, c.table.shape
+    ((255, 255, 255), (0, 0, 0), (259, 3))
+    """
     bg = background
     if bg is None:
         bg = to_color("white") if decorated else np.zeros(4, np.uint8)

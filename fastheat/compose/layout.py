@@ -29,8 +29,8 @@ from .colours import canvas_colours
 from .draw import draw_scene, line_span
 # Decor: api.py's `layout.Decor` until the merge moves it; apply_mask: render()
 from .options import Decor, _check_annot_shape, apply_mask  # noqa: F401
-from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, moved, rotated_text_at,
-                    text_at, union_box)
+from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, rotated_text_at, text_at,
+                    union_box)
 from .text import load_font
 from .ticks import Axis, plan_ticks
 
@@ -60,7 +60,19 @@ class Style:
 
 
 def compose(raster, decor) -> Composition:
-    """Draw ``decor`` around and over ``raster`` (a :class:`fastheat.color.raster.Raster`)."""
+    """Lay out ``decor`` around and over ``raster`` and paint it.
+
+    Parameters
+    ----------
+    raster : fastheat.color.raster.Raster
+    decor : fastheat.compose.options.Decor
+
+    Returns
+    -------
+    Composition
+        The canvas, where the raster and each element went, the annotations'
+        font size (None without annotations) and the :class:`Scene` painted.
+    """
     h, w = raster.shape
     colours = canvas_colours(raster.palette.table, decor.background, decorated=decor.decorated)
     style = _style(decor, colours)
@@ -89,9 +101,9 @@ def compose(raster, decor) -> Composition:
                                              style.font)
         if cells is not None:
             layers.append(cells)
-    scene, placed = _scene(items, layers, colours.background, decor)
+    scene = _scene(items, layers, colours.background, decor)
     return Composition(draw_scene(scene), scene.raster_box,
-                       [Item(it.kind, it.box, getattr(it, "text", None)) for it in placed],
+                       [Item(it.kind, it.box, getattr(it, "text", None)) for it in items],
                        annot_size, scene)
 
 
@@ -201,17 +213,16 @@ def _axis_labels(items, raster, decor, style):
 
 def _scene(items, layers, background, decor):
     """The canvas around ``items`` (the raster first) with a margin, and the
-    :class:`Scene` of everything moved onto it: the raster, the ``layers``
-    over it, the rest. Returns ``(scene, items moved)``."""
+    :class:`Scene` of everything moved onto it (in place): the raster, the
+    ``layers`` over it, the rest."""
     x0, y0, x1, y1 = union_box(items)
     x0, y0, x1, y1 = math.floor(x0), math.floor(y0), math.ceil(x1), math.ceil(y1)
     margin = decor.px(MARGIN) if len(items) > 1 else 0
     dx, dy = margin - x0, margin - y0
-    placed = [moved(it, dx, dy) for it in items]
-    raster = placed[0]
-    scene = Scene((x1 - x0 + 2 * margin, y1 - y0 + 2 * margin), raster.box, background,
-                  [raster] + [moved(it, dx, dy) for it in layers] + placed[1:])
-    return scene, placed
+    for it in items + layers:
+        it.shift(dx, dy)
+    return Scene((x1 - x0 + 2 * margin, y1 - y0 + 2 * margin), items[0].box, background,
+                 items[:1] + layers + items[1:])
 
 
 def render(data, decor, *, mask=None, **options) -> "Composition":

@@ -3,8 +3,9 @@ back-end can paint (:mod:`fastheat.compose.draw` paints it on a numpy canvas).
 
 :func:`fastheat.compose.layout.compose` builds a :class:`Scene`: the canvas
 size, its background, where the raster went, and a list of items in
-painting order. Items are frozen records; none holds a drawing function, so a
-vector back-end (SVG, PDF) can replay every one of them.
+painting order. Items are plain records (slotted dataclasses: cheap to make
+by the thousand); none holds a drawing function, so a vector back-end (SVG,
+PDF) can replay every one of them.
 
 Conventions
 -----------
@@ -54,15 +55,17 @@ Item types
 
 Every item has ``kind`` (``"raster"``, ``"grid"``, ``"xticklabel"``,
 ``"colorbar-over"``...) and ``box``; text items have ``text``. Items are
-listed in painting order and never overlap in a way that depends on it but
-for the layers over the raster (lines, then annotations), so a back-end may
-also batch them by type, as the raster back-end does.
+listed in painting order: the raster, the layers over it (``LAYERS``: cell
+borders, gridlines, annotations), then what sits around it. Only the layers
+overlap in a way that depends on the order, so a back-end may batch the rest
+by type, as the raster back-end does. (Multi-line text is the exception:
+Pillow's box of it covers one line, so its ink can leave its box.)
 """
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -75,8 +78,20 @@ LINESTYLES = {"-": None, "solid": None, "--": (4, 3), "dashed": (4, 3), ":": (1,
 
 # --------------------------------------------------------------------------- item types
 
-@dataclass(frozen=True)
-class RasterImage:
+class _Item:
+    """What every item has: ``kind`` and ``box`` (and text items ``text``)."""
+
+    __slots__ = ()
+
+    def shift(self, dx, dy):
+        """Move the item by ``(dx, dy)`` pixels, in place (positions inside
+        the box of lines and cell text are relative to it, and move with it)."""
+        x0, y0, x1, y1 = self.box
+        self.box = (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+
+@dataclass(slots=True)
+class RasterImage(_Item):
     kind: str
     box: tuple
     raster: object  # a fastheat.color.raster.Raster
@@ -87,15 +102,15 @@ class RasterImage:
         return np.take(self.table, self.raster.codes, axis=0)
 
 
-@dataclass(frozen=True)
-class Image:
+@dataclass(slots=True)
+class Image(_Item):
     kind: str
     box: tuple
     pixels: np.ndarray
 
 
-@dataclass(frozen=True)
-class Lines:
+@dataclass(slots=True)
+class Lines(_Item):
     kind: str
     box: tuple
     positions: np.ndarray
@@ -106,8 +121,8 @@ class Lines:
     style: str = "-"
 
 
-@dataclass(frozen=True)
-class CellText:
+@dataclass(slots=True)
+class CellText(_Item):
     kind: str
     box: tuple
     font: object
@@ -121,15 +136,15 @@ class CellText:
     baseline: int
 
 
-@dataclass(frozen=True)
-class Rect:
+@dataclass(slots=True)
+class Rect(_Item):
     kind: str
     box: tuple
     color: tuple
 
 
-@dataclass(frozen=True)
-class Frame:
+@dataclass(slots=True)
+class Frame(_Item):
     kind: str
     box: tuple
     color: tuple
@@ -143,8 +158,8 @@ class Frame:
                 (x1 - w, y0 + w, x1, y1 - w)]
 
 
-@dataclass(frozen=True)
-class Text:
+@dataclass(slots=True)
+class Text(_Item):
     kind: str
     box: tuple
     text: str
@@ -154,15 +169,23 @@ class Text:
     color: tuple
     rotated: bool = False
 
+    def shift(self, dx, dy):
+        _Item.shift(self, dx, dy)
+        self.xy = (self.xy[0] + dx, self.xy[1] + dy)
 
-@dataclass(frozen=True)
-class Polygon:
+
+@dataclass(slots=True)
+class Polygon(_Item):
     kind: str
     box: tuple
     points: tuple
     fill: tuple
     outline: tuple
     width: int
+
+    def shift(self, dx, dy):
+        _Item.shift(self, dx, dy)
+        self.points = tuple((x + dx, y + dy) for x, y in self.points)
 
 
 #: Items painted over the raster, inside its box.
@@ -171,16 +194,58 @@ LAYERS = (Lines, CellText)
 
 def text_at(kind, font, s, x, y, anchor, color):
     """A :class:`Text` anchored at ``(x, y)``, rounded to whole pixels
-    (fractional positions would render the glyphs blurred)."""
+    (fractional positions would render the glyphs blurred).
+
+    Parameters
+    ----------
+    kind : str
+    font : PIL.ImageFont.FreeTypeFont
+    s : str
+    x, y : float
+        Where the anchor goes.
+    anchor : str
+        A Pillow text anchor, e.g. ``"mt"`` (middle, top).
+    color : tuple of int
+
+    Returns
+    -------
+    Text
+        With Pillow's box of the text (from cached glyphs where they reproduce it).
+
+    Examples
+    --------
+    >>> from fastheat.compose.text import load_font
+    >>> font = load_font(None, 12)
+    >>> t = text_at("title", font, "T", 10.5, 3.2, "mt", (0, 0, 0))
+    >>> t.xy
+    (11, 3)
+    >>> t.box == tuple(a + b for a, b in zip((11, 3, 11, 3), font.getbbox("T", anchor="mt")))
+    True
+    """
     x, y = math.floor(x + 0.5), math.floor(y + 0.5)
     b = text_box(font, s, anchor)
     return Text(kind, (x + b[0], y + b[1], x + b[2], y + b[3]), s, font, (x, y), anchor, color)
 
 
 def rotated_text_at(kind, font, s, x, y, align, color):
-    """A :class:`Text` turned 90 degrees (reads bottom to top). ``(x, y)`` is
-    where ``align`` puts it: "top" its top-centre (its end), "center" its
-    centre, "right" its right-middle, "left" its left-middle."""
+    """A :class:`Text` turned 90 degrees (reads bottom to top).
+
+    Parameters
+    ----------
+    kind, font, s, color
+        As for :func:`text_at`.
+    x, y : float
+        Where ``align`` puts the turned line box (rounded to whole pixels).
+    align : {"top", "center", "right", "left"}
+        Which point of the box goes to ``(x, y)``: its top-centre (the text's
+        end), its centre, its right-middle or its left-middle.
+
+    Returns
+    -------
+    Text
+        ``rotated=True``, anchor ``"ls"``, ``xy`` the start of the baseline,
+        ``box`` the turned line box.
+    """
     l, _, r, _ = font.getbbox(s, anchor="ls")
     asc, desc = font.getmetrics()
     w, h = r - l, asc + desc  # line box: labels in a row share a baseline
@@ -200,33 +265,29 @@ def rotated_text_at(kind, font, s, x, y, align, color):
 
 
 def frame_around(kind, inner, width, color):
-    """A :class:`Frame` ``width`` px wide around the box ``inner``."""
+    """A :class:`Frame` ``width`` px wide around (outside) the box ``inner``.
+
+    >>> frame_around("colorbar-frame", (10, 10, 20, 50), 1, (0, 0, 0)).box
+    (9, 9, 21, 51)
+    """
     x0, y0, x1, y1 = inner
     return Frame(kind, (x0 - width, y0 - width, x1 + width, y1 + width), color, width)
 
 
 def union_box(items):
-    """The smallest box holding the boxes of ``items``."""
+    """The smallest box holding the boxes of ``items``.
+
+    >>> union_box([Rect("a", (0, 0, 4, 4), (0,)), Rect("b", (-2, 1, 3, 9), (0,))])
+    (-2, 0, 4, 9)
+    """
     boxes = [it.box for it in items]
     return (min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def moved(item, dx, dy):
-    """``item`` shifted by ``(dx, dy)`` pixels (positions inside the box of
-    lines and cell text are relative to it, and move with it)."""
-    x0, y0, x1, y1 = item.box
-    changes = dict(box=(x0 + dx, y0 + dy, x1 + dx, y1 + dy))
-    if isinstance(item, Text):
-        changes["xy"] = (item.xy[0] + dx, item.xy[1] + dy)
-    elif isinstance(item, Polygon):
-        changes["points"] = tuple((x + dx, y + dy) for x, y in item.points)
-    return replace(item, **changes)
-
-
 # --------------------------------------------------------------------------- scene and result
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Scene:
     """A composed heatmap: a ``size = (width, height)`` canvas filled with
     ``background``, the raster at ``raster_box``, and ``items`` in painting
@@ -241,8 +302,8 @@ class Scene:
         return [it.box for it in self.items if it.kind == kind]
 
 
-@dataclass(frozen=True)
-class Item:
+@dataclass(slots=True)
+class Item(_Item):
     """Where one element went: its kind, its box (canvas coordinates) and,
     for text, the text."""
 
@@ -257,9 +318,9 @@ class Composition:
 
     ``pixels`` is the ``(H, W, 3 or 4)`` uint8 canvas (or, for a bare raster,
     already a Pillow image); ``image`` the Pillow image of it. ``items`` are
-    the raster and what was laid out around it (the layers over the raster,
-    gridlines, borders and annotations, are in ``scene`` only); ``scene`` is
-    what was painted (None for a bare raster)."""
+    :class:`Item` records of the raster and what was laid out around it (the
+    layers over the raster, gridlines, borders and annotations, are in
+    ``scene`` only); ``scene`` is what was painted (None for a bare raster)."""
 
     pixels: object
     raster_box: tuple

@@ -113,7 +113,6 @@ def test_padded_annotations_are_centred_on_their_ink_and_keep_their_size():
 
 # --------------------------------------------------------------------------- through heatmap
 
-
 def test_every_annotated_cell_has_text_inside_and_none_outside():
     data = RNG.random((6, 7))
     comp, _ = compose(data, annot=True, fmt=".2f", cmap="cool", width=420, height=360)

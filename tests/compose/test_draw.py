@@ -5,12 +5,15 @@ is drawn. Colours are compared exactly (uint8) unless a tolerance is written
 next to the comparison."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 import fastheat
 from fastheat.compose import draw
+from fastheat.compose.scene import LAYERS
 
 from .helpers import SEEDS, VIEWS, compose, expected_canvas, make_view, raster_region
 
@@ -49,7 +52,6 @@ def test_lines_and_boxes_reject_colours_with_too_few_channels():
 
 
 # --------------------------------------------------------------------------- lines over the raster
-
 
 def _flat_raster(n=10, size=400):
     return np.zeros((n, n)), dict(cmap=["#336699"], width=size, height=size)
@@ -107,3 +109,53 @@ def test_cell_borders_skipped_when_cells_are_tiny():
     data = RNG.random((300, 300))
     comp, _ = compose(data, linewidths=1, width=300, xticklabels=False, yticklabels=False)
     np.testing.assert_array_equal(raster_region(comp), fastheat.to_rgba(data, width=300)[..., :3])
+
+
+# --------------------------------------------------------------------------- the scene, replayed
+
+DEJAVU_RAQM = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # shaped by Pillow, not stamped
+
+SCENES = [
+    dict(colorbar=dict(position=p, label="label", extend="both", bad=True), title="T",
+         xlabel="x", ylabel="y", xticklabels=[f"a long label {i}" for i in range(12)])
+    for p in ("right", "left", "top", "bottom")
+] + [
+    dict(grid=dict(linestyle="--", alpha=0.5), linewidths=2, annot=True, fmt=".1f",
+         width=480, height=400, background="none", colorbar="bottom"),
+    dict(colorbar=dict(position="left", label="v"), title="T", scale=2,
+         background="black", annot=True),
+    dict(colorbar=dict(extend="min", label="v"), font=DEJAVU_RAQM, title="AVAT",
+         ylabel="y", xticklabels=[f"To {i}" for i in range(12)]),
+]
+
+
+def replay_in_order(scene):
+    """What a simple back-end does: fill the canvas, then paint every item
+    on its own, in list order."""
+    W, H = scene.size
+    canvas = np.empty((H, W, len(scene.background)), np.uint8)
+    draw.fill(canvas, scene.background)
+    for item in scene.items:
+        draw.draw_item(canvas, item)
+    return canvas
+
+
+@pytest.mark.parametrize("options", SCENES)
+def test_scene_replayed_item_by_item_in_order_is_the_composed_image(options):
+    """The scene holds everything that is painted, and its order is the only
+    order that matters: batching by type (as draw_scene does) changes nothing."""
+    if "font" in options and not os.path.isfile(options["font"]):
+        pytest.skip(f"needs {options['font']}")
+    data = np.random.default_rng(3).normal(size=(9, 12))
+    data[2, 3] = np.nan
+    comp, _ = compose(data, vmin=-1, vmax=1, **options)
+    scene = comp.scene
+    assert (scene.size[1], scene.size[0]) == comp.pixels.shape[:2]
+    assert scene.raster_box == comp.raster_box and scene.items[0].kind == "raster"
+    kinds = {type(it).__name__ for it in scene.items}
+    assert {"RasterImage", "Image", "Rect", "Frame", "Text", "Polygon"} <= kinds
+    np.testing.assert_array_equal(draw.draw_scene(scene), comp.pixels)
+    np.testing.assert_array_equal(replay_in_order(scene), comp.pixels)
+    # every laid-out element is in the scene, where Composition.items says
+    assert [(it.kind, it.box) for it in comp.items] == \
+        [(it.kind, it.box) for it in scene.items if not isinstance(it, LAYERS)]

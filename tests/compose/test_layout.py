@@ -105,7 +105,6 @@ def test_scale_doubles_everything():
 
 # --------------------------------------------------------------------------- command line (tests/test_cli.py after the merge)
 
-
 def test_cli_overlays(tmp_path):
     src = tmp_path / "m.csv"
     np.savetxt(src, DATA, delimiter=",")

@@ -48,3 +48,23 @@ def test_mask_works_on_memory_mapped_input(tmp_path):
     got = np.asarray(fastheat.heatmap(mm, mask=mask).convert("RGBA"))
     assert np.array_equal(got, want)
     assert (got[..., 3] == 0).any()  # masked cells are bad: transparent on a bare raster
+
+
+def test_decor_keeps_its_attribute_interface():
+    """What api.py and the merge rely on (Decor moves to fastheat/options.py)."""
+    from fastheat.compose.options import ColorbarOptions, Decor, GridOptions
+
+    d = Decor.from_options(colorbar="left", grid=dict(ls="--"), linewidths=1.5,
+                           linecolor="#ff000080", title="t", xlabel="x", ylabel="y",
+                           xticklabels=2, yticklabels=False, annot=True, fmt=".1f",
+                           font_size=10, background="none", scale=2)
+    assert d.colorbar == ColorbarOptions(position="left")
+    assert d.grid == GridOptions(linestyle="--")
+    assert (d.linewidths, d.title, d.xlabel, d.ylabel) == (1.5, "t", "x", "y")
+    assert d.linecolor.dtype == np.uint8 and d.linecolor.tolist() == [255, 0, 0, 128]
+    assert (d.xticklabels, d.yticklabels, d.annot, d.fmt) == (2, False, True, ".1f")
+    assert (d.font_size, d.font, d.scale) == (10.0, None, 2.0)
+    assert d.background.tolist() == [0, 0, 0, 0]
+    assert d.px(3) == 6 and d.decorated and d.active
+    bare = Decor.from_options()
+    assert not bare.decorated and not bare.active and bare.px(0.1) == 1
