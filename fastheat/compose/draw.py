@@ -28,7 +28,8 @@ def draw_scene(scene):
     images in order, then all rects and frames in one kernel call, all
     cached-glyph text in another, and what is left to Pillow batched per
     margin: the same pixels as painting the items one by one in order
-    (:func:`draw_item`), with far fewer calls.
+    (:func:`draw_item`; :mod:`~fastheat.compose.scene` notes the exception),
+    with far fewer calls.
 
     Parameters
     ----------

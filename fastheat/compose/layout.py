@@ -225,6 +225,7 @@ def _scene(items, layers, background, decor):
                  items[:1] + layers + items[1:])
 
 
+# A second pipeline driver, kept as it was until the merge moves its work to api.py.
 def render(data, decor, *, mask=None, **options) -> "Composition":
     """Rasterize ``data`` (with ``mask`` and ``decor.scale`` applied) and
     compose ``decor`` around it: what :func:`fastheat.heatmap` does whenever an
