@@ -5,7 +5,8 @@
 (400, 400, 4)
 """
 from .api import aggregate, heatmap, save, to_rgba
-from .compose.overlays import AnnotationWarning
+from .compose.annotate import AnnotationWarning
+from .sources import register_source
 
-__all__ = ["AnnotationWarning", "aggregate", "heatmap", "save", "to_rgba"]
+__all__ = ["AnnotationWarning", "aggregate", "heatmap", "register_source", "save", "to_rgba"]
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from .aggregation.geometry import expand, output_shape, upsampling
 from .aggregation.reductions import reduction
 from .color import colormaps, norms
 from .color.raster import ORIGINS, Raster
+from .compose.options import check_annot_shape
 from .sources import open_source
 
 _DATA = """data : array-like, 2-D
@@ -27,7 +28,10 @@ _DATA = """data : array-like, 2-D
 
 
 def _docs(fn):
-    fn.__doc__ = fn.__doc__.replace("{data}", _DATA)
+    """Fill ``{parameters}`` (the data, then the options: :func:`options.public`
+    fills ``{options}``) or ``{data}`` in ``fn``'s docstring."""
+    parameters = "Parameters\n    ----------\n    {data}\n    {options}"
+    fn.__doc__ = fn.__doc__.replace("{parameters}", parameters).replace("{data}", _DATA)
     return fn
 
 
@@ -45,7 +49,7 @@ def _open(data, opts: options.Options):
 def _cells(source, opts: options.Options, scale: float = 1.0):
     """Aggregate ``source`` to the raster's cells: ``(cells, row_index,
     col_index)``, an upsampled axis kept at the matrix's own resolution (see
-    :func:`fastheat.aggregation.fold.upsampling`)."""
+    :func:`fastheat.aggregation.geometry.upsampling`)."""
     h, w = output_shape(source.shape, opts.size.width, opts.size.height)
     if scale != 1:
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
@@ -61,14 +65,8 @@ def _raster(data, opts: options.Options) -> Raster:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
     decor = opts.decor
     source = _open(data, opts)
-    if decor is not None and isinstance(decor.annot, np.ndarray):  # before any kernel runs
-        if source.shape is None:
-            raise ValueError("annot arrays label the cells of a matrix, and a point table has "
-                             "none; use annot=True to write the aggregated values")
-        if decor.annot.shape != tuple(source.shape):
-            raise ValueError(f"annot has shape {decor.annot.shape} but the data has shape "
-                             f"{tuple(source.shape)}; pass an array of the data's shape, or "
-                             f"annot=True to write the values")
+    if decor is not None:
+        check_annot_shape(decor.annot, source.shape)  # before any kernel runs
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
     cells, row_index, col_index = _cells(source, opts, decor.scale if decor else 1.0)
     if c.origin == "lower":
@@ -86,16 +84,15 @@ def _raster(data, opts: options.Options) -> Raster:
                   c.origin, row_index, col_index)
 
 
-def _draw(data, opts: options.Options):
-    """What :func:`heatmap` shows: a Pillow image of the bare raster, or the
-    composed ``(H, W, 3 or 4)`` uint8 canvas (which :func:`save` encodes
-    without a Pillow copy)."""
-    raster = _raster(data, opts)
-    if not opts.decor.active:
-        return raster.image()
-    from .compose.layout import compose
+def _composition(data, opts: options.Options):
+    """What :func:`heatmap` draws, and where everything went: a
+    :class:`~fastheat.compose.scene.Composition` whose pixels are the composed
+    ``(H, W, 3 or 4)`` uint8 canvas (which :func:`save` encodes without a
+    Pillow copy), or the bare raster's Pillow image."""
+    from .compose.layout import bare, compose
 
-    return compose(raster, opts.decor).pixels
+    raster = _raster(data, opts)
+    return compose(raster, opts.decor) if opts.decor.active else bare(raster)
 
 
 # --------------------------------------------------------------------------- public
@@ -111,10 +108,7 @@ def aggregate(data, **kwargs) -> np.ndarray:
     axes repeat cells as crisp blocks. NaN (and masked cells of a masked array)
     count as missing.
 
-    Parameters
-    ----------
-    {data}
-    {options}
+    {parameters}
 
     Returns
     -------
@@ -147,10 +141,7 @@ def rasterize(data, **kwargs) -> Raster:
 def to_rgba(data, **kwargs) -> np.ndarray:
     """Colormap a 2-D matrix into an RGBA raster.
 
-    Parameters
-    ----------
-    {data}
-    {options}
+    {parameters}
 
     Returns
     -------
@@ -176,10 +167,7 @@ def heatmap(data, **kwargs):
     sits, pixel for pixel, in a larger ``"RGB"`` image (``"RGBA"`` when
     ``background`` is transparent).
 
-    Parameters
-    ----------
-    {data}
-    {options}
+    {parameters}
 
     Examples
     --------
@@ -189,9 +177,7 @@ def heatmap(data, **kwargs):
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    from .compose.layout import Composition
-
-    return Composition.as_image(_draw(data, options.split("heatmap", kwargs)))
+    return _composition(data, options.split("heatmap", kwargs)).image
 
 
 @options.public("save", "data", "path")
@@ -222,4 +208,4 @@ def save(data, path, **kwargs) -> None:
     opts = options.split("save", kwargs)
     if not hasattr(path, "write"):
         encode.image_format(path, opts.encode.format)  # a bad suffix fails before rendering
-    encode.write(_draw(data, opts), path, format=opts.encode.format, **opts.encode.params())
+    encode.write(_composition(data, opts).pixels, path, format=opts.encode.format, **opts.encode.params())

@@ -26,8 +26,9 @@ import numpy as np
 
 from ._fields import opt
 from .color.colormaps import to_color
-from .compose import overlays as ov
-from .compose.layout import ColorbarOptions, GridOptions, _ticks_option
+from .compose.annotate import _INT_TYPES
+from .compose.options import ColorbarOptions, GridOptions, _ticks_option
+from .compose.text import load_font
 from .sources.points import Points
 
 
@@ -125,7 +126,7 @@ class Decor:
 
     colorbar: object = opt(False, """``True``, a position (``"right"``, ``"left"``,
 ``"top"``, ``"bottom"``) or a dict of
-:class:`fastheat.compose.layout.ColorbarOptions` (``position``, ``length``,
+:class:`fastheat.compose.options.ColorbarOptions` (``position``, ``length``,
 ``thickness``, ``label``, ``ticks``, ``format``, ``extend``, ``bad``,
 ``bad_label``). Ticks sit at nice values for every norm.""", type="bool, str or dict",
                            cli=dict(nargs="?", const="right", metavar="POSITION",
@@ -196,7 +197,7 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
         set_("font_size", float(self.font_size))
         set_("background", None if self.background is None else _background(self.background))
         set_("scale", float(self.scale))
-        ov.load_font(self.font, 12)  # fails now on a missing font file
+        load_font(self.font, 12)  # fails now on a missing font file
         values = self.annot.dtype.kind in "biuf" if isinstance(self.annot, np.ndarray) else \
             self.annot is not False
         if values:  # numbers will be formatted: fail now on a bad fmt
@@ -249,7 +250,7 @@ def _background(value):
 
 def _check_fmt(fmt):
     kind = fmt[-1:]
-    probe = 1 if kind in ov._INT_TYPES else 1.5
+    probe = 1 if kind in _INT_TYPES else 1.5
     try:
         ("{:" + fmt + "}").format(probe)
     except (ValueError, TypeError) as e:

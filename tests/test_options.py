@@ -157,3 +157,24 @@ def test_cli_quality(tmp_path):
         sizes.append(out.stat().st_size)
     assert sizes[0] < sizes[1]
 
+
+# --- the Decor record ----------------------------------------------------------------------
+
+def test_decor_keeps_its_attribute_interface():
+    """What compose reads from the record (fastheat/compose/*.py)."""
+    from fastheat.compose.options import ColorbarOptions, GridOptions
+    from fastheat.options import Decor
+
+    d = Decor(colorbar="left", grid=dict(ls="--"), linewidths=1.5, linecolor="#ff000080",
+              title="t", xlabel="x", ylabel="y", xticklabels=2, yticklabels=False, annot=True,
+              fmt=".1f", font_size=10, background="none", scale=2)
+    assert d.colorbar == ColorbarOptions(position="left")
+    assert d.grid == GridOptions(linestyle="--")
+    assert (d.linewidths, d.title, d.xlabel, d.ylabel) == (1.5, "t", "x", "y")
+    assert d.linecolor.dtype == np.uint8 and d.linecolor.tolist() == [255, 0, 0, 128]
+    assert (d.xticklabels, d.yticklabels, d.annot, d.fmt) == (2, False, True, ".1f")
+    assert (d.font_size, d.font, d.scale) == (10.0, None, 2.0)
+    assert d.background.tolist() == [0, 0, 0, 0]
+    assert d.px(3) == 6 and d.decorated and d.active
+    bare = Decor()
+    assert not bare.decorated and not bare.active and bare.px(0.1) == 1

@@ -15,9 +15,6 @@ import numpy as np
 from . import _kernels as K
 from .geometry import axis_map, axis_window, centre_cells
 from .reductions import REDUCTIONS, reduction
-# Until api, compose/ and color/ import these from .geometry (issue #8 merge): their
-# old home.
-from .geometry import expand, output_shape, upsampling  # noqa: F401,E402
 
 #: dtypes the kernel is compiled for; every other dtype (and byte order, layout,
 #: masked array) is converted band by band into a small reusable buffer.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..aggregation.fold import expand
+from ..aggregation.geometry import expand
 from ..sources.base import Labels
 from . import colormaps, norms
 

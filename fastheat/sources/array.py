@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..aggregation.fold import fold_matrix, pick_nearest
-from . import _register_builtin
+from .registry import _register_builtin
 from .base import Labels, MatrixSource, check_matrix, split_mask
 
 

@@ -125,12 +125,6 @@ class Source:
         raise TypeError(f"mask= works with in-memory and memory-mapped arrays, not "
                         f"{type(self).__name__}; put NaN in the data to hide cells instead")
 
-    # Until the driver reads `labels` (issue #8 merge): the old attribute names.
-    row_labels = property(lambda self: self.labels.rows)
-    col_labels = property(lambda self: self.labels.cols)
-    row_name = property(lambda self: self.labels.row_name)
-    col_name = property(lambda self: self.labels.col_name)
-    name = property(lambda self: self.labels.name)
 
 
 class MatrixSource(Source):
@@ -153,16 +147,3 @@ class MatrixSource(Source):
         """The float64 cells under the pixel centres (see
         :func:`fastheat.aggregation.fold.pick_nearest`)."""
         raise NotImplementedError
-
-
-def __getattr__(name):
-    # Until compose/layout.py imports them from their new homes (issue #8 merge).
-    if name == "open_source":
-        from . import open_source
-
-        return open_source
-    if name == "ArraySource":
-        from .array import ArraySource
-
-        return ArraySource
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._progress import byte_bar
 from ..aggregation.fold import Block, Window, fold, kernel_dtype, pick_nearest, rows_within
-from . import _register_builtin
+from .registry import _register_builtin
 from .base import Labels, MatrixSource, check_matrix, module_of
 
 #: Rows of a chunked store are folded in blocks of about this many bytes

@@ -14,7 +14,7 @@ import numpy as np
 from .._extras import require
 from .._progress import Progress
 from ..aggregation.fold import Block, Window, fold, merge_parts, pick_nearest
-from . import _register_builtin
+from .registry import _register_builtin
 from .base import Labels, MatrixSource, check_matrix, is_table, module_of
 from .files import open_npy
 

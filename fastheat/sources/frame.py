@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _register_builtin
+from .registry import _register_builtin
 from .array import ArraySource
 from .base import Labels, module_of
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._progress import byte_bar
 from ..aggregation.fold import Block, conversion_rows, fold_matrix, kernel_dtype, rows_within
-from . import _register_builtin
+from .registry import _register_builtin
 from .array import ArraySource
 from .base import Labels
 

@@ -16,7 +16,7 @@ from .._fields import opt
 from .._progress import Progress
 from ..aggregation.fold import merge_into
 from ..aggregation.reductions import REDUCTIONS
-from . import _register_builtin
+from .registry import _register_builtin
 from .base import _KINDS, Labels, Source, format_labels, is_table, module_of
 
 #: The reductions point tables offer, in the order errors list them (count,

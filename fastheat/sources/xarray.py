@@ -6,7 +6,7 @@ in row bands by :class:`~fastheat.sources.chunked.ChunkedSource`.
 """
 from __future__ import annotations
 
-from . import _register_builtin
+from .registry import _register_builtin
 from .array import ArraySource
 from .base import Labels, check_matrix, format_labels, module_of
 from .chunked import ChunkedSource

@@ -154,7 +154,8 @@ def test_point_options_are_declared_once_with_their_help():
     names = [f.name for f in dataclasses.fields(Points)]
     assert names == ["x", "y", "value", "x_range", "y_range"]
     for f in dataclasses.fields(Points):
-        assert f.default is None and f.metadata["help"].startswith("point table: "), f.name
+        assert f.default is None and f.metadata["doc"], f.name
+        assert f.metadata["cli"]["help"].startswith("point table"), f.name
     assert not Points().active and Points(y_range=(0, 1)).active
     with pytest.raises(dataclasses.FrozenInstanceError):
         Points().x = "x"

@@ -157,20 +157,6 @@ def test_point_options_for_a_matrix_say_what_they_are_for():
         open_source([[1, 2]], points=Points(value="v"))
 
 
-def test_the_old_keyword_form_until_the_driver_passes_points():
-    pd = pytest.importorskip("pandas")
-    pytest.importorskip("datashader")
-    df = pd.DataFrame({"x": [0.0, 1.0, 1.0], "y": [0.0, 0.0, 1.0]})
-    old = open_source(df, x="x", y="y")
-    assert old.shape == (65535, 65535)  # the stand-in the old driver sizes a square raster by
-    grid = old.aggregate(2, 3, "count")
-    assert old.shape == (2, 3) and old.labels.row_name == "y" and len(old.labels.cols) == 3
-    np.testing.assert_array_equal(grid, open_source(df, points=Points(x="x", y="y")).aggregate(
-        2, 3, "count"))
-    with pytest.raises(TypeError, match="not both"):
-        open_source(df, points=Points(x="x"), y="y")
-
-
 def test_every_source_has_labels_and_a_protocol():
     for data in (np.ones((2, 3)), [[1, 2]], np.ma.masked_all((2, 2))):
         src = open_source(data)

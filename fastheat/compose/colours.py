@@ -1,0 +1,88 @@
+"""Colours of a composed canvas: its background and ink, the palette
+composited over the background once, and the luminance that picks dark or
+light text (seaborn's rule).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..color.colormaps import to_color
+
+#: Canvases darker than this (relative luminance) get light text and ticks.
+DARK_BACKGROUND = 0.18
+
+
+@dataclass(frozen=True)
+class CanvasColours:
+    """What a composition is painted with: ``background`` and ``ink`` (text,
+    ticks, frames) as tuples of the canvas's channels (3 on an opaque
+    background, else 4), and the palette ``table`` over the background."""
+
+    background: tuple
+    ink: tuple
+    table: np.ndarray  # (n, channels) uint8
+    opaque: bool
+
+
+def canvas_colours(table, background, *, decorated):
+    """The colours of a canvas.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        The palette's ``(n, 4)`` uint8 colours.
+    background : numpy.ndarray or None
+        RGBA uint8; None: white when something is drawn around the raster
+        (``decorated``), else transparent.
+    decorated : bool
+
+    Returns
+    -------
+    CanvasColours
+        Light ink on dark backgrounds; a transparent background takes the
+        ink's RGB, so anti-aliased edges keep their colour.
+
+    Examples
+    --------
+    >>> c = canvas_colours(np.zeros((259, 4), np.uint8), None, decorated=True)
+    >>> c.background, c.ink, c.table.shape
+    ((255, 255, 255), (0, 0, 0), (259, 3))
+    """
+    bg = background
+    if bg is None:
+        bg = to_color("white") if decorated else np.zeros(4, np.uint8)
+    opaque = bool(bg[3] == 255)
+    fg = np.array([0, 0, 0, 255], np.uint8)
+    if opaque and relative_luminance(bg) < DARK_BACKGROUND:
+        fg = np.array([240, 240, 240, 255], np.uint8)
+    if not opaque and bg[3] == 0:
+        bg = np.array([*fg[:3], 0], np.uint8)  # anti-aliased text edges keep their colour
+    channels = 3 if opaque else 4
+    return CanvasColours(tuple(int(c) for c in bg[:channels]),
+                         tuple(int(c) for c in fg[:channels]),
+                         flatten_table(table, bg), opaque)
+
+
+def relative_luminance(rgb):
+    """WCAG relative luminance of uint8 sRGB colours ``(..., 3+)``, as seaborn
+    uses to pick annotation colours.
+
+    >>> float(relative_luminance(np.array([255, 255, 255])))
+    1.0
+    """
+    c = np.asarray(rgb)[..., :3] / 255.0
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def flatten_table(table, background):
+    """Colours of ``table`` (``(n, 4)`` uint8) composited over ``background``
+    (RGBA uint8): RGB when the background is opaque, else the table itself."""
+    if background[3] < 255:
+        return table
+    a = table[:, 3:4].astype(np.uint32)
+    rgb = (table[:, :3] * a + background[:3].astype(np.uint32) * (255 - a) + 127) // 255
+    return rgb.astype(np.uint8)
+

@@ -1,0 +1,311 @@
+"""The raster back-end: a :class:`~fastheat.compose.scene.Scene` -> one
+``(H, W, 3 or 4)`` uint8 numpy canvas, and the primitives it paints with.
+
+The canvas is never copied whole. Numba kernels paint the raster into it
+(straight from the cell codes), fill boxes (ticks, frames, solid lines),
+blend text masks composed from cached glyphs and stamp annotation tiles;
+Pillow draws only what it alone can (polygons, rotated text, text in fonts
+with shaping or kerning) on small images of the margins. Every path gives
+Pillow's own pixels.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _kernels as K
+from .scene import LINESTYLES, CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
+from .text import Stamp, composable
+
+
+# --------------------------------------------------------------------------- the scene
+
+def draw_scene(scene):
+    """Paint ``scene`` on a new canvas.
+
+    The background and the raster first, the layers over the raster and the
+    images in order, then all rects and frames in one kernel call, all
+    cached-glyph text in another, and what is left to Pillow batched per
+    margin: the same pixels as painting the items one by one in order
+    (:func:`draw_item`; :mod:`~fastheat.compose.scene` notes the exception),
+    with far fewer calls.
+
+    Parameters
+    ----------
+    scene : fastheat.compose.scene.Scene
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(height, width, len(scene.background))`` uint8.
+
+    Examples
+    --------
+    >>> from fastheat.compose.scene import Rect, Scene
+    >>> tick = Rect("xtick", (1, 1, 3, 2), (0, 0, 0))
+    >>> draw_scene(Scene((4, 3), (0, 0, 0, 0), (255, 255, 255), [tick]))[..., 0]
+    array([[255, 255, 255, 255],
+           [255,   0,   0, 255],
+           [255, 255, 255, 255]], dtype=uint8)
+    """
+    W, H = scene.size
+    canvas = np.empty((H, W, len(scene.background)), np.uint8)
+    x0, y0, x1, y1 = scene.raster_box
+    # the raster covers its box: fill only the margins
+    for margin in (canvas[:y0], canvas[y1:], canvas[y0:y1, :x0], canvas[y0:y1, x1:]):
+        fill(margin, scene.background)
+    around = []
+    for it in scene.items:
+        if type(it) in _REGIONS:
+            draw_item(canvas, it)
+        else:
+            around.append(it)
+    _draw_around(canvas, around, scene.raster_box)
+    return canvas
+
+
+#: Items painted into the view of their box, one at a time.
+_REGIONS = {RasterImage, Image, Lines, CellText}
+
+
+def draw_item(canvas, item):
+    """Paint one scene item on ``canvas`` (``(H, W, C)`` uint8, in place);
+    text and polygons that need Pillow get a small window of their own."""
+    if type(item) not in _REGIONS:
+        _draw_around(canvas, [item], None)
+        return
+    x0, y0, x1, y1 = item.box
+    region = canvas[y0:y1, x0:x1]
+    if isinstance(item, RasterImage):
+        item.raster.paint(item.table[:, : canvas.shape[2]], region)
+    elif isinstance(item, Image):
+        region[...] = item.pixels
+    elif isinstance(item, Lines):
+        draw_lines(region, item.positions, vertical=item.vertical, width=item.width,
+                   color=item.color, alpha=item.alpha, style=item.style)
+    else:
+        draw_cell_text(region, item)
+
+
+def _draw_around(canvas, items, raster_box, pad=2):
+    """Paint rects, frames, text and polygons: the rects and frames in one
+    kernel call, then the text masks in another, then the Pillow drawings
+    batched per margin (top, bottom, left, right of ``raster_box``) they fit
+    in, or each on a small window of its own."""
+    H, W = canvas.shape[:2]
+    boxes, colors, masks, pillow = [], [], [], []
+    stamps = {}  # id(font) -> its Stamp, None if not composable: one look-up per font
+    for it in items:
+        kind = type(it)
+        if kind is Rect:
+            boxes.append(it.box)
+            colors.append(it.color)
+        elif kind is Frame:
+            sides = it.sides()
+            boxes += sides
+            colors += [it.color] * len(sides)
+        elif kind is Text and not it.rotated:
+            stamp = stamps.get(id(it.font), False)
+            if stamp is False:
+                stamp = stamps[id(it.font)] = Stamp.of(it.font) if composable(it.font) else None
+            # cached glyphs where they reproduce Pillow, else Pillow
+            if stamp is None or stamp.anchored_box(it.text, it.anchor) is None:
+                pillow.append(it)
+                continue
+            mask = stamp.mask(it.text)
+            if mask.size:
+                masks.append((mask, it))
+        else:
+            pillow.append(it)
+    if boxes:
+        fill_boxes(canvas, np.array(boxes, np.int64), colors)
+    if masks:
+        blend_masks(canvas, [m for m, _ in masks], [it.box[:2] for _, it in masks],
+                    [it.color for _, it in masks])
+    margins = []
+    if raster_box is not None:
+        rx0, ry0, rx1, ry1 = raster_box
+        margins = [(0, 0, W, ry0), (0, ry1, W, H), (0, ry0, rx0, ry1), (rx1, ry0, W, ry1)]
+    batches = {m: [] for m in margins}
+    for it in pillow:
+        x0, y0 = max(0, math.floor(it.box[0]) - pad), max(0, math.floor(it.box[1]) - pad)
+        x1, y1 = min(W, math.ceil(it.box[2]) + pad), min(H, math.ceil(it.box[3]) + pad)
+        home = next((m for m in margins
+                     if m[0] <= x0 and m[1] <= y0 and x1 <= m[2] and y1 <= m[3]), None)
+        if home is not None:
+            batches[home].append(it)
+        elif x1 > x0 and y1 > y0:
+            _draw_with_pillow(canvas, (x0, y0, x1, y1), [it])
+    for m, batch in batches.items():
+        if batch:
+            _draw_with_pillow(canvas, m, batch)
+
+
+def _draw_with_pillow(canvas, window, items):
+    """Run the Pillow drawing of ``items`` on an image of the canvas
+    ``window`` (x0, y0, x1, y1), then copy it back: the canvas stays one numpy
+    array, never converted whole."""
+    from PIL import Image as PILImage, ImageDraw
+
+    x0, y0, x1, y1 = window
+    view = canvas[y0:y1, x0:x1]
+    img = PILImage.fromarray(view)
+    draw = ImageDraw.Draw(img)
+    for it in items:
+        if isinstance(it, Polygon):
+            draw.polygon([(px - x0, py - y0) for px, py in it.points], fill=it.fill,
+                         outline=it.outline, width=it.width)
+        elif it.rotated:
+            _paste_rotated(img, it, -x0, -y0)
+        else:
+            draw.text((it.xy[0] - x0, it.xy[1] - y0), it.text, font=it.font, fill=it.color,
+                      anchor=it.anchor)
+    view[...] = np.asarray(img)
+
+
+def _paste_rotated(img, item, dx, dy):
+    """Draw the rotated :class:`Text` ``item`` on the Pillow image ``img``
+    whose origin is at canvas ``(-dx, -dy)``: its line box rendered upright,
+    turned, and pasted through itself as a mask."""
+    from PIL import Image as PILImage, ImageDraw
+
+    x0, y0, x1, y1 = item.box
+    h, w = x1 - x0, y1 - y0
+    if w <= 0:
+        return
+    asc, l = item.xy[0] - x0, item.xy[1] - y0 - w  # see scene.rotated_text_at
+    mask = PILImage.new("L", (w, h), 0)
+    ImageDraw.Draw(mask).text((-l, asc), item.text, font=item.font, fill=255, anchor="ls")
+    mask = mask.transpose(PILImage.Transpose.ROTATE_90)
+    img.paste(item.color, (x0 + dx, y0 + dy), mask)
+
+
+def draw_cell_text(region, item):
+    """Stamp the annotation tiles of the :class:`CellText` ``item`` into
+    ``region`` (the view of its box; in place): one parallel kernel call.
+    Raises AssertionError, before the kernel runs, for tiles outside
+    ``region``."""
+    tiles = item.tiles
+    H, W, nch = region.shape
+    th, tw = tiles.shape[1:]
+    y0, x0 = item.y, item.x
+    if y0.min() < 0 or x0.min() < 0 or y0.max() + th > H or x0.max() + tw > W:
+        raise AssertionError("annotation tiles outside the raster")  # the kernel cannot check
+    colors = np.array([(*c, 255) for c in item.colors], np.uint8)[:, :nch]
+    with K.KERNEL_LOCK:
+        K.stamp_cells(region, y0.astype(np.intp), x0.astype(np.intp),
+                      item.which.astype(np.intp), item.shade.astype(np.intp), tiles, colors)
+
+
+# --------------------------------------------------------------------------- canvas primitives
+
+def fill(target, color):
+    """Set every pixel of ``target`` (an ``(h, w, C)`` uint8 view) to ``color``:
+    one pattern row copied to each row, about 30x faster than a broadcast of
+    C values."""
+    color = np.asarray(color, np.uint8)[: target.shape[-1]]
+    if target.size:
+        if target.ndim == 3 and target.shape[1] > 8 and target.strides[1:] == (target.shape[2], 1):
+            target.reshape(target.shape[0], -1)[...] = np.tile(color, target.shape[1])
+        else:
+            target[...] = color
+
+
+def _colors(colors, nch):
+    """``(n, nch)`` uint8 colours, each given with at least ``nch`` channels."""
+    out = np.array(colors, np.uint8).reshape(len(colors), -1)
+    if out.shape[1] < nch:
+        raise ValueError(f"colours have {out.shape[1]} channels, the canvas {nch}")
+    return np.ascontiguousarray(out[:, :nch])
+
+
+def fill_boxes(canvas, boxes, colors):
+    """Fill ``boxes`` (``(n, 4)`` int x0, y0, x1, y1; clipped) of ``canvas``
+    (``(H, W, C)`` uint8) with ``colors`` in order: one kernel call."""
+    colors = _colors(colors, canvas.shape[2])
+    boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    if len(boxes) != len(colors):
+        raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
+    K.fill_boxes(canvas, boxes, colors)
+
+
+def blend_masks(canvas, masks, corners, colors):
+    """Blend ``colors[k]`` into ``canvas`` through the uint8 coverage arrays
+    ``masks[k]`` with top-left corners ``corners[k] = (x, y)`` (clipped): one
+    kernel call."""
+    colors = _colors(colors, canvas.shape[2])
+    if not (len(masks) == len(corners) == len(colors)):
+        raise ValueError("one corner and one colour per mask")
+    sizes = [m.size for m in masks]
+    K.blend_masks(canvas, np.concatenate([np.asarray(m, np.uint8).ravel() for m in masks]),
+                  np.cumsum([0] + sizes[:-1]).astype(np.int64),
+                  np.array([m.shape for m in masks], np.int64).reshape(-1, 2),
+                  np.array(corners, np.int64).reshape(-1, 2), colors)
+
+
+def blend_into(target, color, alpha):
+    """Paint ``color`` (C channels) over every pixel of the view ``target`` with
+    opacity ``alpha`` in 0..1 (in place)."""
+    if alpha >= 1:
+        fill(target, np.asarray(color, np.float64).astype(np.uint8))
+        return
+    color = np.asarray(color, np.float64)[: target.shape[-1]]
+    mixed = target * (1 - alpha) + color * alpha
+    target[...] = np.floor(mixed + 0.5).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- lines
+
+def dash_mask(length, style, width):
+    """Boolean mask of the pixels drawn along a line of ``length`` pixels."""
+    pattern = LINESTYLES[style]
+    if pattern is None:
+        return np.ones(length, bool)
+    unit = max(1, width)
+    segs = np.array(pattern) * unit
+    period = int(segs.sum())
+    pos = np.arange(length) % period
+    edges = np.cumsum(segs)
+    segment = np.searchsorted(edges, pos, side="right")
+    return segment % 2 == 0
+
+
+def line_span(center, width, limit):
+    """Pixel range ``[a, b)`` of a line ``width`` px wide centred on ``center``
+    (a pixel-edge coordinate), clipped to ``[0, limit)``."""
+    a = math.floor(center - width / 2 + 0.5)
+    return max(a, 0), min(a + width, limit)
+
+
+def draw_lines(region, positions, *, vertical, width, color, alpha=1.0, style="-"):
+    """Draw full-length lines across ``region`` (H, W, C) at pixel-edge
+    coordinates ``positions`` (in place). Returns the drawn spans."""
+    h, w = region.shape[:2]
+    along, across = (h, w) if vertical else (w, h)
+    mask = dash_mask(along, style, width)
+    full = bool(mask.all())
+    if full and alpha >= 1:  # solid lines: boxes, filled in one kernel call
+        spans = [s for s in (line_span(c, width, across) for c in positions) if s[1] > s[0]]
+        boxes = np.array([(a, 0, b, h) if vertical else (0, a, w, b) for a, b in spans],
+                         np.int64).reshape(-1, 4)
+        fill_boxes(region, boxes, [color] * len(boxes))
+        return spans
+    spans = []
+    for c in positions:
+        a, b = line_span(c, width, across)
+        if b <= a:
+            continue
+        spans.append((a, b))
+        view = region[:, a:b] if vertical else region[a:b, :]
+        if not full:
+            view = view[mask] if vertical else view[:, mask]
+            blend_into(view, color, alpha)
+            if vertical:
+                region[:, a:b][mask] = view
+            else:
+                region[a:b, :][:, mask] = view
+        else:
+            blend_into(view, color, alpha)
+    return spans
+

@@ -1,0 +1,194 @@
+"""Option records of the compose stage's dict-valued options: ``colorbar=``
+(:class:`ColorbarOptions`) and ``grid=`` (:class:`GridOptions`), and the check
+of an ``annot=`` array. The record of all the drawing options,
+:class:`fastheat.options.Decor`, holds these and validates the rest.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..color.colormaps import to_color
+from .scene import LINESTYLES
+from .ticks import TICK_MODES, format_with
+
+POSITIONS = ("right", "left", "top", "bottom")
+EXTENDS = ("auto", "neither", "both", "min", "max")
+
+
+@dataclass(frozen=True)
+class ColorbarOptions:
+    """Options for ``colorbar=`` (pass a dict with these keys, or this object).
+
+    Parameters
+    ----------
+    position : {"right", "left", "top", "bottom"}
+    length : float
+        Fraction of the raster side the colorbar spans (0 < length <= 1).
+    thickness : int, optional
+        Pixels at scale 1; default 1/20 of the length, between 12 and 24.
+    label : str, optional
+        Text along the bar; default the source's name (e.g. an xarray name).
+    ticks : sequence of float, optional
+        Tick values; default nice numbers for the norm.
+    format : str or callable, optional
+        Tick label format spec (``".1f"``, ``".0%"``), ``"{}"`` template or callable.
+    extend : {"auto", "neither", "both", "min", "max"}
+        Triangles for the under/over colours; ``"auto"``: where the image has
+        values outside vmin..vmax.
+    bad : {"auto", True, False}
+        A swatch for the bad colour; ``"auto"``: when the image has bad cells.
+    bad_label : str
+        Text beside the bad swatch.
+    """
+
+    position: str = "right"
+    length: float = 1.0
+    thickness: int | None = None
+    label: str | None = None
+    ticks: tuple | None = None
+    format: object = None
+    extend: str = "auto"
+    bad: object = "auto"
+    bad_label: str = "missing"
+
+    def __post_init__(self):
+        if self.position not in POSITIONS:
+            raise ValueError(f"colorbar position={self.position!r} is not a position; choose "
+                             + ", ".join(map(repr, POSITIONS)))
+        if not (_is_number(self.length) and 0 < self.length <= 1):
+            raise ValueError(f"colorbar length={self.length!r} must be a fraction of the "
+                             f"raster side, 0 < length <= 1")
+        if self.thickness is not None and not (_is_number(self.thickness) and self.thickness >= 1):
+            raise ValueError(f"colorbar thickness={self.thickness!r} must be a number of "
+                             f"pixels >= 1")
+        if self.extend not in EXTENDS:
+            raise ValueError(f"colorbar extend={self.extend!r} is not allowed; choose "
+                             + ", ".join(map(repr, EXTENDS)))
+        if self.bad not in ("auto", True, False):
+            raise ValueError(f"colorbar bad={self.bad!r} must be 'auto', True or False")
+        if self.format is not None and not (callable(self.format) or isinstance(self.format, str)):
+            raise TypeError(f"colorbar format={self.format!r} must be a format spec such as "
+                            f"'.1f', a '{{}}' template or a callable")
+        if isinstance(self.format, str):
+            try:
+                format_with(self.format, [1.5])
+            except (ValueError, TypeError, IndexError, KeyError) as e:
+                raise ValueError(f"colorbar format={self.format!r} cannot format numbers "
+                                 f"({e}); use a spec such as '.2f' or '.0%'") from None
+        if self.ticks is not None:
+            try:
+                ticks = tuple(float(t) for t in np.ravel(self.ticks))
+            except (TypeError, ValueError):
+                raise TypeError(f"colorbar ticks={self.ticks!r} must be a sequence of "
+                                f"numbers") from None
+            object.__setattr__(self, "ticks", ticks)
+
+    @classmethod
+    def parse(cls, value):
+        """``True``, a position name, a dict of options or a ColorbarOptions ->
+        ColorbarOptions; ``False``/``None`` -> None."""
+        if isinstance(value, str):
+            return cls(position=value)
+        return _parse_options(cls, "colorbar", value, f"True/False, a position "
+                              f"({', '.join(POSITIONS)}) or a dict of colorbar options")
+
+
+@dataclass(frozen=True)
+class GridOptions:
+    """Options for ``grid=`` (a dict with these keys, or this object): lines at
+    the tick positions, like ``plt.grid(color="gray", linestyle="--")``.
+
+    ``linewidth`` is in pixels at scale 1; ``linestyle`` one of ``"-"``,
+    ``"--"``, ``":"``, ``"-."`` (or their names); ``alpha`` in 0..1.
+    """
+
+    color: object = "#b0b0b0"
+    linestyle: str = "-"
+    linewidth: float = 1.0
+    alpha: float = 1.0
+
+    def __post_init__(self):
+        if not isinstance(self.linestyle, str) or self.linestyle not in LINESTYLES:
+            raise ValueError(f"grid linestyle={self.linestyle!r} is not a line style; choose "
+                             + ", ".join(map(repr, LINESTYLES)))
+        if not (_is_number(self.linewidth) and self.linewidth > 0):
+            raise ValueError(f"grid linewidth={self.linewidth!r} must be a positive number of "
+                             f"pixels")
+        if not (_is_number(self.alpha) and 0 <= self.alpha <= 1):
+            raise ValueError(f"grid alpha={self.alpha!r} must be between 0 and 1")
+        to_color(self.color, "grid color")
+
+    @classmethod
+    def parse(cls, value):
+        return _parse_options(cls, "grid", value, "True/False or a dict with keys color, "
+                              "linestyle, linewidth, alpha",
+                              aliases={"ls": "linestyle", "lw": "linewidth", "c": "color"})
+
+
+def _parse_options(cls, name, value, expected, aliases=None):
+    """An option given as ``True`` (defaults), ``False``/``None`` (off), an
+    instance of ``cls`` or a dict of its fields (matplotlib's short names in
+    ``aliases`` allowed) -> an instance or None."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return cls()
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, dict):
+        value = dict(value)
+        for alias, key in (aliases or {}).items():
+            if alias in value:
+                value[key] = value.pop(alias)
+        return cls(**_known(name, value, cls))
+    raise TypeError(f"{name}={value!r} must be {expected}")
+
+
+def _known(name, options, cls):
+    allowed = [f.name for f in fields(cls)]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(f"{name} got unknown option(s) {', '.join(map(repr, unknown))}; "
+                        f"allowed are {', '.join(allowed)}")
+    return options
+
+
+def _is_number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _ticks_option(name, value):
+    if value is None or value is False or value is True or value == "auto":
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(f"{name}={value!r}: an integer step must be >= 1; allowed are "
+                             f"{TICK_MODES}")
+        return int(value)
+    if isinstance(value, str):
+        raise ValueError(f"{name}={value!r} is not allowed; use {TICK_MODES}")
+    try:
+        labels = list(value)
+    except TypeError:
+        raise TypeError(f"{name}={value!r} is not allowed; use {TICK_MODES}") from None
+    return labels
+
+
+def check_annot_shape(annot, shape):
+    """Raise unless an ``annot=`` array (if it is one) has the matrix's ``shape``
+    (None: a point table, which has no cells to label)."""
+    if not isinstance(annot, np.ndarray):
+        return
+    if shape is None:
+        raise ValueError("annot arrays label the cells of a matrix, and a point table has "
+                         "none; use annot=True to write the aggregated values")
+    if annot.shape != tuple(shape):
+        raise ValueError(f"annot has shape {annot.shape} but the data has shape "
+                         f"{tuple(shape)}; pass an array of the data's shape, or "
+                         f"annot=True to write the values")
+
+

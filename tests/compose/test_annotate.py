@@ -1,0 +1,198 @@
+"""Cell annotations (:mod:`fastheat.compose.annotate`): the strings equal
+Python's ``format``; the text is the aggregated value, centred in its cell,
+dark on light cells and light on dark ones, blended as
+``(px * (255 - a) + colour * a + 127) // 255``; too small cells warn only
+when annotations were asked for. Exact (uint8) unless a tolerance is
+written next to the comparison."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import fastheat
+from fastheat.compose import annotate as annotate_module
+from fastheat.compose.annotate import (DARK_TEXT, LIGHT_TEXT, LUMINANCE_SWITCH,
+                                       AnnotationWarning, annotate, annotation_strings)
+from fastheat.compose.colours import relative_luminance
+from fastheat.compose.text import load_font
+
+from .helpers import (SEEDS, VIEWS, blend_reference, compose, expected_canvas, make_view,
+                      raster_region)
+
+RNG = np.random.default_rng(7)
+DATA = RNG.random((10, 10))
+LIGHT, DARK = (250, 20, 130), (5, 200, 60)  # not seaborn's: swapped colours would show
+
+
+@st.composite
+def annotation_cases(draw):
+    n_r, n_c = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    heights = draw(st.lists(st.integers(12, 40), min_size=n_r, max_size=n_r))
+    widths = draw(st.lists(st.integers(20, 70), min_size=n_c, max_size=n_c))
+    return (heights, widths, draw(st.integers(8, 16)), draw(st.sampled_from([3, 4])),
+            draw(st.sampled_from(VIEWS)), np.random.default_rng(draw(SEEDS)))
+
+
+def check_annotate(heights, widths, size, nch, view, rng):
+    re_, ce = np.cumsum(heights), np.cumsum(widths)
+    rs, cs = re_ - heights, ce - widths
+    H, W = int(re_[-1]), int(ce[-1])
+    cells = np.argwhere(rng.random((len(heights), len(widths))) < 0.8)
+    rows, cols = cells[:, 0], cells[:, 1]
+    labels, which = annotation_strings(rng.normal(size=len(rows)) * 10, ".2f")
+    dark = rng.random(len(rows)) < 0.5
+    font = load_font(None, size)
+
+    def run(region, light_color, dark_color):
+        return annotate(region, (rs, re_), (cs, ce), rows, cols, labels, which, dark,
+                           font=font, min_size=6, explicit=False, light_color=light_color,
+                           dark_color=dark_color)
+
+    # white text on black shows each pixel's coverage a: (255 * a + 127) // 255 == a
+    coverage = np.zeros((H, W, nch), np.uint8)
+    white = (255, 255, 255)
+    drawn = run(coverage, white, white)
+    a = coverage[..., 0]
+    assert (coverage == a[..., None]).all()
+    color_of = np.zeros((H, W, nch), np.int64)
+    if nch == 4:
+        color_of[..., 3] = 255  # text is opaque: alpha blends towards 255
+    inside = np.zeros((H, W), bool)
+    for r, c, d in zip(rows, cols, dark):
+        color_of[rs[r]: re_[r], cs[c]: ce[c], :3] = DARK if d else LIGHT
+        inside[rs[r]: re_[r], cs[c]: ce[c]] = True
+    assert not a[~inside].any()  # text only in annotated cells
+    assert a.any() == (drawn[0] > 0)
+
+    canvas, index = make_view(rng, H, W, nch, view)
+    before = canvas.copy()
+    assert run(canvas[index], LIGHT, DARK) == drawn  # colours change nothing else
+    want = blend_reference(before[index], a, color_of)
+    np.testing.assert_array_equal(canvas, expected_canvas(before, index, want))
+    return drawn
+
+
+@given(case=annotation_cases())
+def test_annotate_blends_like_the_formula(case):
+    check_annotate(*case)
+
+
+@pytest.mark.parametrize("nch", [3, 4])
+@pytest.mark.parametrize("view", VIEWS)
+def test_annotate_strided_regions(nch, view):
+    drawn, _ = check_annotate([30, 24, 36], [50, 64, 44, 58], 12, nch, view,
+                              np.random.default_rng(nch))
+    assert drawn >= 6  # most of the 12 cells annotated: not a vacuous comparison
+
+
+@pytest.mark.parametrize("row_runs,col_runs", [
+    (([0], [60]), ([0], [30])),  # cell taller than the region
+    (([0], [20]), ([0], [90])),  # wider
+    (([-30], [10]), ([0], [30])),  # starts above it
+    (([0], [20]), ([-40], [20])),  # left of it
+])
+def test_annotate_refuses_tiles_outside_the_region(row_runs, col_runs):
+    region = np.zeros((20, 30, 3), np.uint8)
+    runs = [tuple(np.array(v) for v in r) for r in (row_runs, col_runs)]
+    with pytest.raises(AssertionError, match="annotation tiles outside the raster"):
+        annotate(region, *runs, [0], [0], ["8"], [0], [False],
+                    font=load_font(None, 10), min_size=6)
+    assert not region.any()
+
+
+def test_padded_annotations_are_centred_on_their_ink_and_keep_their_size():
+    data = np.full((2, 2), 0.5)
+    plain = fastheat.heatmap(data, annot=True, fmt=".2f", cmap="gray", width=200, height=200,
+                             xticklabels=False, yticklabels=False)
+    padded = fastheat.heatmap(data, annot=True, fmt="7.2f", cmap="gray", width=200,
+                              height=200, xticklabels=False, yticklabels=False)
+    # "   0.50" and "0.50" have the same ink: the same image
+    assert np.array_equal(np.asarray(plain), np.asarray(padded))
+
+
+# --------------------------------------------------------------------------- through heatmap
+
+def test_every_annotated_cell_has_text_inside_and_none_outside():
+    data = RNG.random((6, 7))
+    comp, _ = compose(data, annot=True, fmt=".2f", cmap="cool", width=420, height=360)
+    region = raster_region(comp).astype(int)
+    bare = fastheat.to_rgba(data, cmap="cool", width=420, height=360)[..., :3].astype(int)
+    changed = (region != bare).any(axis=-1)
+    for i in range(6):
+        for j in range(7):
+            cell = changed[i * 60:(i + 1) * 60, j * 60:(j + 1) * 60]
+            assert cell.any(), (i, j)
+            # none on the cell's edge rows/columns: text stays inside its cell
+            assert not (cell[0].any() or cell[-1].any() or cell[:, 0].any() or cell[:, -1].any())
+            # text colour by luminance, like seaborn: fully covered pixels are exactly it
+            colour = bare[i * 60, j * 60]
+            lum = relative_luminance(colour)
+            want = DARK_TEXT if lum > LUMINANCE_SWITCH else LIGHT_TEXT
+            pix = region[i * 60:(i + 1) * 60, j * 60:(j + 1) * 60][cell]
+            assert (pix == want).all(axis=-1).any()
+
+
+def test_annotation_text_is_the_formatted_aggregated_value(monkeypatch):
+    seen = {}
+    real = annotate_module.plan_annotations  # what compose calls (annotate() draws its plan)
+
+    def spy(row_runs, col_runs, rows, cols, labels, which, dark, **kw):
+        seen.update(rows=rows, cols=cols, texts=[labels[k] for k in which])
+        return real(row_runs, col_runs, rows, cols, labels, which, dark, **kw)
+
+    monkeypatch.setattr(annotate_module, "plan_annotations", spy)
+    data = RNG.random((4, 5))
+    compose(data, annot=True, fmt=".3f", origin="lower", width=500, height=400)
+    # display row r of origin="lower" is matrix row 3 - r
+    want = [f"{data[3 - r, c]:.3f}" for r, c in zip(seen["rows"], seen["cols"])]
+    assert seen["texts"] == want and len(want) == 20
+
+
+def test_annotation_array_of_strings_and_mask():
+    data = RNG.random((4, 4))
+    labels = np.array([[f"r{i}c{j}" for j in range(4)] for i in range(4)])
+    mask = np.eye(4, dtype=bool)
+    img = fastheat.heatmap(data, annot=labels, mask=mask, xticklabels=False, yticklabels=False,
+                           width=400, height=400)
+    region = np.asarray(img).astype(int)
+    for i in range(4):
+        cell = region[i * 100:(i + 1) * 100, i * 100:(i + 1) * 100]
+        assert (cell == 255).all()  # masked: bad (transparent) over white, and no text
+    off = region[0:100, 100:200]
+    assert len(np.unique(off.reshape(-1, 3), axis=0)) > 2  # text drawn
+
+
+@pytest.mark.parametrize("fmt", [".2f", ".0f", "+.3f", ".1%", ">8.2f", ",.1f", ".2g", ".3e", "d"])
+def test_annotation_strings_equal_python_format(fmt):
+    # values on and near rounding ties, signed zeros, huge and tiny magnitudes
+    ties = np.arange(-2000, 2000) / 2000 + 0.00025
+    vals = np.concatenate([RNG.random(5000), RNG.normal(0, 1e3, 2000), ties,
+                           [0.125, 2.675, 1.005, -0.0, 0.0, -0.0004, 1e20, -1e-9, np.inf]])
+    if fmt == "d":
+        vals = np.round(vals[np.isfinite(vals)] * 100)
+    labels, which = annotation_strings(vals, fmt)
+    want = [format(int(v) if fmt == "d" else v, fmt) for v in vals.tolist()]
+    assert [labels[k] for k in which] == want
+
+
+def test_fmt_d_accepts_whole_numbers_only():
+    img = fastheat.heatmap(np.arange(16).reshape(4, 4), annot=True, fmt="d")
+    assert img.mode == "RGB"
+    with pytest.raises(ValueError, match=r"fmt='d'.*value 0\.5 is not a whole number.*'\.2f'"):
+        fastheat.heatmap(np.arange(16).reshape(4, 4) + 0.5, annot=True, fmt="d")
+
+
+def test_annotations_too_small_warn_only_when_asked_for():
+    data = RNG.random((100, 100))
+    with pytest.warns(AnnotationWarning, match="too small"):
+        fastheat.heatmap(data, annot=True)
+    img = fastheat.heatmap(data, annot="auto")  # silently blank (warnings are errors here)
+    assert img.mode == "RGB"
+
+
+def test_annotation_font_shrinks_to_fit_and_scales():
+    comp, _ = compose(DATA, annot=True, fmt=".2f", width=200)
+    small = comp.annot_font_size
+    comp2, _ = compose(DATA, annot=True, fmt=".2f", width=200, scale=2)
+    assert small < 12 and comp2.annot_font_size >= 2 * small - 1

@@ -1,0 +1,131 @@
+"""Layout (:func:`fastheat.compose.layout.compose`): the raster stays exact,
+pixel for pixel, on every background; nothing is clipped; ``scale`` doubles
+everything; and, end to end, the command line draws the overlays.
+
+Colours are compared exactly (uint8) unless a tolerance is written next to
+the comparison.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import fastheat
+from fastheat import api as render
+from fastheat import cli
+
+from .helpers import compose, raster_region
+
+RNG = np.random.default_rng(7)
+DATA = RNG.random((10, 10))
+
+
+def test_bare_call_is_the_raster_image_unchanged():
+    img = fastheat.heatmap(DATA, cmap="hot")
+    ref = render.rasterize(DATA, cmap="hot").image()
+    assert img.mode == ref.mode == "P"
+    assert img.tobytes() == ref.tobytes() and img.getpalette() == ref.getpalette()
+
+
+@pytest.mark.parametrize("options", [
+    dict(colorbar=True),
+    dict(colorbar="bottom", title="A title", xlabel="x", ylabel="y"),
+    dict(colorbar="left", xticklabels=2, yticklabels=True),
+    dict(colorbar="top", scale=2),
+])
+def test_raster_region_is_identical_to_the_bare_raster(options):
+    data = RNG.normal(size=(37, 53))
+    comp, decor = compose(data, cmap="viridis", **dict(options))
+    assert comp.image.mode == "RGB"
+    size = {}
+    if decor.scale != 1:
+        h, w = fastheat.to_rgba(data).shape[:2]
+        size = dict(width=round(w * decor.scale), height=round(h * decor.scale))
+    bare = fastheat.to_rgba(data, cmap="viridis", **size)
+    np.testing.assert_array_equal(raster_region(comp), bare[..., :3])
+    # heatmap() gives the same image
+    img = fastheat.heatmap(data, cmap="viridis", **options)
+    assert img.tobytes() == comp.image.tobytes()
+
+
+def test_transparent_background_keeps_rgba_bytes_and_bad_pixels():
+    data = RNG.random((20, 30))
+    data[3:6, 4:9] = np.nan
+    comp, _ = compose(data, colorbar=True, title="t", background="none")
+    assert comp.image.mode == "RGBA"
+    np.testing.assert_array_equal(raster_region(comp), fastheat.to_rgba(data))
+
+
+def test_bad_cells_show_the_background_on_an_opaque_canvas():
+    data = RNG.random((20, 30))
+    data[3:6, 4:9] = np.nan
+    comp, _ = compose(data, colorbar=True, background="#102030")
+    region = raster_region(comp)
+    rgba = fastheat.to_rgba(data)
+    bad = rgba[..., 3] == 0
+    assert bad.any()
+    assert (region[bad] == (16, 32, 48)).all()
+    np.testing.assert_array_equal(region[~bad], rgba[~bad][:, :3])
+
+
+def test_numpy_input_does_not_import_pandas():
+    code = ("import sys, numpy as np, fastheat; "
+            "fastheat.heatmap(np.eye(3), colorbar=True, annot=True, title='t'); "
+            "print('pandas' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_nothing_is_clipped():
+    data = RNG.random((8, 40))
+    for position in ("right", "left", "top", "bottom"):
+        comp, _ = compose(data, colorbar=dict(position=position, label="a colorbar label"),
+                          title="A title much wider than the little raster under it, truly",
+                          xlabel="x", ylabel="y", xticklabels=[f"column {i}" for i in range(40)])
+        W, H = comp.image.size
+        for it in comp.items:
+            x0, y0, x1, y1 = it.box
+            assert 0 <= x0 and 0 <= y0 and x1 <= W and y1 <= H, it
+
+
+def test_scale_doubles_everything():
+    one, _ = compose(DATA, colorbar=True, title="t")
+    two, _ = compose(DATA, colorbar=True, title="t", scale=2)
+    w1, h1 = one.image.size
+    w2, h2 = two.image.size
+    assert abs(w2 - 2 * w1) <= 4 and abs(h2 - 2 * h1) <= 4
+    t1, = one.boxes("title")
+    t2, = two.boxes("title")
+    assert abs((t2[2] - t2[0]) - 2 * (t1[2] - t1[0])) <= 3
+
+
+# --------------------------------------------------------------------------- command line (tests/test_cli.py after the merge)
+
+def test_cli_overlays(tmp_path):
+    src = tmp_path / "m.csv"
+    np.savetxt(src, DATA, delimiter=",")
+    out = tmp_path / "m.png"
+    assert cli.main(["render", str(src), "-o", str(out), "--colorbar", "bottom", "--title", "T",
+                     "--annot", "--fmt", ".1f", "--grid", "--grid-style", "dashed", "--linewidths", "1",
+                     "--scale", "1.5", "-q"]) == 0
+    with Image.open(out) as img:
+        assert img.mode == "RGB" and img.size[0] > 600
+
+
+def test_cli_bad_overlay_option_is_one_line(tmp_path, capsys):
+    src = tmp_path / "m.csv"
+    np.savetxt(src, DATA, delimiter=",")
+    code = cli.main(["render", str(src), "-o", str(tmp_path / "x.png"), "--font", "/nope.ttf"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "font='/nope.ttf' does not exist" in err
+
+
+def test_demo_shows_overlays(tmp_path):
+    out = tmp_path / "demo.png"
+    assert cli.main(["demo", "--size", "300", "-o", str(out), "-q"]) == 0
+    with Image.open(out) as img:
+        assert img.mode == "RGB" and img.size[0] > 300  # margins: colorbar, ticks, title
