@@ -297,3 +297,34 @@ def test_help_in_process(capsys):
         cli.main(["render", "--help"])
     assert exc.value.code == 0
     assert "--reduce" in capsys.readouterr().out
+
+
+OVERLAY_DATA = np.random.default_rng(0).random((10, 10))
+
+
+# --- overlays from the command line ------------------------------------------------------
+
+def test_cli_overlays(tmp_path):
+    src = tmp_path / "m.csv"
+    np.savetxt(src, OVERLAY_DATA, delimiter=",")
+    out = tmp_path / "m.png"
+    assert cli.main(["render", str(src), "-o", str(out), "--colorbar", "bottom", "--title", "T",
+                     "--annot", "--fmt", ".1f", "--grid", "--grid-style", "dashed", "--linewidths", "1",
+                     "--scale", "1.5", "-q"]) == 0
+    with Image.open(out) as img:
+        assert img.mode == "RGB" and img.size[0] > 600
+
+
+def test_cli_bad_overlay_option_is_one_line(tmp_path, capsys):
+    src = tmp_path / "m.csv"
+    np.savetxt(src, OVERLAY_DATA, delimiter=",")
+    code = cli.main(["render", str(src), "-o", str(tmp_path / "x.png"), "--font", "/nope.ttf"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "font='/nope.ttf' does not exist" in err
+
+
+def test_demo_shows_overlays(tmp_path):
+    out = tmp_path / "demo.png"
+    assert cli.main(["demo", "--size", "300", "-o", str(out), "-q"]) == 0
+    with Image.open(out) as img:
+        assert img.mode == "RGB" and img.size[0] > 300  # margins: colorbar, ticks, title

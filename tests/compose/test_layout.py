@@ -16,7 +16,6 @@ from PIL import Image
 
 import fastheat
 from fastheat import api as render
-from fastheat import cli
 
 from .helpers import compose, raster_region
 
@@ -101,31 +100,3 @@ def test_scale_doubles_everything():
     t1, = one.boxes("title")
     t2, = two.boxes("title")
     assert abs((t2[2] - t2[0]) - 2 * (t1[2] - t1[0])) <= 3
-
-
-# --------------------------------------------------------------------------- command line (tests/test_cli.py after the merge)
-
-def test_cli_overlays(tmp_path):
-    src = tmp_path / "m.csv"
-    np.savetxt(src, DATA, delimiter=",")
-    out = tmp_path / "m.png"
-    assert cli.main(["render", str(src), "-o", str(out), "--colorbar", "bottom", "--title", "T",
-                     "--annot", "--fmt", ".1f", "--grid", "--grid-style", "dashed", "--linewidths", "1",
-                     "--scale", "1.5", "-q"]) == 0
-    with Image.open(out) as img:
-        assert img.mode == "RGB" and img.size[0] > 600
-
-
-def test_cli_bad_overlay_option_is_one_line(tmp_path, capsys):
-    src = tmp_path / "m.csv"
-    np.savetxt(src, DATA, delimiter=",")
-    code = cli.main(["render", str(src), "-o", str(tmp_path / "x.png"), "--font", "/nope.ttf"])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "font='/nope.ttf' does not exist" in err
-
-
-def test_demo_shows_overlays(tmp_path):
-    out = tmp_path / "demo.png"
-    assert cli.main(["demo", "--size", "300", "-o", str(out), "-q"]) == 0
-    with Image.open(out) as img:
-        assert img.mode == "RGB" and img.size[0] > 300  # margins: colorbar, ticks, title
