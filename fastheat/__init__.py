@@ -5,7 +5,7 @@
 (400, 400, 4)
 """
 from .api import aggregate, heatmap, save, to_rgba
-from .compose.annotate import AnnotationWarning
+from .compose import AnnotationWarning
 from .sources import register_source
 
 __all__ = ["AnnotationWarning", "aggregate", "heatmap", "register_source", "save", "to_rgba"]

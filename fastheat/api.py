@@ -15,7 +15,6 @@ from .aggregation.geometry import expand, output_shape, upsampling
 from .aggregation.reductions import reduction
 from .color import colormaps, norms
 from .color.raster import ORIGINS, Raster
-from .compose.options import check_annot_shape
 from .sources import open_source
 
 _DATA = """data : array-like, 2-D
@@ -66,6 +65,8 @@ def _raster(data, opts: options.Options) -> Raster:
     decor = opts.decor
     source = _open(data, opts)
     if decor is not None:
+        from .compose.options import check_annot_shape
+
         check_annot_shape(decor.annot, source.shape)  # before any kernel runs
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
     cells, row_index, col_index = _cells(source, opts, decor.scale if decor else 1.0)

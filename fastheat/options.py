@@ -26,9 +26,6 @@ import numpy as np
 
 from ._fields import opt
 from .color.colormaps import to_color
-from .compose.annotate import _INT_TYPES
-from .compose.options import ColorbarOptions, GridOptions, _ticks_option
-from .compose.text import load_font
 from .sources.points import Points
 
 
@@ -171,6 +168,10 @@ transparent for a bare raster; ``"none"`` for transparent.""", type="colour, opt
 high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
 
     def __post_init__(self):
+        # compose's modules load only when something may be drawn
+        from .compose.options import ColorbarOptions, GridOptions, _ticks_option
+        from .compose.text import load_font
+
         set_ = _setter(self)
         if not _is_number(self.linewidths) or self.linewidths < 0:
             raise ValueError(f"linewidths={self.linewidths!r} must be a number of pixels >= 0 "
@@ -249,6 +250,8 @@ def _background(value):
 
 
 def _check_fmt(fmt):
+    from .compose.annotate import _INT_TYPES
+
     kind = fmt[-1:]
     probe = 1 if kind in _INT_TYPES else 1.5
     try:

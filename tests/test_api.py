@@ -227,7 +227,9 @@ def test_failed_encode_leaves_no_partial_file(tmp_path, monkeypatch):
     path = tmp_path / "out.png"
     path.write_bytes(b"precious")
     monkeypatch.setattr(Image.Image, "save", broken_save)  # Pillow's encoders
-    monkeypatch.setattr(fastheat.encode.png, "write_png", broken_png)  # fastheat's PNG writer
+    from fastheat.encode import png
+
+    monkeypatch.setattr(png, "write_png", broken_png)  # fastheat's PNG writer
     for options in ({}, {"colorbar": True}, {"compress_level": 9}):
         with pytest.raises(OSError, match="disk full"):
             fastheat.save(X, path, **options)

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from . import AnnotationWarning
 from .colours import relative_luminance
 from .draw import draw_cell_text
 from .scene import CellText
@@ -26,8 +27,6 @@ LIGHT_TEXT = (255, 255, 255)
 LUMINANCE_SWITCH = 0.408
 
 
-class AnnotationWarning(UserWarning):
-    """Some annotated cells are too small for their text and were left blank."""
 
 
 # --------------------------------------------------------------------------- the compose step

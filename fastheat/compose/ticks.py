@@ -236,41 +236,57 @@ def _round_sig(v, sig=2):
     return round(v, sig - 1 - math.floor(math.log10(abs(v))))
 
 
+def _log_candidates(norm, lo, hi, n):
+    if hi <= 0:
+        return nice_ticks(lo, hi, n)
+    lo = max(lo, np.finfo(float).tiny)
+    e0, e1 = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
+    decades = list(range(e0, e1 + 1))
+    if len(decades) >= 2:
+        every = max(1, math.ceil(len(decades) / max(n, 1)))
+        return [10.0 ** e for e in decades[::every]], None
+    vals = [m * 10.0 ** e for e in range(e0 - 1, e1 + 2) for m in (1, 2, 5)]
+    vals = [v for v in vals if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
+    if len(vals) >= 2:
+        return vals, None
+    return nice_ticks(lo, hi, n)
+
+
+def _symlog_candidates(norm, lo, hi, n):
+    lt = norm.linthresh
+    big = max(abs(lo), abs(hi))
+    if big <= lt:
+        return nice_ticks(lo, hi, n)
+    e0, e1 = math.floor(math.log10(lt) + 1e-9), math.floor(math.log10(big) + 1e-9)
+    mags = [10.0 ** e for e in range(e0, e1 + 1)]
+    every = max(1, math.ceil(2 * len(mags) / max(n, 1)))
+    mags = mags[::-1][::every][::-1]
+    vals = sorted({0.0, *mags, *(-m for m in mags)})
+    return [v for v in vals if lo - 1e-12 <= v <= hi + 1e-12], None
+
+
+def _eq_hist_candidates(norm, lo, hi, n):
+    if not hi > lo:
+        return nice_ticks(lo, hi, n)
+    # Evenly spaced along the bar, labelled with the (rounded) value each
+    # position stands for, then placed where that rounded value really is.
+    ts = np.linspace(0, 1, max(n, 2))
+    vals = sorted({_round_sig(float(v), 2) for v in norm.inverse(ts)})
+    return [v for v in vals if lo <= v <= hi] or [lo, hi], None
+
+
+#: Norm kinds with tick values of their own (the others: nice linear steps).
+#: Their ticks are thinned to fit rather than re-chosen with fewer candidates.
+CANDIDATES = {"log": _log_candidates, "symlog": _symlog_candidates,
+              "eq_hist": _eq_hist_candidates}
+
+
 def colorbar_candidates(norm, n):
     """Tick values for a colorbar of ``norm`` (about ``n`` of them) and a step
     to format them with (None: format each value on its own)."""
     lo, hi = float(norm.vmin), float(norm.vmax)
-    kind = norm.kind
-    if kind == "log" and hi > 0:
-        lo = max(lo, np.finfo(float).tiny)
-        e0, e1 = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
-        decades = list(range(e0, e1 + 1))
-        if len(decades) >= 2:
-            every = max(1, math.ceil(len(decades) / max(n, 1)))
-            return [10.0 ** e for e in decades[::every]], None
-        vals = [m * 10.0 ** e for e in range(e0 - 1, e1 + 2) for m in (1, 2, 5)]
-        vals = [v for v in vals if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
-        if len(vals) >= 2:
-            return vals, None
-        return nice_ticks(lo, hi, n)
-    if kind == "symlog":
-        lt = norm.linthresh
-        big = max(abs(lo), abs(hi))
-        if big <= lt:
-            return nice_ticks(lo, hi, n)
-        e0, e1 = math.floor(math.log10(lt) + 1e-9), math.floor(math.log10(big) + 1e-9)
-        mags = [10.0 ** e for e in range(e0, e1 + 1)]
-        every = max(1, math.ceil(2 * len(mags) / max(n, 1)))
-        mags = mags[::-1][::every][::-1]
-        vals = sorted({0.0, *mags, *(-m for m in mags)})
-        return [v for v in vals if lo - 1e-12 <= v <= hi + 1e-12], None
-    if kind == "eq_hist" and hi > lo:
-        # Evenly spaced along the bar, labelled with the (rounded) value each
-        # position stands for, then placed where that rounded value really is.
-        ts = np.linspace(0, 1, max(n, 2))
-        vals = sorted({_round_sig(float(v), 2) for v in norm.inverse(ts)})
-        return [v for v in vals if lo <= v <= hi] or [lo, hi], None
-    return nice_ticks(lo, hi, n)
+    own = CANDIDATES.get(norm.kind)
+    return own(norm, lo, hi, n) if own else nice_ticks(lo, hi, n)
 
 
 def thin_positions(positions, extents, gap):
@@ -313,7 +329,7 @@ def colorbar_ticks(norm, L, font, cb, vertical):
         pos, texts = _place_values(norm, cb, L, values, step)
         ex = _extents(font, texts, vertical)
         keep = thin_positions(np.array(pos), np.array(ex, float), gap)
-        if len(keep) == len(pos) or norm.kind in ("log", "symlog", "eq_hist"):
+        if len(keep) == len(pos) or norm.kind in CANDIDATES:
             best = [(pos[i], texts[i]) for i in keep]
             break
         n -= 1

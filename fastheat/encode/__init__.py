@@ -11,8 +11,6 @@ import functools
 import os
 import secrets
 
-from . import png
-
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
            ".tif": "TIFF", ".tiff": "TIFF"}
 #: Pillow save options per format: fast PNG compression (the raster's palette
@@ -70,6 +68,8 @@ def write(image, target, *, format=None, background="white", **params):
     options = {**DEFAULTS[fmt], **params}
     mode = getattr(image, "mode", "RGB")  # arrays: 3 or 4 channels
     ours = mode in ("RGB", "RGBA") or (mode == "P" and "transparency" not in image.info)
+    from . import png  # loaded with the first image written, not with fastheat
+
     if fmt == "PNG" and not params and ours:
         save = functools.partial(png.write_png, image)
     else:
