@@ -192,11 +192,12 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
         set_("colorbar", ColorbarOptions.parse(self.colorbar))
         set_("grid", GridOptions.parse(self.grid))
         set_("linewidths", float(self.linewidths))
-        set_("linecolor", to_color(self.linecolor, "linecolor"))
+        set_("linecolor", _frozen(to_color(self.linecolor, "linecolor")))
         set_("xticklabels", _ticks_option("xticklabels", self.xticklabels))
         set_("yticklabels", _ticks_option("yticklabels", self.yticklabels))
         set_("font_size", float(self.font_size))
-        set_("background", None if self.background is None else _background(self.background))
+        set_("background", None if self.background is None else
+             _frozen(_background(self.background)))
         set_("scale", float(self.scale))
         load_font(self.font, 12)  # fails now on a missing font file
         values = self.annot.dtype.kind in "biuf" if isinstance(self.annot, np.ndarray) else \
@@ -225,6 +226,11 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
 def _setter(record):
     """Setter of a frozen record's fields, for its own ``__post_init__``."""
     return lambda name, value: object.__setattr__(record, name, value)
+
+
+def _frozen(array):
+    array.flags.writeable = False  # records are shared (a default one between calls)
+    return array
 
 
 def _annot_option(annot):
@@ -342,19 +348,31 @@ class Options:
     encode: Encode | None = None
 
 
+#: Field names of each record, and the keywords each function takes (made once:
+#: ``split`` runs on every call).
+_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in RECORDS.values()}
+_TAKES = {fn: frozenset(n for cls in recs for n in _NAMES[cls]) for fn, recs in FUNCTIONS.items()}
+_DEFAULTS = {}  # record class -> its default instance (records are immutable)
+
+
 def split(function: str, kwargs: dict) -> Options:
     """Send each keyword of a call of ``function`` to its record; an unknown
     keyword raises a TypeError naming ``function`` with the closest option."""
-    accepted = FUNCTIONS[function]
+    takes = _TAKES[function]
     for name in kwargs:
-        if OWNER.get(name) not in accepted:
+        if name not in takes:
             raise TypeError(unknown(function, name))
     made = {}
-    for cls in accepted:
-        given = {f.name: kwargs[f.name] for f in fields(cls) if f.name in kwargs}
-        made[cls.__name__.lower()] = cls(**given)
+    for cls in FUNCTIONS[function]:
+        given = {n: kwargs[n] for n in _NAMES[cls] if n in kwargs}
+        if given:
+            made[cls.__name__.lower()] = cls(**given)
+        else:
+            if cls not in _DEFAULTS:
+                _DEFAULTS[cls] = cls()
+            made[cls.__name__.lower()] = _DEFAULTS[cls]
     for cls in (Size, Coloring, Reading, Points):
-        made.setdefault(cls.__name__.lower(), cls())
+        made.setdefault(cls.__name__.lower(), _DEFAULTS.get(cls) or cls())
     return Options(**made)
 
 
