@@ -1,6 +1,6 @@
 """The one driver: keyword options -> records -> the stages, in order.
 
-    open_source -> size -> aggregate -> fit norm -> palette -> Raster -> compose -> write
+    open_source -> palette -> size -> aggregate -> fit norm -> Raster -> compose -> write
 
 :func:`aggregate`, :func:`to_rgba`, :func:`heatmap` and :func:`save` are the
 same pipeline stopped at different stages. Their keyword options are declared
@@ -206,7 +206,7 @@ def save(data, path, **kwargs) -> None:
     >>> buffer.getvalue()[:2]
     b'\\xff\\xd8'
     """
+    if not hasattr(path, "write"):  # a bad suffix fails first, before any option or data
+        encode.image_format(path, kwargs.get("format"))
     opts = options.split("save", kwargs)
-    if not hasattr(path, "write"):
-        encode.image_format(path, opts.encode.format)  # a bad suffix fails before rendering
     encode.write(_composition(data, opts).pixels, path, format=opts.encode.format, **opts.encode.params())

@@ -104,7 +104,7 @@ SUBFLAGS = {
     "--colorbar-label": ("colorbar", "label", dict(help="text along the colorbar")),
     "--grid-color": ("grid", "color", dict(help="gridline colour (default: #b0b0b0)")),
     "--grid-style": ("grid", "linestyle", dict(
-        choices=("solid", "dashed", "dotted", "dashdot", "-", "--", ":", "-."),
+        choices=("solid", "dashed", "dotted", "dashdot", "-", ":", "-."),
         help="gridline style: solid (default), dashed, dotted, dashdot")),
     "--grid-width": ("grid", "linewidth", dict(
         type=_number, help="gridline width in pixels at scale 1 (default: 1)")),
@@ -126,17 +126,24 @@ def _help(f):
     if text is None:
         doc = " ".join(f.metadata["doc"].replace("``", "").split())
         text = doc.split(". ")[0].rstrip(".")
-        text = (text[0].lower() + text[1:]).replace("%", "%%")
+        if text[1:2].islower():  # "Make the ..." -> "make the ...", but "JPEG ..." stays
+            text = text[0].lower() + text[1:]
+        text = text.replace("%", "%%")
     if f.default not in (None, False) and "default" not in text:
         text += f" (default: {f.default})"
     return text
 
 
-def _add_option_flags(p):
-    """One flag per option field that has ``cli`` settings, grouped by record."""
+def _add_option_flags(p, skip=(), skip_fields=()):
+    """One flag per option field that has ``cli`` settings, grouped by record
+    (but the records in ``skip`` and the fields in ``skip_fields``)."""
     for record, title in GROUPS:
+        if record in skip:
+            continue
         g = p.add_argument_group(title)
         for f in dataclasses.fields(record):
+            if f.name in skip_fields:
+                continue
             if f.name in SPECIAL:
                 g.add_argument("--" + f.name.replace("_", "-"), **SPECIAL[f.name])
                 continue
@@ -173,7 +180,7 @@ def option_values(args):
     kwargs = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     for flag, (option, key, _) in SUBFLAGS.items():
         value = getattr(args, flag[2:].replace("-", "_"))
-        if value is not None and kwargs.get(option) not in (None, False, "none"):
+        if value not in (None, "") and kwargs.get(option) not in (None, False, "none"):
             given = kwargs[option]
             base = {"position": given} if isinstance(given, str) else \
                 (given if isinstance(given, dict) else {})
@@ -185,7 +192,8 @@ def option_values(args):
             kwargs[name] = tuple(kwargs[name])
     if "mask" in kwargs:
         kwargs["mask"] = _load_mask(kwargs["mask"])
-    kwargs["progress"] = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = getattr(args, "progress", False)
+    kwargs["progress"] = sys.stderr.isatty() if progress is None else progress
     return kwargs
 
 
@@ -229,7 +237,8 @@ def parser():
                        description="Render a built-in synthetic genome contact map "
                                    "(10,000 x 10,000 float32).")
     d.add_argument("--size", type=int, default=10_000, help="matrix side (default: 10000)")
-    _add_option_flags(d)
+    # the demo matrix is in memory: no point table, nothing to show progress of
+    _add_option_flags(d, skip=(options.Points,), skip_fields=("progress",))
     d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", colorbar_label="contacts",
                    xlabel="genomic bin", ylabel="genomic bin")
     return p

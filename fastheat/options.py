@@ -92,18 +92,22 @@ default the aggregated values' range. Outside it: the under/over colours.""",
     robust: bool = opt(False, """Default range from the 2nd and 98th percentiles
 instead of min/max.""", type="bool", cli=dict(action="store_true"))
     linthresh: float | None = opt(None, """Linear range around 0 of
-``norm="symlog"``.""", type="float, optional", cli=dict(type="number"))
+``norm="symlog"``.""", type="float, optional", cli=dict(
+        type="number", help="linear range around 0 for --norm symlog"))
     gamma: float | None = opt(None, """Exponent of ``norm="power"`` (default
-0.5).""", type="float, optional", cli=dict(type="number"))
+0.5).""", type="float, optional", cli=dict(
+        type="number", help="exponent for --norm power (default 0.5)"))
     origin: str = opt("upper", """Row 0 at the top (``"upper"``, like ``imshow``
 and seaborn) or at the bottom (``"lower"``).""", type='{"upper", "lower"}', cli=dict(
         choices=("upper", "lower"), help="row 0 at the top (upper) or bottom (lower)"))
     bad: object = opt(None, "Colour for missing values (default: transparent).",
                       type="colour, optional", cli={})
     under: object = opt(None, "Colour below ``vmin`` (default: the lowest colormap colour).",
-                        type="colour, optional", cli={})
+                        type="colour, optional", cli=dict(
+                            help="colour below --vmin (default: lowest colormap colour)"))
     over: object = opt(None, "Colour above ``vmax`` (default: the highest colormap colour).",
-                       type="colour, optional", cli={})
+                       type="colour, optional", cli=dict(
+                           help="colour above --vmax (default: highest colormap colour)"))
 
 
 _LABELS = """Text above the image and along the axes. A DataFrame's index and
@@ -140,9 +144,12 @@ class Decor:
                                      "cells (0: none)"))
     linecolor: object = opt("white", "Colour of the borders between cells.", type="colour",
                             cli={})
-    title: str | None = opt(None, _LABELS, type="str, optional", cli={})
-    xlabel: str | None = opt(None, _LABELS, type="str, optional", cli={})
-    ylabel: str | None = opt(None, _LABELS, type="str, optional", cli={})
+    title: str | None = opt(None, _LABELS, type="str, optional", cli=dict(
+        help="title above the image"))
+    xlabel: str | None = opt(None, _LABELS, type="str, optional", cli=dict(
+        help="label under the x axis"))
+    ylabel: str | None = opt(None, _LABELS, type="str, optional", cli=dict(
+        help="label beside the y axis"))
     xticklabels: object = opt(None, _TICKS, type='bool, "auto", int or list', cli=dict(
         _TICKS_CLI, help="column tick labels: auto (thinned so they never overlap; the default "
                          "with overlays), all, none, or every N-th"))

@@ -400,3 +400,22 @@ def test_colormap_longer_than_the_codes_allow():
     cm = pytest.importorskip("matplotlib.colors").ListedColormap(colors)
     with pytest.raises(ValueError, match=r"cmap has 70000 colours; at most 65533"):
         fastheat.to_rgba(np.eye(3), cmap=cm)
+
+
+# --- checks of the one driver --------------------------------------------------------------
+
+def test_a_bad_suffix_is_reported_before_bad_options(tmp_path):
+    with pytest.raises(ValueError, match="'.bmp' .* is not a supported image format"):
+        fastheat.save(X, tmp_path / "x.bmp", title=5, cbar=True)
+
+
+def test_point_tables_refuse_masks_and_annot_arrays():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("datashader")
+    df = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5]})
+    with pytest.raises(TypeError, match="mask= works with in-memory and memory-mapped arrays, "
+                                        "not PointSource"):
+        fastheat.heatmap(df, x="x", y="y", mask=np.zeros((3, 2), bool))
+    with pytest.raises(ValueError, match="annot arrays label the cells of a matrix, and a point "
+                                         "table has none"):
+        fastheat.heatmap(df, x="x", y="y", annot=np.zeros((3, 2)))

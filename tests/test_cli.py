@@ -328,3 +328,24 @@ def test_demo_shows_overlays(tmp_path):
     assert cli.main(["demo", "--size", "300", "-o", str(out), "-q"]) == 0
     with Image.open(out) as img:
         assert img.mode == "RGB" and img.size[0] > 300  # margins: colorbar, ticks, title
+
+
+def test_demo_has_no_point_table_or_progress_flags(capsys):
+    for flag in ("--x", "--progress"):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(["demo", "-o", "d.png", flag, "a"] if flag == "--x" else
+                     ["demo", "-o", "d.png", flag])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err  # as before the flags came from the records
+        assert "unrecognized arguments" in err or "ambiguous option: --x" in err
+
+
+def test_an_empty_colorbar_label_keeps_the_default_label(tmp_path):
+    np.save(tmp_path / "m.npy", np.arange(12.0).reshape(3, 4))
+    outs = []
+    for extra in ([], ["--colorbar-label", ""]):
+        out = tmp_path / f"o{len(extra)}.png"
+        assert cli.main(["render", str(tmp_path / "m.npy"), "-o", str(out), "--colorbar", "-q"]
+                        + extra) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

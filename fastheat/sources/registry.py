@@ -99,6 +99,10 @@ def register_source(accept: Callable, factory: Callable, *, points: bool = False
     ...     fastheat.aggregate(Rows([[1, 2], [3, 4]]), width=1, height=1)
     array([[2.5]])
     """
+    for what, fn in (("accept", accept), ("factory", factory)):
+        if not callable(fn):
+            raise TypeError(f"register_source: {what}={fn!r} must be callable; see "
+                            f"help(fastheat.register_source)")
     entry = _Entry(accept, factory, bool(points), name or getattr(factory, "__name__", "source"))
     _USER.insert(0, entry)
     return Registration(entry)

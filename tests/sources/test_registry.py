@@ -163,3 +163,10 @@ def test_every_source_has_labels_and_a_protocol():
         assert isinstance(src, Source) and src.labels == Labels() and src.shape == np.shape(data)
     with pytest.raises(NotImplementedError):
         Source().aggregate(1, 1, "mean")
+
+
+@pytest.mark.parametrize("accept, factory, what", [(None, lambda d, **k: d, "accept"),
+                                                   (lambda d: True, "ArraySource", "factory")])
+def test_register_source_refuses_what_it_cannot_call(accept, factory, what):
+    with pytest.raises(TypeError, match=f"register_source: {what}=.* must be callable"):
+        register_source(accept, factory)
