@@ -64,7 +64,7 @@ def _raster(data, opts: options.Options) -> Raster:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
     decor = opts.decor
     source = _open(data, opts)
-    if decor is not None:
+    if decor is not None and isinstance(decor.annot, np.ndarray):
         from .compose.options import check_annot_shape
 
         check_annot_shape(decor.annot, source.shape)  # before any kernel runs
@@ -88,12 +88,20 @@ def _raster(data, opts: options.Options) -> Raster:
 def _composition(data, opts: options.Options):
     """What :func:`heatmap` draws, and where everything went: a
     :class:`~fastheat.compose.scene.Composition` whose pixels are the composed
-    ``(H, W, 3 or 4)`` uint8 canvas (which :func:`save` encodes without a
-    Pillow copy), or the bare raster's Pillow image."""
+    ``(H, W, 3 or 4)`` uint8 canvas, or the bare raster's Pillow image."""
     from .compose.layout import bare, compose
 
     raster = _raster(data, opts)
     return compose(raster, opts.decor) if opts.decor.active else bare(raster)
+
+
+def _pixels(data, opts: options.Options):
+    """The pixels of :func:`_composition` alone: a bare raster's Pillow image
+    (without loading the compose stage), or the composed canvas array (which
+    :func:`save` encodes without a Pillow copy)."""
+    if opts.decor.active:
+        return _composition(data, opts).pixels
+    return _raster(data, opts).image()
 
 
 # --------------------------------------------------------------------------- public
@@ -178,7 +186,12 @@ def heatmap(data, **kwargs):
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    return _composition(data, options.split("heatmap", kwargs)).image
+    pixels = _pixels(data, options.split("heatmap", kwargs))
+    if isinstance(pixels, np.ndarray):
+        from PIL import Image
+
+        return Image.fromarray(pixels)
+    return pixels
 
 
 @options.public("save", "data", "path")
@@ -209,4 +222,4 @@ def save(data, path, **kwargs) -> None:
     if not hasattr(path, "write"):  # a bad suffix fails first, before any option or data
         encode.image_format(path, kwargs.get("format"))
     opts = options.split("save", kwargs)
-    encode.write(_composition(data, opts).pixels, path, format=opts.encode.format, **opts.encode.params())
+    encode.write(_pixels(data, opts), path, format=opts.encode.format, **opts.encode.params())

@@ -17,20 +17,15 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import math
-import numbers
 import textwrap
 from dataclasses import MISSING, dataclass, fields
 
 import numpy as np
 
 from ._fields import opt
+from ._validate import is_number
 from .color.colormaps import to_color
 from .sources.points import Points
-
-
-def _is_number(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
 # --------------------------------------------------------------------------- records
@@ -175,17 +170,13 @@ transparent for a bare raster; ``"none"`` for transparent.""", type="colour, opt
 high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
 
     def __post_init__(self):
-        # compose's modules load only when something may be drawn
-        from .compose.options import ColorbarOptions, GridOptions, _ticks_option
-        from .compose.text import load_font
-
         set_ = _setter(self)
-        if not _is_number(self.linewidths) or self.linewidths < 0:
+        if not is_number(self.linewidths) or self.linewidths < 0:
             raise ValueError(f"linewidths={self.linewidths!r} must be a number of pixels >= 0 "
                              f"(0: no cell borders)")
-        if not _is_number(self.font_size) or self.font_size <= 0:
+        if not is_number(self.font_size) or self.font_size <= 0:
             raise ValueError(f"font_size={self.font_size!r} must be a positive number of pixels")
-        if not _is_number(self.scale) or not 0 < self.scale <= 64:
+        if not is_number(self.scale) or not 0 < self.scale <= 64:
             raise ValueError(f"scale={self.scale!r} must be a number > 0 and <= 64 (2 for a "
                              f"high-DPI image twice the size)")
         if not isinstance(self.fmt, str):
@@ -196,17 +187,32 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name}={v!r} must be a string or None")
         set_("annot", _annot_option(self.annot))
-        set_("colorbar", ColorbarOptions.parse(self.colorbar))
-        set_("grid", GridOptions.parse(self.grid))
+        # compose's modules load only when something may be drawn: a bare
+        # raster's defaults need none of them
+        if self.colorbar not in (None, False) or self.grid not in (None, False):
+            from .compose.options import ColorbarOptions, GridOptions
+
+            set_("colorbar", ColorbarOptions.parse(self.colorbar))
+            set_("grid", GridOptions.parse(self.grid))
+        else:
+            set_("colorbar", None)
+            set_("grid", None)
         set_("linewidths", float(self.linewidths))
         set_("linecolor", _frozen(to_color(self.linecolor, "linecolor")))
-        set_("xticklabels", _ticks_option("xticklabels", self.xticklabels))
-        set_("yticklabels", _ticks_option("yticklabels", self.yticklabels))
+        for name in ("xticklabels", "yticklabels"):
+            value = getattr(self, name)
+            if value is not None:  # None: the default, nothing to check
+                from .compose.options import _ticks_option
+
+                set_(name, _ticks_option(name, value))
         set_("font_size", float(self.font_size))
         set_("background", None if self.background is None else
              _frozen(_background(self.background)))
         set_("scale", float(self.scale))
-        load_font(self.font, 12)  # fails now on a missing font file
+        if self.font is not None or self.decorated:
+            from .compose.text import load_font
+
+            load_font(self.font, 12)  # fails now on a missing font file
         values = self.annot.dtype.kind in "biuf" if isinstance(self.annot, np.ndarray) else \
             self.annot is not False
         if values:  # numbers will be formatted: fail now on a bad fmt
@@ -372,15 +378,16 @@ def split(function: str, kwargs: dict) -> Options:
     made = {}
     for cls in FUNCTIONS[function]:
         given = {n: kwargs[n] for n in _NAMES[cls] if n in kwargs}
-        if given:
-            made[cls.__name__.lower()] = cls(**given)
-        else:
-            if cls not in _DEFAULTS:
-                _DEFAULTS[cls] = cls()
-            made[cls.__name__.lower()] = _DEFAULTS[cls]
-    for cls in (Size, Coloring, Reading, Points):
-        made.setdefault(cls.__name__.lower(), _DEFAULTS.get(cls) or cls())
+        made[cls.__name__.lower()] = cls(**given) if given else _default(cls)
+    made.setdefault("coloring", _default(Coloring))  # aggregate() takes none
     return Options(**made)
+
+
+def _default(cls):
+    """The default record of ``cls``, made once."""
+    if cls not in _DEFAULTS:
+        _DEFAULTS[cls] = cls()
+    return _DEFAULTS[cls]
 
 
 def unknown(function: str, name: str) -> str:
@@ -436,9 +443,3 @@ def parameters_doc(records, indent="    "):
         out += textwrap.wrap(text, 80, initial_indent=indent * 2, subsequent_indent=indent * 2,
                              break_on_hyphens=False)
     return "\n".join(out).lstrip()
-
-
-def default(cls, name):
-    """The default of field ``name`` of record ``cls``."""
-    f = next(f for f in fields(cls) if f.name == name)
-    return f.default if f.default is not MISSING else f.default_factory()

@@ -5,12 +5,12 @@ of an ``annot=`` array. The record of all the drawing options,
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .._validate import is_number
 from ..color.colormaps import to_color
 from .scene import LINESTYLES
 from .ticks import TICK_MODES, format_with
@@ -59,10 +59,10 @@ class ColorbarOptions:
         if self.position not in POSITIONS:
             raise ValueError(f"colorbar position={self.position!r} is not a position; choose "
                              + ", ".join(map(repr, POSITIONS)))
-        if not (_is_number(self.length) and 0 < self.length <= 1):
+        if not (is_number(self.length) and 0 < self.length <= 1):
             raise ValueError(f"colorbar length={self.length!r} must be a fraction of the "
                              f"raster side, 0 < length <= 1")
-        if self.thickness is not None and not (_is_number(self.thickness) and self.thickness >= 1):
+        if self.thickness is not None and not (is_number(self.thickness) and self.thickness >= 1):
             raise ValueError(f"colorbar thickness={self.thickness!r} must be a number of "
                              f"pixels >= 1")
         if self.extend not in EXTENDS:
@@ -115,10 +115,10 @@ class GridOptions:
         if not isinstance(self.linestyle, str) or self.linestyle not in LINESTYLES:
             raise ValueError(f"grid linestyle={self.linestyle!r} is not a line style; choose "
                              + ", ".join(map(repr, LINESTYLES)))
-        if not (_is_number(self.linewidth) and self.linewidth > 0):
+        if not (is_number(self.linewidth) and self.linewidth > 0):
             raise ValueError(f"grid linewidth={self.linewidth!r} must be a positive number of "
                              f"pixels")
-        if not (_is_number(self.alpha) and 0 <= self.alpha <= 1):
+        if not (is_number(self.alpha) and 0 <= self.alpha <= 1):
             raise ValueError(f"grid alpha={self.alpha!r} must be between 0 and 1")
         to_color(self.color, "grid color")
 
@@ -155,10 +155,6 @@ def _known(name, options, cls):
         raise TypeError(f"{name} got unknown option(s) {', '.join(map(repr, unknown))}; "
                         f"allowed are {', '.join(allowed)}")
     return options
-
-
-def _is_number(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _ticks_option(name, value):
