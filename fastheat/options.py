@@ -66,8 +66,13 @@ class Coloring:
     """How values become colours."""
 
     cmap: object = opt("viridis", """Colormap: a name from the cmap catalogue
-(``"_r"`` reverses), a list of colours, a ``cmap.Colormap`` or a matplotlib
-colormap (which gives exactly matplotlib's bytes).""",
+(``"_r"`` reverses; colorcet's names such as ``"fire"``, ``"bmy"``,
+``"glasbey"`` or ``"cet_fire"`` are colorcet's colormaps, exactly when colorcet
+is installed), a list of colours, a ``cmap.Colormap`` or a matplotlib colormap
+(which gives exactly matplotlib's bytes). A list of colours is a discrete
+colormap, one band per colour, as seaborn and matplotlib's ``ListedColormap``
+make it; for a gradient through them pass ``cmap.Colormap(colours)`` (or
+``LinearSegmentedColormap.from_list("name", colours)``).""",
                        type="str, list of colours, cmap.Colormap or matplotlib colormap",
                        cli=dict(help="colormap name from the cmap catalogue; '_r' reverses"))
     norm: str = opt("linear", """``"linear"``, ``"log"`` (non-positive values are

@@ -79,13 +79,15 @@ def test_cmap_of_wrong_type(cmap):
 
 
 def test_bad_colours():
-    with pytest.raises(ValueError, match=r"cmap entry='nocolour' is not a colour"):
+    with pytest.raises(ValueError, match=r"cmap\[1\]='nocolour' is not a colour"):
         fastheat.to_rgba(X, cmap=["red", "nocolour"])
     for name in ("bad", "under", "over"):
         with pytest.raises(ValueError, match=rf"{name}='notacolour' is not a colour; use a name"):
             fastheat.to_rgba(X, **{name: "notacolour"})
-        with pytest.raises(ValueError, match=re.escape(f"{name}=(1, 2, 3) is not a colour") + ".*0..1"):
-            fastheat.to_rgba(X, **{name: (1, 2, 3)})
+        # (1, 2, 3) is a 0..255 colour now; floats above 1 are not
+        with pytest.raises(ValueError, match=re.escape(f"{name}=(1.0, 2.0, 3.0) has components "
+                                                       f"outside 0..1")):
+            fastheat.to_rgba(X, **{name: (1.0, 2.0, 3.0)})
 
 
 def test_unknown_norm_lists_choices():

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from . import AnnotationWarning
-from .colours import relative_luminance
+from .colours import cell_luminance
 from .draw import draw_cell_text
 from .scene import CellText
 from .text import Stamp, load_font, resize_font, text_height, text_width
@@ -73,7 +73,8 @@ def annotation_layer(raster, decor, xaxis, yaxis, table, font):
     else:
         vals = raster.pixel_values(rs, cs)[rows, cols]
     labels, which = annotation_strings(vals, decor.fmt)
-    dark = relative_luminance(table[cell_codes[rows, cols]]) > LUMINANCE_SWITCH
+    lum = cell_luminance(raster.palette.float_table, table)  # seaborn's test, per code
+    dark = lum[cell_codes[rows, cols]] > LUMINANCE_SWITCH
     h, w = raster.shape
     item, _, size = plan_annotations((yaxis.starts, yaxis.stops), (xaxis.starts, xaxis.stops),
                                      rows, cols, labels, which, dark, font=font,

@@ -66,15 +66,41 @@ def canvas_colours(table, background, *, decorated):
 
 
 def relative_luminance(rgb):
-    """WCAG relative luminance of uint8 sRGB colours ``(..., 3+)``, as seaborn
-    uses to pick annotation colours.
+    """WCAG relative luminance of sRGB colours ``(..., 3+)``: floats in 0..1
+    (seaborn's ``relative_luminance``, which picks annotation colours), or
+    integers in 0..255.
 
-    >>> float(relative_luminance(np.array([255, 255, 255])))
-    1.0
+    >>> float(relative_luminance(np.array([255, 255, 255]))), float(relative_luminance([0.5, 0.5, 0.5]))
+    (1.0, 0.21404114048223255)
     """
-    c = np.asarray(rgb)[..., :3] / 255.0
+    c = np.asarray(rgb)[..., :3]
+    c = c / 255.0 if c.dtype.kind in "iub" else c.astype(float)
     c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return c @ np.array([0.2126, 0.7152, 0.0722])
+    # summed in seaborn's order, bit for bit (a matrix product rounds differently)
+    return c[..., 0] * 0.2126 + c[..., 1] * 0.7152 + c[..., 2] * 0.0722
+
+
+def cell_luminance(rgba, table):
+    """Luminance of each palette code under annotation text.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        ``(n, 4)`` float colours of the codes (``Palette.float_table``).
+    table : numpy.ndarray
+        ``(n, 3|4)`` uint8: the same colours on the canvas.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)``: for opaque colours seaborn's test exactly, the luminance of
+        the float colour (matplotlib's, not the bytes floored from it: 6 entries of
+        viridis, mako, icefire, vlag and Spectral lie between the two); for
+        translucent ones, of the colour seen on the canvas (seaborn ignores
+        alpha, which would put white text on a faint colour over white).
+    """
+    rgba = np.asarray(rgba, float)
+    return np.where(rgba[:, 3] == 1.0, relative_luminance(rgba), relative_luminance(table))
 
 
 def flatten_table(table, background):

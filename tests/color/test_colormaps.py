@@ -12,18 +12,22 @@ fastheat keeps NaN bad (see ``test_nan_stays_bad_when_vmin_equals_vmax``).
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 
 import cmap as cmap_lib
+import colorcet
 import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 import pytest
+import seaborn
 from hypothesis import given, strategies as st
 
 import fastheat
+from fastheat.color.colormaps import COLORCET_FIRST, MATPLOTLIB_FIRST, to_color
 
 mpl = matplotlib.colormaps
 
@@ -230,20 +234,68 @@ def test_non_matplotlib_catalogue_names():
 # --- lists of colours, cmap.Colormap objects, custom extremes --------------------------
 
 
-def test_list_of_colours():
+LISTS = {
+    "three": ["red", "white", "blue"],
+    "mixed-specs": ["#ff000080", (0, 1, 0), (0, 0, 1, 1.0), "C3", "tab:olive", "xkcd:sky blue", "0.15"],
+    "single": ["orange"],
+    "tuple": ("navy", "gold"),
+    "husl-8": lambda: seaborn.color_palette("husl", 8),
+    "colorcet.fire": lambda: colorcet.fire,  # 256 hex strings
+    "float-array": lambda: np.random.default_rng(1).random((300, 3)),
+    "rgba-array": lambda: np.random.default_rng(2).random((5, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_list_of_colours_is_listed_colormap(name):
+    # as seaborn and matplotlib: ListedColormap(colours), one band per colour
+    colours = LISTS[name]() if callable(LISTS[name]) else LISTS[name]
+    x = np.concatenate([np.linspace(0, 1, 1201), [-0.5, 1.5, np.nan]])[None]
+    want = mpl_rgba(mcolors.ListedColormap(colours), x, 0, 1)
+    assert_bytes_equal(fh_rgba(x, colours, 0, 1), want)
+    assert len(np.unique(want[0, :-3], axis=0)) == len(np.unique(np.asarray(
+        mcolors.to_rgba_array(colours) * 255).astype(np.uint8), axis=0))
+
+
+def test_list_of_256_colours_gives_them_exactly():
+    # datashader's shade(cmap=colorcet.fire): fastheat at native size gives the hex colours
+    x = np.arange(256)[None] / 255
+    got = fh_rgba(x, colorcet.fire, 0, 1)[0]
+    assert [f"#{r:02x}{g:02x}{b:02x}" for r, g, b, _ in got.tolist()] == colorcet.fire
+
+
+def test_seaborn_list_cmap_bytes():
+    import matplotlib.pyplot as plt
+    data = np.random.default_rng(4).normal(size=(9, 11))
+    for colours in (["red", "white", "blue"], seaborn.color_palette("vlag", 7),
+                    seaborn.color_palette("Set2")):
+        ax = seaborn.heatmap(data, cmap=colours)
+        mesh = ax.collections[0]
+        want = mesh.cmap(mesh.norm(data), bytes=True)
+        plt.close(ax.figure)
+        assert_bytes_equal(fastheat.to_rgba(data, cmap=colours, width=11, height=9), want)
+
+
+def test_gradient_through_colours_as_documented():
     x = np.linspace(0, 1, 256)[None]
-    got = fh_rgba(x, ["black", "white"], 0, 1)
+    got = fh_rgba(x, cmap_lib.Colormap(["black", "white"]), 0, 1)
     want = mpl_rgba(mcolors.LinearSegmentedColormap.from_list("bw", ["black", "white"]), x, 0, 1)
     assert np.abs(got.astype(int) - want).max() <= 1
-    # grey ramp: r == g == b, increasing, opaque
-    assert (got[..., 0] == got[..., 1]).all() and (np.diff(got[0, :, 0].astype(int)) >= 0).all()
-    assert got[0, 0].tolist() == [0, 0, 0, 255] and got[0, -1].tolist() == [255, 255, 255, 255]
-    three = fh_rgba(x, ["#ff0000", (0, 1, 0), (0, 0, 1, 1.0)], 0, 1)
-    assert three[0, 0].tolist() == [255, 0, 0, 255] and three[0, -1].tolist() == [0, 0, 255, 255]
-    mid = three[0, 127:129, 1].max()
-    assert mid >= 250  # green in the middle
-    single = fh_rgba(x, ["orange"], 0, 1)
-    assert (single == single[0, 0]).all() and single[0, 0].tolist() == [255, 165, 0, 255]
+    assert len(np.unique(got[0, :, 0])) > 200  # a ramp, not two bands
+    assert_bytes_equal(fh_rgba(x, mcolors.LinearSegmentedColormap.from_list("bw", ["k", "w"]), 0, 1),
+                       want)
+    two = fh_rgba(x, ["black", "white"], 0, 1)
+    assert len(np.unique(two[0, :, 0])) == 2 and (two[0, :128, 0] == 0).all()
+
+
+@pytest.mark.parametrize("cmap,match", [
+    (["red", "nocolour"], r"cmap\[1\]='nocolour' is not a colour; use a name"),
+    (["red", (2.0, 0, 0)], r"cmap\[1\]=\(2.0, 0, 0\) has components outside 0..1"),
+    (np.array([[0.5, 1.5, 0]]), r"cmap: an array of colours must hold floats in 0..1"),
+])
+def test_bad_list_entries(cmap, match):
+    with pytest.raises(ValueError, match=match):
+        fastheat.to_rgba(np.eye(3), cmap=cmap)
 
 
 def test_cmap_colormap_objects():
@@ -296,9 +348,170 @@ def test_name_path_does_not_import_matplotlib():
         x = np.random.default_rng(0).normal(size=(50, 60))
         fastheat.to_rgba(x, cmap="magma_r", vmin=-1, vmax=1, bad="red")
         fastheat.to_rgba(x, cmap=["red", "blue"])
-        fastheat.heatmap(x, cmap="fire", norm="log")
+        fastheat.heatmap(x, cmap="cmocean:thermal", norm="log", background="C0", linecolor="xkcd:sky blue")
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "seaborn"))
         print(loaded)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_colorcet_names_without_colorcet_load_no_matplotlib():
+    # without the colorcet package, its names come from the catalogue's copy of colorcet
+    code = textwrap.dedent("""
+        import json, sys
+        sys.modules["colorcet"] = None  # not installed
+        import numpy as np
+        import fastheat
+        x = np.arange(256)[None] / 255
+        out = {n: fastheat.to_rgba(x, cmap=n, vmin=0, vmax=1, width=256, height=1)[0].tolist()
+               for n in ("fire", "cet_kbc", "fire_r")}
+        out["loaded"] = sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib")
+        print(json.dumps(out))
+    """)
+    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, check=True).stdout)
+    assert out.pop("loaded") == []
+    for name, got in out.items():
+        want = colorcet.cm[name.removeprefix("cet_")](np.arange(256), bytes=True)
+        assert np.abs(np.array(got) - want).max() <= 1, name
+
+
+# --- colorcet ---------------------------------------------------------------------------
+
+COLORCET = sorted(n for n in colorcet.cm if n.removesuffix("_r") not in MATPLOTLIB_FIRST)
+
+
+@pytest.mark.parametrize("prefix", ["", "cet_", "colorcet:"])
+def test_colorcet_names_bytes_equal_colorcet(prefix):
+    # every colorcet name (and its _r, cet_ and colorcet: forms) is colorcet's, byte for byte
+    x = np.concatenate([np.linspace(0, 1, 1025), [-0.5, 1.5, np.nan]])[None]
+    bad = []
+    for name in COLORCET:
+        got = fh_rgba(x, prefix + name, 0, 1)
+        want = mpl_rgba(colorcet.cm[name], x, 0, 1)
+        if not np.array_equal(got, want):
+            bad.append((name, int(np.abs(got.astype(int) - want).max())))
+    assert not bad, f"{len(bad)} of {len(COLORCET)} differ: {bad[:10]}"
+
+
+def test_fire_is_colorcets_not_imagejs():
+    x = np.arange(256)[None] / 255
+    got = fh_rgba(x, "fire", 0, 1)
+    assert_bytes_equal(got[0], colorcet.cm["fire"](np.arange(256), bytes=True))
+    imagej = fh_rgba(x, "imagej:fire", 0, 1)  # the namespaced key still reaches ImageJ's
+    assert np.abs(got.astype(int) - imagej).max() > 200
+
+
+def test_colorcet_and_matplotlib_name_sets():
+    # The two hand-kept sets are what colorcet, matplotlib and the catalogue say today.
+    builtin = set(matplotlib.colormaps) - {n for n in matplotlib.colormaps
+                                           if n.startswith("cet_")}
+    names = {n for n in colorcet.cm if not n.endswith("_r")}
+    assert names & builtin == MATPLOTLIB_FIRST
+    catalog = cmap_lib.Catalog()
+    elsewhere = set()
+    for n in names - MATPLOTLIB_FIRST:
+        try:
+            key = catalog.resolve(n)
+        except KeyError:
+            continue
+        if not key.startswith("colorcet:"):
+            elsewhere.add(n)
+    assert elsewhere == COLORCET_FIRST
+    # matplotlib's own names keep matplotlib's colours
+    x = np.linspace(0, 1, 300)[None]
+    for n in sorted(MATPLOTLIB_FIRST):
+        assert np.abs(fh_rgba(x, n, 0, 1).astype(int) - mpl_rgba(mpl[n], x, 0, 1)).max() <= 1
+    # a colorcet name unknown to the catalogue, misspelt: the error still helps
+    with pytest.raises(ValueError, match=r"cmap='cet_nosuch' is not a known colormap.*colorcet"):
+        fastheat.to_rgba(np.eye(2), cmap="cet_nosuch")
+
+
+# --- colour specs -----------------------------------------------------------------------
+
+def mpl_bytes(spec):
+    return (np.asarray(mcolors.to_rgba(spec)) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("table", ["BASE_COLORS", "TABLEAU_COLORS", "CSS4_COLORS",
+                                   "XKCD_COLORS", "_colors_full_map"])
+def test_named_colours_bytes_equal_matplotlib(table):
+    names = list(getattr(mcolors, table))
+    names += [n.upper() for n in names if len(n) > 1] + [n.title() for n in names if len(n) > 1]
+    bad = [n for n in names if not np.array_equal(to_color(n), mpl_bytes(n))]
+    assert not bad, f"{len(bad)} of {len(names)} differ: {bad[:10]}"
+
+
+def test_cycle_and_grey_colours():
+    for spec in [f"C{k}" for k in range(12)] + ["0", "1", "0.15", " .5", "1e-1", "none", "None"]:
+        assert to_color(spec).tolist() == mpl_bytes(spec).tolist(), spec
+    assert to_color("C0").tolist() == [31, 119, 180, 255]
+
+
+_float = st.floats(0, 1)
+
+
+@given(st.one_of(
+    st.text("0123456789abcdefABCDEF", min_size=3, max_size=8).filter(
+        lambda h: len(h) in (3, 4, 6, 8)).map(lambda h: "#" + h),
+    _float.map(repr),
+    st.tuples(_float, _float, _float), st.tuples(_float, _float, _float, _float),
+    st.tuples(st.sampled_from(sorted(mcolors.CSS4_COLORS)), _float),
+    st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 1)),
+))
+def test_hypothesis_specs_bytes_equal_matplotlib(spec):
+    assert to_color(spec).tolist() == mpl_bytes(spec).tolist()
+
+
+def test_integer_tuples_0_255():
+    assert to_color((255, 128, 0)).tolist() == [255, 128, 0, 255]
+    assert to_color([12, 34, 56, 78]).tolist() == [12, 34, 56, 78]
+    assert to_color(np.array([0, 0, 1, 1], np.uint8)).tolist() == [0, 0, 1, 1]  # uint8: bytes
+    # all 0/1 integers: matplotlib's 0..1 meaning
+    assert to_color((0, 0, 1)).tolist() == [0, 0, 255, 255]
+    assert to_color((1, 1, 1, 0)).tolist() == [255, 255, 255, 0]
+    assert to_color((np.int64(200), 0, 0)).tolist() == [200, 0, 0, 255]
+    for value in range(256):  # every byte round-trips
+        assert to_color((value, 255, 0))[0] == value
+
+
+@pytest.mark.parametrize("spec,error,match", [
+    ("notacolour", ValueError, r"color='notacolour' is not a colour; use a name \('white', 'C0'"),
+    ("1.5", ValueError, r"color='1.5' is a grey level outside 0..1"),
+    ("nan", ValueError, r"color='nan' is a grey level outside 0..1"),
+    ("#12345", ValueError, r"color='#12345' is not a colour"),
+    ("xkcd:nope", ValueError, r"color='xkcd:nope' is not a colour"),
+    ("c0", ValueError, r"color='c0' is not a colour"),
+    ((256, 0, 0), ValueError, r"color=\(256, 0, 0\): integer colour components must be in 0..255"),
+    ((-1, 2, 0), ValueError, r"integer colour components must be in 0..255"),
+    ((0.5, 1.5, 0), ValueError, r"color=\(0.5, 1.5, 0\) has components outside 0..1"),
+    ((1, 2), ValueError, r"color=\(1, 2\) is not a colour; use a name"),
+    (("red", 2), ValueError, r"the alpha of \(colour, alpha\) must be in 0..1"),
+    ((1, "a", 0), ValueError, r"is not a colour"),
+    (5, TypeError, r"color=5 is not a colour: expected a string or a sequence of numbers, got int"),
+    (None, TypeError, r"got NoneType"),
+])
+def test_bad_colour_specs(spec, error, match):
+    with pytest.raises(error, match=match):
+        to_color(spec)
+    if spec is not None:  # a matplotlib error too (it reads integers as 0..1 values)
+        with pytest.raises(ValueError):
+            mcolors.to_rgba(spec)
+
+
+def test_colour_specs_wherever_a_colour_is_taken():
+    x = np.array([[0.5, -1.0, 2.0, np.nan]])
+    got = fh_rgba(x, "viridis", 0, 1, bad="0.15", under="C1", over=(255, 0, 128))
+    assert got[0, 1:].tolist() == [mpl_bytes("C1").tolist(), [255, 0, 128, 255], [38, 38, 38, 255]]
+    # background, linecolor and grid colour of a decorated heatmap
+    data = np.zeros((4, 4))
+    bg = np.asarray(fastheat.heatmap(data, cmap=["white"], background="xkcd:sky blue",
+                                     colorbar=True, width=80, height=80).convert("RGB"))
+    assert tuple(bg[0, 0]) == tuple(mpl_bytes("xkcd:sky blue")[:3])
+    lines = np.asarray(fastheat.heatmap(data, cmap=["white"], linewidths=2,
+                                        linecolor="tab:red", width=80, height=80).convert("RGB"))
+    assert (lines.reshape(-1, 3) == mpl_bytes("tab:red")[:3]).all(axis=1).sum() > 100
+    grid = np.asarray(fastheat.heatmap(data, cmap=["white"], grid=dict(color="C2"),
+                                       width=80, height=80, background="white").convert("RGB"))
+    assert (grid.reshape(-1, 3) == mpl_bytes("C2")[:3]).all(axis=1).sum() > 20

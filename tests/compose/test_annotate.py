@@ -196,3 +196,36 @@ def test_annotation_font_shrinks_to_fit_and_scales():
     small = comp.annot_font_size
     comp2, _ = compose(DATA, annot=True, fmt=".2f", width=200, scale=2)
     assert small < 12 and comp2.annot_font_size >= 2 * small - 1
+
+
+# --------------------------------------------------------------------------- seaborn's text colour
+
+SEABORN_CMAPS = ["viridis", "rocket", "mako", "coolwarm", "magma", "icefire", "vlag", "Spectral",
+                 "RdBu_r", "crest"]
+
+
+@pytest.mark.parametrize("name", SEABORN_CMAPS)
+def test_text_colour_is_seaborns_on_every_colormap_entry(name, monkeypatch):
+    # one cell per colormap entry: seaborn's ".15" or "w" per cell, from its float colours
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    seen = {}
+    real = annotate_module.plan_annotations
+
+    def spy(row_runs, col_runs, rows, cols, labels, which, dark, **kw):
+        seen.update(rows=rows, cols=cols, dark=np.asarray(dark))
+        return real(row_runs, col_runs, rows, cols, labels, which, dark, **kw)
+
+    monkeypatch.setattr(annotate_module, "plan_annotations", spy)
+    data = np.arange(256.0).reshape(16, 16)
+    compose(data, annot=True, fmt=".0f", cmap=name, vmin=0, vmax=255, width=16 * 40,
+            height=16 * 24)
+    ax = sns.heatmap(data, annot=True, fmt=".0f", cmap=name, vmin=0, vmax=255)
+    want = np.array([t.get_color() == ".15" for t in ax.texts]).reshape(16, 16)
+    plt.close(ax.figure)
+    assert len(seen["rows"]) == 256
+    got = np.zeros((16, 16), bool)
+    got[seen["rows"], seen["cols"]] = seen["dark"]
+    assert np.array_equal(got, want), f"entries {np.flatnonzero(got != want).tolist()} differ"
+    assert DARK_TEXT == (38, 38, 38)  # seaborn's ".15"

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from fastheat.color.colormaps import to_color
-from fastheat.compose.colours import canvas_colours, flatten_table, relative_luminance
+from fastheat.color.colormaps import resolve
+from fastheat.compose.colours import (canvas_colours, cell_luminance, flatten_table,
+                                      relative_luminance)
 
 TABLE = np.random.default_rng(2).integers(0, 256, (259, 4), dtype=np.uint8)
 
@@ -41,3 +43,35 @@ def test_relative_luminance_orders_greys():
     greys = np.repeat(np.arange(256)[:, None], 3, axis=1)
     lum = relative_luminance(greys)
     assert lum[0] == 0 and lum[-1] == pytest.approx(1) and (np.diff(lum) > 0).all()
+
+
+def test_relative_luminance_of_floats_is_seaborns():
+    import matplotlib
+    from seaborn.utils import relative_luminance as seaborn_luminance
+
+    rgba = np.concatenate([matplotlib.colormaps["viridis"](np.linspace(0, 1, 256)),
+                           np.random.default_rng(0).random((2000, 4))])
+    want = np.array([seaborn_luminance(c) for c in rgba])
+    np.testing.assert_array_equal(relative_luminance(rgba), want)
+    # bytes floored from the floats are darker: near 0.408 the two tests disagree
+    near = relative_luminance((rgba[:256] * 255).astype(np.uint8))
+    assert ((near > 0.408) != (want[:256] > 0.408)).sum() == 1
+
+
+def test_cell_luminance_float_when_opaque_seen_colour_when_translucent():
+    pal = resolve(["#00000010", "#000000", (0.21, 0.41, 0.61)])
+    bg = to_color("white")
+    lum = cell_luminance(pal.float_table, flatten_table(pal.table, bg))
+    # faint black over white reads light, as it is seen (seaborn would take it as black)
+    assert lum[0] > 0.8 and lum[1] == 0
+    assert lum[2] == relative_luminance(np.array([0.21, 0.41, 0.61]))
+    assert lum[2] != relative_luminance(pal.table[2])  # the float colour, not its bytes
+
+
+def test_float_table_only_while_it_matches_the_bytes():
+    import dataclasses
+
+    pal = resolve("viridis")
+    assert pal.float_table is pal.rgba
+    moved = dataclasses.replace(pal, lut=pal.lut[::-1].copy())  # rgba now stale
+    np.testing.assert_array_equal(moved.float_table, moved.table / 255)
