@@ -91,13 +91,22 @@ def _ticks_arg(text):
     return step
 
 
+def _levels_arg(text):
+    """``--levels``: a number of bands (``7``) or comma-separated edges (``0,1,5,10``)."""
+    try:
+        return int(text) if "," not in text else [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of levels or "
+                                         f"comma-separated band edges") from None
+
+
 #: The records whose fields become flags, with the title of their group in --help.
 GROUPS = ((options.Size, "raster size"), (options.Coloring, "colours"),
           (options.Reading, "reading"),
           (options.Points, "out-of-core inputs and point tables"),
           (options.Decor, "overlays (any of them puts the raster on a white canvas with ticks)"),
           (options.Encode, "output"))
-_TYPES = {"number": _number, "ticks": _ticks_arg}
+_TYPES = {"number": _number, "ticks": _ticks_arg, "levels": _levels_arg}
 _CHOICES = {"REDUCTIONS": REDUCTIONS, "NORMS": NORMS}
 #: Flags for single fields of the colorbar= and grid= option dicts.
 SUBFLAGS = {

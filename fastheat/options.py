@@ -75,10 +75,19 @@ make it; for a gradient through them pass ``cmap.Colormap(colours)`` (or
 ``LinearSegmentedColormap.from_list("name", colours)``).""",
                        type="str, list of colours, cmap.Colormap or matplotlib colormap",
                        cli=dict(help="colormap name from the cmap catalogue; '_r' reverses"))
-    norm: str = opt("linear", """``"linear"``, ``"log"`` (non-positive values are
+    norm: object = opt("linear", """``"linear"``, ``"log"`` (non-positive values are
 bad), ``"symlog"`` (``linthresh``, default 1% of the largest magnitude),
-``"sqrt"``, ``"power"`` (``gamma``, default 0.5) or ``"eq_hist"`` (histogram
-equalization).""", type="str", cli=dict(choices="NORMS", help="value scaling"))
+``"sqrt"``, ``"power"`` (``gamma``, default 0.5), ``"eq_hist"`` (histogram
+equalization) or ``"twoslope"`` (``center``, default 0, gets the middle colour,
+each side of it spread over half the colormap, like matplotlib's
+``TwoSlopeNorm``). Or a matplotlib ``Normalize`` object (``LogNorm``,
+``SymLogNorm``, ``PowerNorm``, ``TwoSlopeNorm``, ``CenteredNorm``,
+``BoundaryNorm``, ...), which gives matplotlib's bytes for
+``cmap(norm(data))``: a copy of it is used, its unset limits autoscale to the
+finite values as ``imshow`` does, and NaN and +-inf are bad. In every norm
++-inf are bad (missing), as in matplotlib.""",
+                       type="str or matplotlib.colors.Normalize",
+                       cli=dict(choices="NORMS", help="value scaling"))
     vmin: float | None = opt(None, """Data range mapped to the colormap ends;
 default the aggregated values' range. Outside it: the under/over colours.""",
                              type="float, optional", cli=dict(
@@ -87,8 +96,13 @@ default the aggregated values' range. Outside it: the under/over colours.""",
 default the aggregated values' range. Outside it: the under/over colours.""",
                              type="float, optional", cli=dict(
                                  type="number", help="value at the high end of the colormap"))
-    center: float | None = opt(None, """Make the range symmetric around this value
-(diverging colormaps).""", type="float, optional", cli=dict(type="number"))
+    center: float | None = opt(None, """Value that gets the colormap's middle colour
+(diverging colormaps), as in seaborn: the range stays ``vmin..vmax`` and the
+colormap is resampled to the part of it that range covers when both sides of
+``center`` advance at the same rate, so the colorbar shows that part. With a
+non-linear norm the rate is the norm's (``"log"``: equal decades). With
+``norm="twoslope"`` it is the norm's midpoint instead.""",
+                                 type="float, optional", cli=dict(type="number"))
     robust: bool = opt(False, """Default range from the 2nd and 98th percentiles
 instead of min/max.""", type="bool", cli=dict(action="store_true"))
     linthresh: float | None = opt(None, """Linear range around 0 of
@@ -97,6 +111,16 @@ instead of min/max.""", type="bool", cli=dict(action="store_true"))
     gamma: float | None = opt(None, """Exponent of ``norm="power"`` (default
 0.5).""", type="float, optional", cli=dict(
         type="number", help="exponent for --norm power (default 0.5)"))
+    levels: object = opt(None, """Discrete colour bands (matplotlib's
+``BoundaryNorm``, seaborn/contourf's ``levels``): a list of band edges, or a
+number of bands with round edges (steps of 1, 2, 2.5 or 5 x 10^k) covering the
+range (``vmin``/``vmax``/``robust``). Band ``i`` of ``K`` gets colour
+``int(i * (N - 1) / (K - 1))`` of the colormap's ``N``; values below the
+first edge are under, above the last over (the last edge itself is in the top
+band). The colorbar shows one equal-length band each, with ticks at the edges.
+Replaces ``norm``.""", type="int or sequence of float, optional",
+                        cli=dict(type="levels", metavar="N|E0,E1,...",
+                                 help="discrete bands: a number of them, or their edges"))
     origin: str = opt("upper", """Row 0 at the top (``"upper"``, like ``imshow``
 and seaborn) or at the bottom (``"lower"``).""", type='{"upper", "lower"}', cli=dict(
         choices=("upper", "lower"), help="row 0 at the top (upper) or bottom (lower)"))

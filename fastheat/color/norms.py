@@ -3,13 +3,23 @@
 Everything here runs on the aggregated grid (about a million pixels), never
 on the input. Codes follow matplotlib: for a colormap of ``N`` colours,
 ``i = floor(t * N)``, ``t == 1 -> N - 1``, ``t < 0 -> N`` (under),
-``t > 1 -> N + 1`` (over), NaN -> ``N + 2`` (bad).
+``t > 1 -> N + 1`` (over), NaN and +-inf -> ``N + 2`` (bad, as matplotlib
+masks them).
+
+``center=`` follows seaborn: the range stays ``vmin..vmax`` and the colormap is
+resampled (:meth:`Norm.recentred`) so that ``center`` gets its middle colour;
+``norm="twoslope"`` instead puts ``center`` at the middle of the norm itself
+(matplotlib's ``TwoSlopeNorm``). ``levels=`` makes discrete bands
+(:class:`LevelsNorm`, matplotlib's ``BoundaryNorm``), and a matplotlib
+``Normalize`` object is used as it is (:class:`MatplotlibNorm`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 _EQ_HIST_BINS = 256 * 256
+#: Most bands ``levels=`` may ask for.
+MAX_LEVELS = 1000
 
 
 def work_dtype(dtype):
@@ -50,14 +60,62 @@ class Norm:
     def check(vmin, vmax, center, n_usable):
         """Raise for limits this kind cannot take."""
 
-    @staticmethod
-    def centred(lo, hi, center):
-        """The range made symmetric around ``center``."""
-        r = max(float(hi) - center, center - float(lo))  # not in float16: it may overflow
-        return center - r, center + r
-
-    def finish(self, usable, *, linthresh, gamma):
+    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
         """Set the kind's own parameters once the range is known."""
+
+    # --- centring (seaborn's ``center=``)
+    def centre_span(self, center):
+        """The part ``(cmin, cmax)`` of the colormap that ``vmin..vmax`` shows
+        once it is resampled around ``center``: seaborn's arithmetic
+        (``_HeatMapper._determine_cmap_params``), in float64."""
+        vmin, vmax = float(self.vmin), float(self.vmax)
+        if self.kind != "linear":  # the same rule in the norm's own scale (log: decades)
+            with np.errstate(all="ignore"):
+                center = float(np.asarray(self.forward(np.array([center], float)), float)[0])
+            vmin, vmax = 0.0, 1.0
+        vrange = max(vmax - center, center - vmin)
+        lo, hi = center - vrange, center + vrange
+        if hi == lo:
+            return 0.0, 0.0
+        return (vmin - lo) / (hi - lo), (vmax - lo) / (hi - lo)
+
+    def recentred(self, palette, center):
+        """``palette`` resampled to 256 colours so that ``center`` gets its
+        middle colour, both sides at the same rate (seaborn's ``center=``);
+        its bad colour kept, and its under/over colours where they differ from
+        its end colours. ``center=None``: ``palette`` itself."""
+        if center is None:
+            return palette
+        from .colormaps import Palette
+
+        cc = np.linspace(*self.centre_span(center), 256)
+        lut = palette.table[codes(cc[None], palette.N)[0]]
+        under = palette.under if (palette.under != palette.lut[0]).any() else lut[0]
+        over = palette.over if (palette.over != palette.lut[-1]).any() else lut[-1]
+        return Palette(palette.name, lut, under, over, palette.bad)
+
+    # --- coding
+    nonfinite = True  # the grid may hold +-inf (fit() clears it when it has none)
+    discrete = False  # bands: the colorbar strip shows one colour per band
+
+    def encode(self, x, n):
+        """uint16 colormap codes of the values ``x`` for a LUT of ``n`` colours;
+        +-inf are bad."""
+        t = self.forward(x)
+        if self.nonfinite:
+            inf = np.isinf(x)
+            if inf.any():
+                t = np.array(t)  # (a copy: forward may return its input)
+                t[inf] = np.nan
+        return codes(t, n)
+
+    def strip_codes(self, t, n):
+        """Codes of the colorbar strip at positions ``t`` (0..1): every colour
+        in order, or one per band for a discrete norm."""
+        t = np.asarray(t, float)
+        if self.discrete:
+            return self.encode(self.inverse(t)[None], n)[0]
+        return np.minimum((t * n).astype(np.int64), n - 1)
 
     # --- mapping
     def forward(self, x):
@@ -98,11 +156,6 @@ class LogNorm(Norm):
         if center is not None and center <= 0:
             raise ValueError(f"center={center!r} must be positive for norm='log'")
 
-    @staticmethod
-    def centred(lo, hi, center):
-        r = max(np.log10(float(hi) / center), np.log10(center / float(lo)))  # decades
-        return center / 10 ** r, center * 10 ** r
-
     def forward(self, x):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             x = np.where(np.asarray(x) > 0, x, np.nan)
@@ -120,7 +173,7 @@ class SymLogNorm(Norm):
     kind = "symlog"
     linthresh = 1.0
 
-    def finish(self, usable, *, linthresh, gamma):
+    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
         self.linthresh = float(linthresh) if linthresh is not None else \
             (max(abs(self.vmin), abs(self.vmax)) / 100 or 1.0)
 
@@ -153,7 +206,7 @@ class PowerNorm(Norm):
     kind = "power"
     gamma = 0.5
 
-    def finish(self, usable, *, linthresh, gamma):
+    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
         self.gamma = float(gamma if gamma is not None else 0.5)
 
     def forward(self, x):
@@ -168,7 +221,7 @@ class PowerNorm(Norm):
 class SqrtNorm(PowerNorm):
     kind = "sqrt"
 
-    def finish(self, usable, *, linthresh, gamma):
+    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
         self.gamma = 0.5
 
 
@@ -178,7 +231,7 @@ class EqHistNorm(Norm):
     kind = "eq_hist"
     cdf = ()  # (values, levels)
 
-    def finish(self, usable, *, linthresh, gamma):
+    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
         lo, hi = self.vmin, self.vmax
         self.cdf = _eq_hist(usable[(usable >= lo) & (usable <= hi)], lo, hi)
 
@@ -199,8 +252,135 @@ class EqHistNorm(Norm):
         return np.interp(np.asarray(t, float), levels, values)
 
 
+class TwoSlopeNorm(Norm):
+    """matplotlib's ``TwoSlopeNorm``: ``vmin..center`` maps to the lower half of
+    the colormap and ``center..vmax`` to the upper half, each linearly."""
+
+    kind = "twoslope"
+    center = 0.0
+
+    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
+        self.center = float(center)
+
+    def recentred(self, palette, center):
+        return palette  # center is the norm's own midpoint
+
+    def forward(self, x):
+        return np.interp(np.asarray(x, float), [self.vmin, self.center, self.vmax],
+                         [0.0, 0.5, 1.0], left=-np.inf, right=np.inf)
+
+    def inverse(self, t):
+        return np.interp(np.asarray(t, float), [0.0, 0.5, 1.0],
+                         [self.vmin, self.center, self.vmax])
+
+
+class LevelsNorm(Norm):
+    """Discrete bands between ``edges`` (``levels=``), coded like matplotlib's
+    ``BoundaryNorm(edges, ncolors=N)``: band ``i`` of ``K`` gets colour
+    ``int(i * (N - 1) / (K - 1))`` (one band: the middle colour), values below
+    the first edge are under, above the last over. Unlike ``BoundaryNorm``, the
+    last edge itself belongs to the top band (as ``np.histogram``'s last bin),
+    so a range's maximum is not drawn as over. Along the colorbar every band has
+    the same length (matplotlib's ``spacing="uniform"``)."""
+
+    kind = "levels"
+    discrete = True
+    edges = np.array([0.0, 1.0])
+
+    def __repr__(self):
+        return f"LevelsNorm(edges={self.edges.tolist()!r})"
+
+    def _steps(self):
+        return np.linspace(0.0, 1.0, len(self.edges))
+
+    def forward(self, x):
+        return np.interp(np.asarray(x, float), self.edges, self._steps(),
+                         left=-np.inf, right=np.inf)
+
+    def inverse(self, t):
+        return np.interp(np.asarray(t, float), self._steps(), self.edges)
+
+    def encode(self, x, n):
+        e, k = self.edges, len(self.edges) - 1
+        if n < k:
+            raise ValueError(f"levels= makes {k} bands but the colormap has only {n} colours; "
+                             f"use fewer levels or a colormap with more colours")
+        x = np.asarray(x, float)
+        band = np.minimum(np.searchsorted(e, x, side="right") - 1, k - 1)
+        if k == 1:
+            out = np.full(x.shape, (n - 1) // 2, np.uint16)
+        else:  # matplotlib's arithmetic: a float64 product truncated
+            out = ((n - 1) / (k - 1) * band).astype(np.int16).astype(np.uint16)
+        out[x < e[0]], out[x > e[-1]], out[~np.isfinite(x)] = n, n + 1, n + 2
+        return out
+
+
+class MatplotlibNorm(Norm):
+    """A matplotlib ``Normalize`` object (``LogNorm``, ``SymLogNorm``,
+    ``PowerNorm``, ``TwoSlopeNorm``, ``CenteredNorm``, ``BoundaryNorm``, ...)
+    used as it is, on a copy: limits it leaves unset autoscale to the finite
+    values as ``imshow`` does (NaN and +-inf are masked, so bad), and its
+    codes are matplotlib's bytes for ``cmap(norm(data))``."""
+
+    def __init__(self, obj, grid, dtype=np.float64):
+        import copy
+
+        self.obj = copy.deepcopy(obj)  # autoscaling sets limits: never on the user's object
+        self.kind = _MPL_KINDS.get(type(obj).__name__, "linear")
+        self.discrete = self.kind == "levels"
+        self.dtype = np.dtype(dtype)
+        data = self._masked(grid)
+        if data.count():
+            self.obj.autoscale_None(data)
+        self.vmin, self.vmax = self.obj.vmin, self.obj.vmax
+        if self.vmin is None or self.vmax is None:  # nothing finite: every pixel is bad
+            self.vmin, self.vmax = 0.0, 1.0
+        self.linthresh = getattr(self.obj, "linthresh", None)
+        self.center = getattr(self.obj, "vcenter", None)
+        self.edges = np.asarray(getattr(self.obj, "boundaries", ()), float)
+
+    def __repr__(self):
+        return f"MatplotlibNorm({self.obj!r}, vmin={self.vmin!r}, vmax={self.vmax!r})"
+
+    def _masked(self, x):
+        return np.ma.masked_invalid(np.asarray(x, self.dtype))
+
+    def _call(self, x):
+        data = self._masked(x)
+        if not data.count():
+            return np.ma.masked_all(data.shape)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self.obj(data)
+
+    def forward(self, x):
+        if self.discrete:  # positions along the colorbar: bands of equal length
+            return np.interp(np.asarray(x, float), self.edges,
+                             np.linspace(0, 1, len(self.edges)), left=-np.inf, right=np.inf)
+        return np.ma.filled(np.ma.asarray(self._call(x), float), np.nan)
+
+    def inverse(self, t):
+        if self.discrete:
+            return np.interp(np.asarray(t, float), np.linspace(0, 1, len(self.edges)), self.edges)
+        return np.asarray(self.obj.inverse(np.asarray(t, float)), float)
+
+    def encode(self, x, n):
+        t = self._call(x)
+        if t.dtype.kind == "f":
+            return codes(np.ma.filled(t, np.nan), n)
+        i = np.ma.getdata(t).astype(np.int64)  # BoundaryNorm: colour indices, as Colormap takes them
+        out = np.where(i < 0, n, np.where(i >= n, n + 1, i)).astype(np.uint16)
+        out[np.ma.getmaskarray(t)] = n + 2
+        return out
+
+
+#: Norm kinds of matplotlib's classes, for their colorbar ticks.
+_MPL_KINDS = {"LogNorm": "log", "SymLogNorm": "symlog", "TwoSlopeNorm": "twoslope",
+              "BoundaryNorm": "levels"}
+
+
 #: Norm classes by the name ``norm=`` takes.
-KINDS = {cls.kind: cls for cls in (Norm, LogNorm, SymLogNorm, SqrtNorm, PowerNorm, EqHistNorm)}
+KINDS = {cls.kind: cls for cls in (Norm, LogNorm, SymLogNorm, SqrtNorm, PowerNorm, EqHistNorm,
+                                   TwoSlopeNorm)}
 NORMS = tuple(KINDS)
 _SYMLOG_SCALE = 1 / (1 - 1 / 10)
 
@@ -231,29 +411,98 @@ def _check_number(name, v, positive=False):
         raise ValueError(f"{name}={v!r} must be a finite number or None")
 
 
+def _is_matplotlib_norm(obj):
+    return type(obj).__module__.startswith("matplotlib") and callable(obj) and \
+        hasattr(obj, "autoscale_None")
+
+
+def _check_levels(levels):
+    """``levels`` as an int of bands or a float array of edges."""
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, (bool, np.bool_)):
+        if not 1 <= levels <= MAX_LEVELS:
+            raise ValueError(f"levels={levels!r} must be between 1 and {MAX_LEVELS} bands")
+        return int(levels)
+    try:
+        edges = np.asarray(levels, float)
+    except (TypeError, ValueError):
+        edges = np.array([np.nan])
+    if edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all() or \
+            not (np.diff(edges) > 0).all():
+        raise ValueError(f"levels={levels!r} must be a number of bands or at least 2 increasing "
+                         f"finite band edges")
+    return edges
+
+
+def nice_edges(lo, hi, n):
+    """Round band edges covering ``lo..hi`` in about ``n`` bands: a step of 1,
+    2, 2.5 or 5 x 10^k, as matplotlib's ``MaxNLocator`` picks contour levels.
+
+    >>> nice_edges(0.3, 9.6, 5).tolist()
+    [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    """
+    lo, hi = float(lo), float(hi)
+    if not hi > lo:
+        d = 0.1 * abs(lo) or 0.5  # one band around a constant
+        return np.array([lo - d, hi + d])
+    raw = (hi - lo) / n
+    mag = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    k0, k1 = np.floor(lo / step + 1e-9), np.ceil(hi / step - 1e-9)
+    return np.round(np.arange(k0, k1 + 1) * step, 12) + 0.0
+
+
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
-        linthresh=None, gamma=None, dtype=np.float64) -> Norm:
+        linthresh=None, gamma=None, levels=None, dtype=np.float64) -> Norm:
     """Fit a :class:`Norm` to the aggregated ``grid``.
 
     ``vmin``/``vmax`` default to the range of the finite values (2nd-98th
-    percentile with ``robust=True``, like seaborn); ``center`` makes the range
-    symmetric around it (seaborn's diverging maps); ``norm="log"`` starts at the
-    smallest positive value.
+    percentile with ``robust=True``, like seaborn); ``norm="log"`` starts at the
+    smallest positive value. ``center`` does not change the range (see
+    :meth:`Norm.recentred`), except for ``norm="twoslope"``, whose midpoint it
+    is (default 0; a default limit on the same side as ``center`` is mirrored
+    around it, as matplotlib's ``TwoSlopeNorm`` autoscales). ``levels``: band
+    edges, or a number of bands with round edges over the range. ``norm`` may
+    be a matplotlib ``Normalize`` object (:class:`MatplotlibNorm`).
     """
-    cls = KINDS.get(norm) if isinstance(norm, str) else None
+    if not isinstance(norm, str):
+        if not _is_matplotlib_norm(norm):
+            raise TypeError(f"norm={norm!r} is not a norm; pass a name (one of "
+                            + ", ".join(map(repr, NORMS)) + ") or a matplotlib Normalize object")
+        given = [n for n, v in (("vmin", vmin), ("vmax", vmax), ("center", center),
+                                ("levels", levels), ("linthresh", linthresh),
+                                ("gamma", gamma)) if v is not None] + (["robust"] if robust else [])
+        if given:
+            raise ValueError(f"{given[0]}= cannot be combined with a matplotlib norm object "
+                             f"(norm={norm!r}); set it on the norm object instead")
+        fitted = MatplotlibNorm(norm, grid, dtype)
+        fitted.nonfinite = False  # it masks them itself
+        return fitted
+    cls = KINDS.get(norm)
     if cls is None:
-        raise ValueError(f"norm={norm!r} is not a norm; choose one of " + ", ".join(map(repr, NORMS)))
+        raise ValueError(f"norm={norm!r} is not a norm; choose one of " + ", ".join(map(repr, NORMS))
+                         + ", or pass a matplotlib Normalize object")
     for name, v in (("vmin", vmin), ("vmax", vmax), ("center", center)):
         _check_number(name, v)
     if vmin is not None and vmax is not None and vmin > vmax:
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
     _check_number("gamma", gamma, positive=True)
     _check_number("linthresh", linthresh, positive=True)
+    if levels is not None:
+        if cls is not Norm:
+            raise ValueError(f"levels={levels!r} makes discrete bands and cannot be combined "
+                             f"with norm={norm!r}; leave norm='linear'")
+        levels = _check_levels(levels)
+        if isinstance(levels, np.ndarray):
+            if vmin is not None or vmax is not None or robust:
+                raise ValueError(f"levels={levels.tolist()!r} sets the range; drop vmin=, vmax= "
+                                 f"and robust= or pass a number of levels")
+            vmin, vmax = levels[0], levels[-1]
+        cls = LevelsNorm
     finite, extent = _finite(grid)
     usable = cls.usable(finite)
     if usable is not finite:
         extent = (usable.min(), usable.max()) if usable.size else (None, None)
-    cls.check(vmin, vmax, None, usable.size)
+    cls.check(vmin, vmax, center, usable.size)
     lo, hi = vmin, vmax
     if usable.size and (lo is None or hi is None):
         p_lo, p_hi = np.percentile(usable, [2, 98]) if robust else extent
@@ -267,15 +516,25 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         lo, hi = 0.0, 1.0
     if float(lo) > float(hi):  # one bound given, the data on the other side of it
         lo, hi = (lo, lo) if vmin is not None else (hi, hi)
-    if center is not None:
-        cls.check(None, None, center, 1)
-        lo, hi = cls.centred(lo, hi, center)
-    if vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
+    if cls is TwoSlopeNorm:
+        center = 0.0 if center is None else center
+        if vmin is None and lo >= center:
+            lo = 2 * center - hi
+        if vmax is None and hi <= center:
+            hi = 2 * center - lo
+        if not lo <= center <= hi:
+            raise ValueError(f"center={center!r} must lie between vmin={lo!r} and vmax={hi!r} "
+                             f"for norm='twoslope'")
+    elif vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
         # A constant matrix resampled with fractional area weights is constant
         # only up to rounding: one colour, not that noise stretched over the map.
         lo = hi
     fitted = cls(lo, hi, dtype)
-    fitted.finish(usable, linthresh=linthresh, gamma=gamma)
+    fitted.nonfinite = finite.size != np.size(grid)  # NaN or +-inf somewhere
+    if cls is LevelsNorm:
+        fitted.edges = levels if isinstance(levels, np.ndarray) else nice_edges(lo, hi, levels)
+        fitted.vmin, fitted.vmax = fitted.edges[0], fitted.edges[-1]
+    fitted.finish(usable, linthresh=linthresh, gamma=gamma, center=center)
     return fitted
 
 

@@ -104,7 +104,7 @@ def colorbar_items(raster, decor, style, around):
     table, ink = style.table, style.fill
     strip_along = bar.span(bar.strip_u, bar.strip_u + bar.length)
     strip_box = bar.box(strip_along, (bar.c0, bar.c1))
-    items = [Image("colorbar", strip_box, _strip(table, N, bar)),
+    items = [Image("colorbar", strip_box, _strip(table, raster.norm, N, bar)),
              frame_around("colorbar-frame", strip_box, bar.outline, ink)]
     items += _triangles(bar, table, ink, N)
     if bar.bad:
@@ -161,12 +161,11 @@ def _flat(table, code):
     return tuple(int(c) for c in table[code])
 
 
-def _strip(table, N, bar):
-    """The strip's pixels: every colour of the table in order, low values at
-    the bottom (vertical) or left (horizontal)."""
-    p = np.arange(bar.length)
-    strip_codes = np.minimum(((p + 0.5) / bar.length * N).astype(np.int64), N - 1)
-    colors = table[strip_codes]
+def _strip(table, norm, N, bar):
+    """The strip's pixels: every colour of the table in order (a discrete
+    norm's: one band of its colour per level), low values at the bottom
+    (vertical) or left (horizontal)."""
+    colors = table[norm.strip_codes((np.arange(bar.length) + 0.5) / bar.length, N)]
     if bar.vertical:
         return np.repeat(colors[::-1, None, :], bar.thick, axis=1)
     return np.repeat(colors[None, :, :], bar.thick, axis=0)

@@ -275,10 +275,23 @@ def _eq_hist_candidates(norm, lo, hi, n):
     return [v for v in vals if lo <= v <= hi] or [lo, hi], None
 
 
+def _twoslope_candidates(norm, lo, hi, n):
+    # nice steps on each side of the centre, which is always a tick
+    c, half = float(norm.center), max(1, n // 2)
+    below, _ = nice_ticks(lo, c, half)
+    above, _ = nice_ticks(c, hi, half)
+    return sorted({c, *below, *above}), None
+
+
+def _levels_candidates(norm, lo, hi, n):
+    return [float(e) for e in norm.edges], None  # the band edges
+
+
 #: Norm kinds with tick values of their own (the others: nice linear steps).
 #: Their ticks are thinned to fit rather than re-chosen with fewer candidates.
 CANDIDATES = {"log": _log_candidates, "symlog": _symlog_candidates,
-              "eq_hist": _eq_hist_candidates}
+              "eq_hist": _eq_hist_candidates, "twoslope": _twoslope_candidates,
+              "levels": _levels_candidates}
 
 
 def colorbar_candidates(norm, n):

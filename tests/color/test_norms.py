@@ -5,9 +5,10 @@ PowerNorm within 1 unit per channel (colour codes may differ by one where
 matplotlib computes in float32 and fastheat in float64), on a grey colormap
 whose bytes are its codes.
 
-Intended differences from matplotlib, tested below:
-- +-inf are over/under in every fastheat norm (as with matplotlib's linear
-  Normalize); matplotlib's scale-based norms (LogNorm, SymLogNorm) make them bad.
++-inf are bad in every norm, as matplotlib's images mask them. ``center=`` is
+seaborn's, byte for byte against the colours of seaborn's mesh; a matplotlib
+``Normalize`` object as ``norm=`` gives matplotlib's bytes, byte for byte;
+``norm="twoslope"`` and ``levels=`` are TwoSlopeNorm's and BoundaryNorm's.
 """
 from __future__ import annotations
 
@@ -139,18 +140,27 @@ def test_hypothesis_norms_within_one_unit(vmin, span, gamma, linthresh, seed):
                         mpl(mcolors.LogNorm(vmin, vmax), x)) <= 1
 
 
-@pytest.mark.parametrize("norm", ["linear", "log", "symlog", "sqrt", "power", "eq_hist"])
-def test_infinities_are_over_and_under(norm):
-    # the intended difference from LogNorm/SymLogNorm, which make +-inf bad
+@pytest.mark.parametrize("norm", ["linear", "log", "symlog", "sqrt", "power", "eq_hist",
+                                  "twoslope"])
+def test_infinities_are_bad(norm):
+    # matplotlib masks +-inf (imshow's masked_invalid); they were over/under before issue 9
     x = np.array([[1.0, 2.0, 3.0, 10.0, np.inf, -np.inf, np.nan]])
     got = rgba(x, norm=norm, cmap=VIRIDIS, under="blue", over="red", bad="lime")
-    assert got[0, 4].tolist() == [255, 0, 0, 255]
-    want_neg_inf = [0, 255, 0, 255] if norm == "log" else [0, 0, 255, 255]  # log: <= 0 is bad
-    assert got[0, 5].tolist() == want_neg_inf
-    assert got[0, 6].tolist() == [0, 255, 0, 255]
+    assert got[0, 4:].tolist() == [[0, 255, 0, 255]] * 3
     # the finite range is the data's: lowest and highest colours at its ends
-    assert got[0, 0].tolist() == list(VIRIDIS(0.0, bytes=True))
+    # (twoslope: the default centre 0 mirrors vmin to -10)
+    if norm != "twoslope":
+        assert got[0, 0].tolist() == list(VIRIDIS(0.0, bytes=True))
     assert got[0, 3].tolist() == list(VIRIDIS(1.0, bytes=True))
+    # and at the norm level: codes of +-inf are bad, not under/over
+    fitted = norms.fit(x, norm=norm)
+    assert fitted.encode(x, 256)[0, 4:].tolist() == [258, 258, 258]
+
+
+def test_infinities_are_bad_with_levels():
+    x = np.array([[1.0, 2.0, np.inf, -np.inf, np.nan]])
+    fitted = norms.fit(x, levels=[0, 1, 5])
+    assert fitted.encode(x, 256)[0].tolist() == [255, 255, 258, 258, 258]
 
 
 # --- eq_hist ------------------------------------------------------------------------------
@@ -215,8 +225,9 @@ def seaborn_colors(x, **kw):
     fig, ax = plt.subplots()
     try:
         with warnings.catch_warnings():
-            # seaborn's own use of Colormap.set_bad (matplotlib >= 3.11), not ours
-            warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
+            # seaborn's own use of Colormap.set_bad/under/over (matplotlib >= 3.11), not ours
+            warnings.filterwarnings("ignore", "The set_(bad|under|over) function",
+                                    PendingDeprecationWarning)
             mesh = sns.heatmap(x, ax=ax, cbar=False, **kw).collections[0]
         return mesh.cmap(mesh.norm(x), bytes=True), mesh.norm
     finally:
@@ -252,44 +263,80 @@ def test_robust_ignores_infinities(outliers):
     np.testing.assert_array_equal(rgba(x, robust=True), rgba(x, vmin=p2, vmax=p98))
 
 
+COOLWARM = matplotlib.colormaps["coolwarm"]
+
+
+def _vlag():
+    import seaborn as sns
+
+    return sns.color_palette("vlag", as_cmap=True)
+
+
+@pytest.mark.parametrize("kw", [{}, {"robust": True}, {"vmin": -4.0, "vmax": 9.0},
+                                {"vmin": -2}, {"vmax": 30}])
 @pytest.mark.parametrize("center", [0.0, 1.0, 5.0, -10.0, 50.0, 90.0])  # either side the wider
-def test_center_is_symmetric_range(outliers, center):
-    lo, hi = np.nanmin(outliers), np.nanmax(outliers)
-    r = max(hi - center, center - lo)
-    cmap = matplotlib.colormaps["coolwarm"]
-    got = rgba(outliers, center=center, cmap=cmap)
-    np.testing.assert_array_equal(got, mpl(mcolors.Normalize(center - r, center + r), outliers, cmap))
-    # the centre value gets the middle colour
-    mid = rgba(np.array([[center, lo, hi]]), center=center, vmin=lo, vmax=hi, cmap=cmap)
-    assert mid[0, 0].tolist() == list(cmap(0.5, bytes=True))
+@pytest.mark.parametrize("cmap", ["coolwarm", "vlag"])
+def test_center_like_seaborn_byte_for_byte(outliers, center, kw, cmap):
+    # seaborn keeps vmin/vmax and resamples the colormap to 256 colours around
+    # the centre: the same bytes as its mesh's, NaN cell and under/over included
+    cmap = COOLWARM if cmap == "coolwarm" else _vlag()
+    got = rgba(outliers, center=center, cmap=cmap, **kw)
+    want, norm = seaborn_colors(outliers, center=center, cmap=cmap, **kw)
+    np.testing.assert_array_equal(got, want)
+    fitted = fastheat.api.rasterize(outliers, center=center, cmap=cmap, **kw).norm
+    assert (fitted.vmin, fitted.vmax) == (norm.vmin, norm.vmax)  # the range is kept
 
 
 @pytest.mark.parametrize("center", [0.0, 5.0])
-def test_center_like_seaborn(outliers, center):
-    # seaborn resamples the colormap to 256 colours over the data's part of the
-    # symmetric range: the same colour up to that resampling (3 units here)
-    for name in ("coolwarm", "vlag"):
-        got = rgba(outliers, center=center, cmap=name)
-        want, _ = seaborn_colors(outliers, center=center, cmap=name)
-        assert max_diff(got, want, where=~np.isnan(outliers)) <= 3
+def test_center_like_seaborn_with_a_named_colormap(outliers, center):
+    # the catalogue's coolwarm is matplotlib's within one unit
+    got = rgba(outliers, center=center, cmap="coolwarm")
+    want, _ = seaborn_colors(outliers, center=center, cmap="coolwarm")
+    assert max_diff(got, want) <= 1
 
 
-@pytest.mark.xfail(reason="center= with robust=True or an explicit vmin/vmax: seaborn keeps "
-                          "vmin/vmax as the colour range (values beyond are under/over, drawn in "
-                          "the end colours), fastheat widens the range to center +- r",
-                   raises=AssertionError, strict=True)
 def test_center_with_robust_like_seaborn(outliers):
-    got = rgba(outliers, center=1.0, robust=True, cmap="coolwarm")
-    want, _ = seaborn_colors(outliers, center=1.0, robust=True, cmap="coolwarm")
-    assert max_diff(got, want, where=~np.isnan(outliers)) <= 3
+    # (a strict xfail before issue 9: fastheat widened the range to center +- r)
+    got = rgba(outliers, center=1.0, robust=True, cmap=COOLWARM)
+    want, _ = seaborn_colors(outliers, center=1.0, robust=True, cmap=COOLWARM)
+    np.testing.assert_array_equal(got, want)
+    assert max_diff(rgba(outliers, center=1.0, robust=True, cmap="coolwarm"), want) <= 1
+
+
+def test_center_keeps_set_under_over_and_bad_colours(outliers):
+    cmap = COOLWARM.with_extremes(under="k", over="m", bad="g")
+    got = rgba(outliers, center=0.0, vmin=-3, vmax=6, cmap=cmap)
+    want, _ = seaborn_colors(outliers, center=0.0, vmin=-3, vmax=6, cmap=cmap)
+    np.testing.assert_array_equal(got, want)
+    assert got[0, 1].tolist() == [0, 0, 0, 255] and got[0, 0].tolist() == [191, 0, 191, 255]
+    assert got[3, 4].tolist() == [0, 127, 0, 255]
+
+
+def test_center_gets_the_middle_colour(outliers):
+    # the centre's cell is coloured from the source colormap's middle (one
+    # step of the 256-colour resampling away at most)
+    x = outliers.copy()
+    x[5, 5] = 2.0
+    got = rgba(x, center=2.0, cmap=GRAY)[5, 5, 0]
+    assert abs(int(got) - 128) <= 1
+
+
+def test_center_colorbar_shows_the_resampled_colormap(outliers):
+    # seaborn's colorbar: the resampled colormap over vmin..vmax
+    palette = fastheat.api.rasterize(outliers, center=0.0, cmap=COOLWARM).palette
+    _, norm = seaborn_colors(outliers, center=0.0, cmap=COOLWARM)
+    lo, hi = np.nanmin(outliers), np.nanmax(outliers)
+    r = max(hi, -lo)
+    cc = np.linspace((lo + r) / (2 * r), (hi + r) / (2 * r), 256)
+    np.testing.assert_array_equal(palette.lut, COOLWARM(cc, bytes=True))
 
 
 @pytest.mark.parametrize("center", [1.0, 6.0])
 def test_center_and_robust_combine(outliers, center):
+    # robust sets vmin/vmax, which center keeps (before issue 9: widened to center +- r)
     p2, p98 = np.nanpercentile(outliers, [2, 98])
-    r = max(p98 - center, center - p2)
     np.testing.assert_array_equal(rgba(outliers, center=center, robust=True),
-                                  rgba(outliers, vmin=center - r, vmax=center + r))
+                                  rgba(outliers, vmin=p2, vmax=p98, center=center))
 
 
 def test_default_range_is_the_aggregated_range():
@@ -332,8 +379,172 @@ def test_inverse_round_trips():
 
 
 def test_log_center_is_symmetric_in_decades():
+    # the range stays 0.5..100; the colormap is resampled so that 1 gets its
+    # middle colour and both sides advance one colour per equal fraction of a decade
     x = np.array([[0.5, 1.0, 10.0, 100.0]])
-    norm = fastheat.api.rasterize(x, norm="log", center=1.0, width=4, height=1).norm
-    assert norm.vmin == pytest.approx(0.01) and norm.vmax == pytest.approx(100.0)
+    r = fastheat.api.rasterize(x, norm="log", center=1.0, width=4, height=1, cmap=GRAY)
+    assert (r.norm.vmin, r.norm.vmax) == (0.5, 100.0)
+    cmin = (np.log10(0.5) + 2) / 4  # 2 decades each side of 1
+    np.testing.assert_array_equal(r.palette.lut, GRAY(np.linspace(cmin, 1.0, 256), bytes=True))
+    assert abs(int(r.rgba()[0, 1, 0]) - 128) <= 1 and r.rgba()[0, 3, 0] == 255
     with pytest.raises(ValueError, match=r"center=-1.* must be positive for norm='log'"):
         fastheat.to_rgba(x, norm="log", center=-1)
+
+
+# --- matplotlib Normalize objects, twoslope, levels ----------------------------------------
+
+
+def _mpl_norms():
+    edges = [-20, -5, -1, 0, 2, 10, 40]
+    return {
+        "Normalize": mcolors.Normalize(), "Normalize-limits": mcolors.Normalize(-10, 25),
+        "Normalize-clip": mcolors.Normalize(-10, 25, clip=True),
+        "LogNorm": mcolors.LogNorm(), "LogNorm-limits": mcolors.LogNorm(0.01, 30),
+        "SymLogNorm": mcolors.SymLogNorm(0.5), "SymLogNorm-linscale-base":
+            mcolors.SymLogNorm(2.0, linscale=0.3, vmin=-30, vmax=60, base=2),
+        "PowerNorm": mcolors.PowerNorm(2.2), "PowerNorm-limits": mcolors.PowerNorm(0.4, -5, 30),
+        "TwoSlopeNorm": mcolors.TwoSlopeNorm(0.0),
+        "TwoSlopeNorm-limits": mcolors.TwoSlopeNorm(3.0, vmin=-10, vmax=40),
+        "CenteredNorm": mcolors.CenteredNorm(), "CenteredNorm-limits": mcolors.CenteredNorm(2, 7),
+        "BoundaryNorm": mcolors.BoundaryNorm(edges, 256),
+        "BoundaryNorm-extend": mcolors.BoundaryNorm(edges, 256, extend="both"),
+        "BoundaryNorm-few": mcolors.BoundaryNorm(edges, 8, clip=True),
+    }
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", list(_mpl_norms()))
+def test_matplotlib_norm_objects_give_matplotlibs_bytes(signed, name, dtype):
+    import copy
+
+    obj = _mpl_norms()[name]
+    before = copy.deepcopy(obj.__dict__)
+    x = signed.astype(dtype)
+    x[1, :3] = [np.inf, -np.inf, np.nan]
+    for cmap in (VIRIDIS, COOLWARM.with_extremes(under="k", over="m", bad="g")):
+        got = rgba(x, norm=obj, cmap=cmap)
+        # matplotlib's images mask NaN and +-inf before autoscaling and normalizing
+        want = mpl(copy.deepcopy(obj), np.ma.masked_invalid(x), cmap)
+        np.testing.assert_array_equal(got, want)
+    assert obj.__dict__.keys() == before.keys()  # the user's norm is not touched
+    assert obj.vmin == before.get("_vmin", obj.vmin) and obj.vmax == before.get("_vmax", obj.vmax)
+    if obj.vmin is None:
+        assert obj.vmax is None  # still unset
+
+
+def test_matplotlib_norm_without_nan_matches_a_plain_call(signed):
+    # no value to mask: the very call a user would write
+    for obj in _mpl_norms().values():
+        np.testing.assert_array_equal(rgba(signed[1:], norm=obj, cmap=VIRIDIS),
+                                      VIRIDIS(obj(signed[1:]), bytes=True))
+
+
+def test_matplotlib_norm_refuses_other_norm_options(signed):
+    for kw in ({"vmin": 0}, {"center": 0.0}, {"robust": True}, {"levels": 4}):
+        with pytest.raises(ValueError, match=rf"{next(iter(kw))}= cannot be combined with a "
+                                             r"matplotlib norm object.*LogNorm"):
+            rgba(signed, norm=mcolors.LogNorm(), **kw)
+    with pytest.raises(TypeError, match=r"norm=3 is not a norm.*matplotlib Normalize"):
+        rgba(signed, norm=3)
+    with pytest.raises(ValueError, match=r"norm='twoslopes' is not a norm.*'twoslope'"):
+        rgba(signed, norm="twoslopes")
+
+
+def test_matplotlib_norm_colorbar_ticks():
+    from fastheat.compose.ticks import colorbar_ticks  # noqa: F401  (loaded by compose)
+
+    x = np.logspace(-2, 3, 400).reshape(20, 20)
+    comp = fastheat.api._composition(x, fastheat.options.split(
+        "heatmap", {"norm": mcolors.LogNorm(), "colorbar": True}))
+    labels = [it.text for it in comp.items if it.kind == "colorbar-ticklabel"]
+    native = fastheat.api._composition(x, fastheat.options.split(
+        "heatmap", {"norm": "log", "colorbar": True}))
+    assert labels == [it.text for it in native.items if it.kind == "colorbar-ticklabel"]
+
+
+def test_no_matplotlib_unless_a_matplotlib_object_is_passed():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, fastheat\n"
+            "x = np.arange(20.0).reshape(4, 5)\n"
+            "for kw in ({'norm': 'twoslope', 'center': 3}, {'levels': 4}, {'center': 2.0},\n"
+            "           {'levels': [0, 5, 19]}):\n"
+            "    fastheat.heatmap(x, colorbar=True, **kw)\n"
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("kw", [{"center": 0.0}, {"center": 3.0, "vmin": -10, "vmax": 40},
+                                {"center": 5.0, "vmin": -3}, {"center": -2.0, "vmax": 25},
+                                {"center": 30.0}, {"center": -150.0}])
+def test_twoslope_matches_twoslopenorm(signed, kw):
+    x = signed.copy()
+    x[1, :2] = [np.inf, -np.inf]
+    got = rgba(x, norm="twoslope", cmap=COOLWARM, **kw)
+    want = mpl(mcolors.TwoSlopeNorm(kw["center"], kw.get("vmin"), kw.get("vmax")),
+               np.ma.masked_invalid(x), COOLWARM)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_twoslope_default_center_is_zero_and_gets_the_middle_colour():
+    x = np.array([[-1.0, 0.0, 10.0]])
+    got = rgba(x, norm="twoslope", cmap=GRAY)
+    assert got[0, :, 0].tolist() == [0, 128, 255]
+    with pytest.raises(ValueError, match=r"center=5.* must lie between vmin=-1.* and vmax=2.* "
+                                         r"for norm='twoslope'"):
+        rgba(x, norm="twoslope", center=5, vmin=-1, vmax=2)
+
+
+@pytest.mark.parametrize("edges", [[-20, -5, -1, 0, 2, 10, 40], [-3, 3], [0.5, 1, 2, 4, 8]])
+@pytest.mark.parametrize("cmap", [VIRIDIS, GRAY, mcolors.ListedColormap(["r", "g", "b", "c",
+                                                                         "m", "y"])])
+def test_levels_match_boundarynorm(signed, edges, cmap):
+    if len(edges) - 1 > cmap.N:
+        pytest.skip("more bands than colours")
+    x = signed.copy()
+    x[x == edges[-1]] = np.nan  # the one intended difference: the last edge is in the top band
+    got = rgba(x, levels=edges, cmap=cmap)
+    # (masked as imshow does: a raw BoundaryNorm call puts NaN in the top band)
+    want = mpl(mcolors.BoundaryNorm(edges, cmap.N), np.ma.masked_invalid(x), cmap)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_levels_last_edge_is_in_the_top_band_and_outside_is_under_over():
+    x = np.array([[0.0, 0.99, 1.0, 2.0, 3.0, -0.1, 3.1]])
+    got = rgba(x, levels=[0, 1, 2, 3], cmap=GRAY, under="red", over="blue")
+    assert got[0, :5, 0].tolist() == [0, 0, 127, 255, 255]
+    assert got[0, 5].tolist() == [255, 0, 0, 255] and got[0, 6].tolist() == [0, 0, 255, 255]
+
+
+def test_levels_number_makes_round_edges_over_the_range():
+    x = np.linspace(0.3, 9.6, 40).reshape(5, 8)
+    r = fastheat.api.rasterize(x, levels=5, cmap=GRAY, width=8, height=5)
+    assert r.norm.edges.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    assert sorted(set(r.rgba()[..., 0].ravel().tolist())) == [0, 63, 127, 191, 255]
+    assert norms.nice_edges(-0.37, 0.81, 6).tolist() == [-0.4, -0.2, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    r = fastheat.api.rasterize(x, levels=4, vmin=0, vmax=8, width=8, height=5)
+    assert r.norm.edges.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert r.top_code == 257  # above 8: over
+    # a constant: one band, the middle colour
+    one = rgba(np.full((2, 2), 7.0), levels=3, cmap=GRAY)
+    assert (one[..., 0] == 127).all()
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"levels": 0}, r"levels=0 must be between 1 and 1000 bands"),
+    ({"levels": [1.0]}, r"levels=\[1.0\] must be a number of bands or at least 2 increasing"),
+    ({"levels": [0, 2, 1]}, r"at least 2 increasing finite band edges"),
+    ({"levels": [0, np.nan]}, r"at least 2 increasing finite band edges"),
+    ({"levels": "abc"}, r"levels='abc' must be"),
+    ({"levels": True}, r"levels=True must be"),
+    ({"levels": 3, "norm": "log"}, r"levels=3 makes discrete bands and cannot be combined "
+                                   r"with norm='log'"),
+    ({"levels": [0, 1, 2], "vmin": 0}, r"levels=\[0.0, 1.0, 2.0\] sets the range; drop vmin="),
+    ({"levels": np.arange(300.0)}, r"levels= makes 299 bands but the colormap has only 256 "
+                                   r"colours"),
+])
+def test_levels_errors(kw, match):
+    with pytest.raises(ValueError, match=match):
+        fastheat.to_rgba(np.arange(100.0).reshape(10, 10), **kw)

@@ -115,3 +115,63 @@ def test_colorbar_options():
     assert [it.text for it in comp.items if it.kind == "colorbar-label"] == ["metres"]
     (x0, y0, x1, y1), = comp.boxes("colorbar")
     assert x1 - x0 == 10 and y1 - y0 == 200
+
+
+def _strip_line(comp):
+    (x0, y0, x1, y1), = comp.boxes("colorbar")
+    return pixels(comp.image)[y0:y1, x0:x1][::-1, 0], (x0, y0, x1, y1)  # from the low end
+
+
+EDGES = [-3, -1, 0, 0.5, 2, 6]
+
+
+@pytest.mark.parametrize("kw", [{"levels": EDGES}, {"levels": EDGES, "colorbar": "bottom"},
+                                {"levels": 5}, {"levels": 4, "cmap": "magma", "vmin": -2, "vmax": 2},
+                                {"norm": "BoundaryNorm"}])
+def test_colorbar_levels_show_one_band_each_with_ticks_at_the_edges(kw):
+    data = RNG.normal(size=(40, 60)) * 2
+    kw = {"colorbar": True, "cmap": "viridis", **kw}
+    if kw.get("norm") == "BoundaryNorm":  # matplotlib's, drawn the same way
+        import matplotlib.colors as mcolors
+
+        kw["norm"] = mcolors.BoundaryNorm(EDGES, 256)
+    comp, _ = compose(data, **kw)
+    raster = render.rasterize(data, **{k: v for k, v in kw.items() if k != "colorbar"})
+    edges = raster.norm.edges
+    k = len(edges) - 1
+    (x0, y0, x1, y1), = comp.boxes("colorbar")
+    strip = pixels(comp.image)[y0:y1, x0:x1]
+    vertical = kw["colorbar"] is True
+    line = strip[::-1, 0] if vertical else strip[0, :]
+    L = len(line)
+    # k runs of one colour each, of equal length (+-1 px), in the raster's band colours
+    change = np.flatnonzero((np.diff(line.astype(int), axis=0) != 0).any(axis=-1)) + 1
+    runs = np.diff(np.concatenate([[0], change, [L]]))
+    assert len(runs) == k and runs.max() - runs.min() <= 1
+    band_colours = raster.palette.table[raster.norm.encode((edges[:-1] + edges[1:]) / 2, 256)]
+    starts = np.concatenate([[0], change])
+    assert (line[starts] == band_colours[:, :3]).all()
+    # the raster uses those colours only (plus under/over)
+    used = {tuple(c) for c in raster.rgba()[..., :3].reshape(-1, 3).tolist()}
+    extra = {tuple(raster.palette.table[c, :3].tolist()) for c in (256, 257)}
+    assert used <= {tuple(c) for c in band_colours[:, :3].tolist()} | extra
+    # ticks at the band edges, each on a boundary between two runs (or an end)
+    ticks = [(float(it.text.replace("\u2212", "-")), b) for it, b in
+             zip(_ticks(comp), comp.boxes("colorbar-tick"))]
+    assert len(ticks) >= 3
+    bounds = np.concatenate([[0], change, [L]])
+    for value, (tx0, ty0, tx1, ty1) in ticks:
+        i = int(np.flatnonzero(np.isclose(edges, value))[0])
+        centre = (y1 - (ty0 + ty1) / 2) if vertical else ((tx0 + tx1) / 2 - x0)
+        assert abs(centre - bounds[i]) <= 1.5, (value, centre, bounds)
+
+
+def test_colorbar_twoslope_has_a_tick_at_the_centre_at_the_middle():
+    data = RNG.normal(size=(40, 60)) * 3 + 4
+    comp, _ = compose(data, norm="twoslope", center=1.0, colorbar=True, cmap="coolwarm")
+    (x0, y0, x1, y1), = comp.boxes("colorbar")
+    ticks = {float(it.text.replace("\u2212", "-")): b
+             for it, b in zip(_ticks(comp), comp.boxes("colorbar-tick"))}
+    assert 1.0 in ticks and len(ticks) >= 4
+    ty0, ty1 = ticks[1.0][1], ticks[1.0][3]
+    assert abs((y1 - (ty0 + ty1) / 2) - (y1 - y0) / 2) <= 1.0
