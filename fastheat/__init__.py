@@ -8,5 +8,14 @@ from .api import aggregate, heatmap, save, to_rgba
 from .compose import AnnotationWarning
 from .sources import register_source
 
-__all__ = ["AnnotationWarning", "aggregate", "heatmap", "register_source", "save", "to_rgba"]
+__all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "register_source", "save",
+           "to_rgba"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):  # HeatmapImage subclasses Pillow's image: load Pillow on first use
+    if name == "HeatmapImage":
+        from .notebook import HeatmapImage
+
+        return HeatmapImage
+    raise AttributeError(f"module 'fastheat' has no attribute {name!r}")

@@ -172,6 +172,10 @@ def to_rgba(data, **kwargs) -> np.ndarray:
 def heatmap(data, **kwargs):
     """Render a 2-D matrix as a ``PIL.Image.Image``, with optional overlays.
 
+    The image is a :class:`fastheat.HeatmapImage`, a ``PIL.Image.Image`` that
+    Jupyter shows as one PNG from fastheat's writer (downscaled beyond 2000 px
+    a side; the object keeps its full size).
+
     Without overlays the image is the bare raster, in palette mode (``"P"``)
     when it has at most 256 colours, else ``"RGBA"``. With overlays the raster
     sits, pixel for pixel, in a larger ``"RGB"`` image (``"RGBA"`` when
@@ -187,12 +191,12 @@ def heatmap(data, **kwargs):
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    pixels = _pixels(data, options.split("heatmap", kwargs))
-    if isinstance(pixels, np.ndarray):
-        from PIL import Image
+    from PIL import Image
 
-        return Image.fromarray(pixels)
-    return pixels
+    from .notebook import HeatmapImage
+
+    pixels = _pixels(data, options.split("heatmap", kwargs))
+    return HeatmapImage.of(Image.fromarray(pixels) if isinstance(pixels, np.ndarray) else pixels)
 
 
 @options.public("save", "data", "path")

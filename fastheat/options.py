@@ -190,8 +190,10 @@ small stay blank with an ``AnnotationWarning``.""", type='bool, "auto" or array'
 ``".1%"``...""", type="str", cli=dict(help="format spec of --annot values, e.g. .2f, d, .1%%"))
     font_size: float = opt(12, "Text size in px at scale 1 (title 1.25x).", type="float",
                            cli=dict(type="number"))
-    font: object = opt(None, "Path of a TrueType/OpenType font; default Pillow's built-in one.",
-                       type="str, optional", cli={})
+    font: object = opt(None, """Path of a TrueType/OpenType font, or a Pillow
+``FreeTypeFont``; default DejaVu Sans (bundled). Characters the font lacks are
+drawn from DejaVu Sans or a system font that has them (CJK: e.g. Debian's
+``fonts-wqy-microhei``), never as boxes.""", type="str or FreeTypeFont, optional", cli={})
     background: object = opt(None, """Canvas colour: white when there are overlays,
 transparent for a bare raster; ``"none"`` for transparent.""", type="colour, optional",
                              cli={})

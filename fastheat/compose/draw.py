@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _kernels as K
 from .scene import LINESTYLES, CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
-from .text import Stamp, composable
+from .text import Stamp, needs_fallback, stamp_for
 
 
 # --------------------------------------------------------------------------- the scene
@@ -95,7 +95,6 @@ def _draw_around(canvas, items, raster_box, pad=2):
     in, or each on a small window of its own."""
     H, W = canvas.shape[:2]
     boxes, colors, masks, pillow = [], [], [], []
-    stamps = {}  # id(font) -> its Stamp, None if not composable: one look-up per font
     for it in items:
         kind = type(it)
         if kind is Rect:
@@ -106,10 +105,8 @@ def _draw_around(canvas, items, raster_box, pad=2):
             boxes += sides
             colors += [it.color] * len(sides)
         elif kind is Text and not it.rotated:
-            stamp = stamps.get(id(it.font), False)
-            if stamp is False:
-                stamp = stamps[id(it.font)] = Stamp.of(it.font) if composable(it.font) else None
-            # cached glyphs where they reproduce Pillow, else Pillow
+            # cached glyphs where they reproduce Pillow or need fallback fonts, else Pillow
+            stamp = stamp_for(it.font, it.text)
             if stamp is None or stamp.anchored_box(it.text, it.anchor) is None:
                 pillow.append(it)
                 continue
@@ -175,8 +172,19 @@ def _paste_rotated(img, item, dx, dy):
     if w <= 0:
         return
     asc, l = item.xy[0] - x0, item.xy[1] - y0 - w  # see scene.rotated_text_at
-    mask = PILImage.new("L", (w, h), 0)
-    ImageDraw.Draw(mask).text((-l, asc), item.text, font=item.font, fill=255, anchor="ls")
+    stamp = Stamp.of(item.font) if needs_fallback(item.font, item.text) else None
+    ink = None if stamp is None else stamp.anchored_box(item.text, "ls")
+    if ink is None:
+        mask = PILImage.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).text((-l, asc), item.text, font=item.font, fill=255, anchor="ls")
+    else:  # glyphs from fallback fonts: Pillow cannot draw them
+        upright = np.zeros((h, w), np.uint8)
+        glyphs = stamp.mask(item.text)
+        gx, gy = ink[0] - l, ink[1] + asc
+        view = upright[max(gy, 0): gy + glyphs.shape[0], max(gx, 0): gx + glyphs.shape[1]]
+        view[...] = glyphs[max(-gy, 0): max(-gy, 0) + view.shape[0],
+                           max(-gx, 0): max(-gx, 0) + view.shape[1]]
+        mask = PILImage.fromarray(upright)
     mask = mask.transpose(PILImage.Transpose.ROTATE_90)
     img.paste(item.color, (x0 + dx, y0 + dy), mask)
 

@@ -246,7 +246,7 @@ def rotated_text_at(kind, font, s, x, y, align, color):
         ``rotated=True``, anchor ``"ls"``, ``xy`` the start of the baseline,
         ``box`` the turned line box.
     """
-    l, _, r, _ = font.getbbox(s, anchor="ls")
+    l, _, r, _ = text_box(font, s, "ls")
     asc, desc = font.getmetrics()
     w, h = r - l, asc + desc  # line box: labels in a row share a baseline
     if align == "top":

@@ -15,47 +15,167 @@ import os
 import numpy as np
 
 
-def load_font(font=None, size=12):
-    """A Pillow FreeType font: ``font`` is None (Pillow's built-in scalable
-    Aileron), a path to a TrueType/OpenType file, or a ``FreeTypeFont``.
+#: The default font: DejaVu Sans 2.35 (Bitstream Vera licence, see
+#: ``fastheat/fonts/LICENSE_DEJAVU``), matplotlib's default: Latin, Greek,
+#: Cyrillic, maths symbols (``µ ² −``...). Characters it lacks come from the
+#: fallback fonts (:func:`fallback_font`).
+DEFAULT_FONT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "fonts", "DejaVuSans.ttf")
 
-    >>> load_font(None, 14).size
-    14
+
+def load_font(font=None, size=12):
+    """A Pillow FreeType font: ``font`` is None (the bundled DejaVu Sans, in
+    Pillow's basic layout), a path to a TrueType/OpenType file, or a
+    ``FreeTypeFont``.
+
+    >>> load_font(None, 14).getname(), load_font(None, 14).size
+    (('DejaVu Sans', 'Book'), 14)
     """
     size = max(1, int(round(size)))
-    if font is None or isinstance(font, (str, os.PathLike)):
-        return _cached_font(None if font is None else os.fspath(font), size)
+    if font is None:
+        return _cached_font(DEFAULT_FONT, size, _basic())
+    if isinstance(font, (str, os.PathLike)):
+        return _cached_font(os.fspath(font), size)
     if hasattr(font, "font_variant"):
         return font.font_variant(size=size)
-    raise TypeError(f"font={font!r} must be None (the built-in font), the path of a TrueType/"
-                    f"OpenType file, or a PIL.ImageFont.FreeTypeFont")
+    raise TypeError(f"font={font!r} must be None (the bundled DejaVu Sans), the path of a "
+                    f"TrueType/OpenType file, or a PIL.ImageFont.FreeTypeFont")
+
+
+def _basic():
+    from PIL import ImageFont
+
+    return ImageFont.Layout.BASIC
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_font(path, size):
+def _cached_font(path, size, layout_engine=None, index=0):
     from PIL import ImageFont
 
-    if path is None:
-        f = ImageFont.load_default(size=size)
-        if not hasattr(f, "font_variant"):  # Pillow < 10.1 or no FreeType
-            raise ValueError("the built-in scalable font needs Pillow >= 10.1 built with "
-                             "FreeType; upgrade Pillow or pass font= the path of a .ttf file")
-        return f
     if not os.path.isfile(path):
         raise ValueError(f"font={path!r} does not exist; pass the path of a TrueType/OpenType "
-                         f"(.ttf/.otf) file, or font=None for the built-in font")
+                         f"(.ttf/.otf) file, or font=None for the bundled DejaVu Sans")
     try:
-        return ImageFont.truetype(path, size)
+        return ImageFont.truetype(path, size, index=index, layout_engine=layout_engine)
     except OSError as e:
         raise ValueError(f"font={path!r} could not be read as a TrueType/OpenType font ({e}); "
-                         f"pass a .ttf/.otf file, or font=None for the built-in font") from None
+                         f"pass a .ttf/.otf file, or font=None for the bundled DejaVu Sans") from None
+
+
+# --------------------------------------------------------------------------- glyph fallback
+
+#: A code point no font maps (plane 16's last private-use one): its glyph is
+#: the font's .notdef, the box drawn for missing characters.
+NOTDEF_PROBE = "\U0010fffd"
+
+#: Fonts with wide coverage tried, in order, for characters that neither the
+#: font nor DejaVu Sans has and fontconfig (``fc-match``) finds nowhere:
+#: CJK and symbol fonts of Debian (``fonts-wqy-microhei``, ``fonts-noto-cjk``...),
+#: macOS and Windows.
+KNOWN_FALLBACKS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/Hiragino Sans GB.ttc",
+    "/Library/Fonts/Arial Unicode.ttf",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/YuGothM.ttc",
+    "C:/Windows/Fonts/malgun.ttf",
+    "C:/Windows/Fonts/seguisym.ttf",
+)
+
+_COVERAGE: dict = {}  # (file, face index) -> {char: bool}
+_FOUND: list = []     # fallback files (path, index) found so far, tried first
+
+
+def covers(font, ch):
+    """Whether ``font`` has a glyph of its own for the character ``ch`` (not
+    its .notdef box): its advance, box or ink differ from the probe's."""
+    path = getattr(font, "path", None)
+    key = (path, getattr(font, "index", 0)) if isinstance(path, str) else _font_key(font)
+    seen = _COVERAGE.setdefault(key, {})
+    has = seen.get(ch)
+    if has is None:
+        if len(seen) > 65536:
+            seen.clear()
+        if ch == NOTDEF_PROBE or not ch.isprintable() or ch.isspace():
+            has = True  # spaces have no ink; control characters are Pillow's business
+        elif (font.getlength(ch), font.getbbox(ch)) != (font.getlength(NOTDEF_PROBE),
+                                                         font.getbbox(NOTDEF_PROBE)):
+            has = True
+        else:
+            has = bytes(font.getmask(ch)) != bytes(font.getmask(NOTDEF_PROBE))
+        seen[ch] = has
+    return has
+
+
+def needs_fallback(font, text):
+    """Whether some character of ``text`` is missing from ``font``."""
+    return not all(covers(font, ch) for ch in text)
+
+
+def fallback_font(font, ch):
+    """The font, at ``font``'s size, that draws ``ch`` when ``font`` lacks it:
+    the bundled DejaVu Sans, a fallback found before, the file ``fc-match``
+    names for the character, or one of :data:`KNOWN_FALLBACKS`; None if no
+    font has it (the .notdef box is drawn)."""
+    path = _fallback_for(ch)
+    return None if path is None else _cached_font(path[0], font.size, _basic(), path[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _fallback_for(ch):
+    def has(path, index=0):
+        try:
+            return covers(_cached_font(path, 12, _basic(), index), ch)
+        except ValueError:
+            return False
+
+    for path in [(DEFAULT_FONT, 0)] + _FOUND:
+        if has(*path):
+            return path
+    for path in [_fc_match(ch)] + [(p, 0) for p in KNOWN_FALLBACKS if os.path.isfile(p)]:
+        if path is not None and path not in _FOUND and has(*path):
+            _FOUND.append(path)
+            return path
+    return None
+
+
+def _fc_match(ch):
+    """fontconfig's choice of a font file (and face index) for ``ch``, or
+    None without fontconfig."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "-f", "%{file}\t%{index}", f":charset={ord(ch):x}"],
+                             capture_output=True, text=True, timeout=5).stdout
+        path, index = out.split("\t")
+        return path, int(index or 0)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def stamp_for(font, text):
+    """The :class:`Stamp` that renders ``text`` in ``font``: the shared one
+    when the font is :func:`composable` or ``text`` needs glyphs from
+    fallback fonts (which Pillow cannot draw), else None (Pillow draws it)."""
+    if composable(font) or needs_fallback(font, text):
+        return Stamp.of(font)
+    return None
 
 
 def text_box(font, text, anchor="ls"):
     """``font.getbbox(text, anchor=anchor)``, from cached glyphs when they
     reproduce it (see :func:`composable`): several times faster."""
-    if composable(font):
-        box = Stamp.of(font).anchored_box(text, anchor)
+    stamp = stamp_for(font, text)
+    if stamp is not None:
+        box = stamp.anchored_box(text, anchor)
         if box is not None:
             return box
     return font.getbbox(text, anchor=anchor)
@@ -80,32 +200,28 @@ def resize_font(font, size):
     """``font`` at another size, through the cache when it came from one."""
     path = getattr(font, "path", None)
     if isinstance(path, str):
-        return load_font(path, size)
-    if font.getname() == load_font(None, font.size).getname():
-        return load_font(None, size)
+        return _cached_font(path, max(1, int(round(size))), font.layout_engine,
+                            getattr(font, "index", 0))
     return font.font_variant(size=size)
 
 
 _GLYPHS: dict = {}
-KERN_PAIRS = ("AV", "AT", "To", "Te", "Ty", "LT", "Yo", "Wa", "VA", "P.", "r,", "F.", "y.")
-
-
 _COMPOSABLE: dict = {}
 _STAMPS: dict = {}
 
 
 def composable(font):
     """Whether :class:`Stamp` can reproduce Pillow's text for ``font``:
-    Pillow's basic layout (no shaping) and no kerning between classic kerning
-    pairs. (Each string is checked once more against Pillow's advance.)"""
+    Pillow's basic layout (no shaping). Kerned strings are found one by one
+    (their length is not the sum of their glyphs' advances) and left to
+    Pillow."""
     from PIL import ImageFont
 
     key = _font_key(font)
     if key not in _COMPOSABLE:
         if len(_COMPOSABLE) > 64:
             _COMPOSABLE.clear()
-        _COMPOSABLE[key] = font.layout_engine == ImageFont.Layout.BASIC and not any(
-            font.getlength(p) != font.getlength(p[0]) + font.getlength(p[1]) for p in KERN_PAIRS)
+        _COMPOSABLE[key] = font.layout_engine == ImageFont.Layout.BASIC
     return _COMPOSABLE[key]
 
 
@@ -162,12 +278,14 @@ class Stamp:
             return None
         placed, (x0, y0, x1, y1) = self.layout(text)
         length = sum(self.glyph(ch)[3] for ch in text)
-        if length != int(length) or (len(text) > 1 and length != self.font.getlength(text)):
+        if not any(self.glyph(ch)[6] for ch in text) and (
+                length != int(length) or (len(text) > 1 and length != self.font.getlength(text))):
             return None  # Pillow rounds differently, or kerns this string
         if not text:
             return (0, 0, 0, 0)
         asc, desc = self.font.getmetrics()
-        hx = {"l": 0, "m": -math.floor(length / 2 + 0.5), "r": -int(length)}[anchor[0]]
+        hx = {"l": 0, "m": -math.floor(length / 2 + 0.5),
+              "r": -math.floor(length + 0.5)}[anchor[0]]
         vy = {"s": 0, "a": asc, "d": -desc, "m": math.floor((asc - desc) / 2 + 0.5),
               "t": -y0, "b": -y1}[anchor[1]]
         return (x0 + hx, y0 + vy, x1 + hx, y1 + vy)
@@ -188,18 +306,24 @@ class Stamp:
         return out
 
     def glyph(self, ch):
+        """``(mask, left, top, advance, right, bottom, fallback)`` of ``ch``:
+        from the font, or from :func:`fallback_font` (``fallback`` True) when
+        the font lacks it and another font has it."""
         g = self._glyphs.get(ch)
         if g is None:
             from PIL import Image, ImageDraw
 
-            l, t, r, b = self.font.getbbox(ch, anchor="ls")
+            font = self.font
+            if not covers(font, ch):
+                font = fallback_font(font, ch) or font
+            l, t, r, b = font.getbbox(ch, anchor="ls")
             if r > l and b > t:
                 im = Image.new("L", (r - l, b - t), 0)
-                ImageDraw.Draw(im).text((-l, -t), ch, font=self.font, fill=255, anchor="ls")
+                ImageDraw.Draw(im).text((-l, -t), ch, font=font, fill=255, anchor="ls")
                 mask = np.asarray(im)
             else:
                 mask = np.zeros((0, 0), np.uint8)
-            g = self._glyphs[ch] = (mask, l, t, self.font.getlength(ch), r, b)
+            g = self._glyphs[ch] = (mask, l, t, font.getlength(ch), r, b, font is not self.font)
         return g
 
     def layout(self, text):
@@ -221,7 +345,7 @@ class Stamp:
         x0 = y0 = math.inf
         x1 = y1 = -math.inf
         for ch in text:
-            mask, l, t, adv, r, b = self.glyph(ch)
+            mask, l, t, adv, r, b, _ = self.glyph(ch)
             at = math.floor(pen + 0.5)
             if mask.size:
                 placed.append((mask, at + l, t))
