@@ -1,12 +1,47 @@
 """Command line: ``fastheat render INPUT -o OUTPUT`` and ``fastheat demo -o OUTPUT``.
 
-Errors print one line, ``fastheat: error: ...``, and exit with status 2.
+Errors print one line, ``fastheat: error: ...``, and exit with status 2; an
+error of the library that names an option (``format='gif'``) names its flag
+instead (``--format 'gif'``).
+
+Flags come from the option records (:mod:`fastheat.options`): a field with
+``cli=dict(...)`` metadata is the flag ``--field-name`` (underscores become
+dashes), whose value is the keyword. The dict holds ``argparse.add_argument``
+settings (``help`` defaults to the first sentence of the field's doc), with
+these conventions:
+
+``type=``
+    a Python callable, or the name of a value type of :data:`TYPES`:
+
+    - ``"number"``: one float (``--vmin 0.5``);
+    - ``"numbers"``: a comma-separated list of floats, given as a list
+      (``--hlines 1,5,9``, ``--levels 0,0.5,1``);
+    - ``"number_or_text"``: a float if the text is one, else the text
+      (``--aspect equal``, ``--aspect 2.5``);
+    - ``"mapping"``: a dict, as ``key=value`` pairs separated by commas
+      (values that read as JSON, numbers ``true``/``false``/``null``, are
+      converted; others stay strings) or a JSON object
+      (``--annot-kws size=8,color=white`` or ``--annot-kws '{"size": 8}'``);
+    - ``"ticks"``: ``auto``, ``all``, ``none`` or an integer step.
+``nargs=N``
+    N separate values, given as a tuple (``cli=dict(type="number", nargs=4)``:
+    ``--extent X0 X1 Y0 Y1`` is ``extent=(x0, x1, y0, y1)``).
+``choices=``
+    a tuple, or the name of one in :data:`CHOICES`.
+``action="store_true"``
+    a switch (``--square`` is ``square=True``).
+
+Each value type has a default ``metavar`` for ``--help``; ``cli={}`` is a flag
+taking one string (colours, paths).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
+import json
 import os
+import re
 import sys
 import time
 import zipfile
@@ -33,7 +68,8 @@ class _Parser(argparse.ArgumentParser):
 
 def load_matrix(path, key=None):
     """Open a matrix file: ``.npy`` memory-mapped (never unpickled), ``.npz``
-    member ``key``, or a delimited text file of numbers."""
+    member ``key``, or a delimited text file of numbers, labelled as a pandas
+    ``to_csv()`` file (see :func:`fastheat.sources.files.read_text_matrix`)."""
     import numpy as np
 
     if not os.path.exists(path):
@@ -58,11 +94,14 @@ def load_matrix(path, key=None):
                     raise UsageError(f"--key {key!r} is not in {path!r}; it holds: {', '.join(names)}")
                 return z[key]
         if ext in (".csv", ".tsv", ".txt"):
-            delimiter = "\t" if ext == ".tsv" else ("," if ext == ".csv" else None)
+            from .sources.files import read_text_matrix
+
             try:
-                return np.loadtxt(path, delimiter=delimiter, ndmin=2)
-            except ValueError:  # a header row
-                return np.loadtxt(path, delimiter=delimiter, ndmin=2, skiprows=1)
+                return read_text_matrix(path, {".csv": ",", ".tsv": "\t"}.get(ext))
+            except UnicodeDecodeError as e:
+                raise UsageError(f"cannot read {path!r}: not a text file ({e.reason})") from None
+            except ValueError as e:  # names the file, line and column
+                raise UsageError(str(e)) from None
     except UsageError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
@@ -75,6 +114,48 @@ def _number(text):
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _numbers(text):
+    """``"1,5,9"`` -> ``[1.0, 5.0, 9.0]``."""
+    from .sources.files import is_number_text
+
+    parts = [t.strip() for t in text.split(",")]
+    try:
+        return [float(t) for t in parts]
+    except ValueError:
+        bad = next(t for t in parts if not is_number_text(t))
+        raise argparse.ArgumentTypeError(f"{bad!r} in {text!r} is not a number (give numbers "
+                                         f"separated by commas, e.g. 1,5,9)") from None
+
+
+def _number_or_text(text):
+    from .sources.files import is_number_text
+
+    return float(text) if is_number_text(text) else text
+
+
+def _mapping(text):
+    """``"size=8,color=white"`` or ``'{"size": 8}'`` -> ``{"size": 8, "color": "white"}``."""
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a JSON object ({e})") from None
+        if not isinstance(value, dict):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a JSON object")
+        return value
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise argparse.ArgumentTypeError(f"{item!r} in {text!r} is not KEY=VALUE (give "
+                                             f"pairs separated by commas, e.g. size=8,color=white)")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value.strip()
+    return out
 
 
 def _ticks_arg(text):
@@ -106,17 +187,25 @@ GROUPS = ((options.Size, "raster size"), (options.Coloring, "colours"),
           (options.Points, "out-of-core inputs and point tables"),
           (options.Decor, "overlays (any of them puts the raster on a white canvas with ticks)"),
           (options.Encode, "output"))
-_TYPES = {"number": _number, "ticks": _ticks_arg, "levels": _levels_arg}
-_CHOICES = {"REDUCTIONS": REDUCTIONS, "NORMS": NORMS}
-#: Flags for single fields of the colorbar= and grid= option dicts.
+#: The value types ``cli=dict(type=NAME)`` can name: (parser, default metavar).
+TYPES = {"number": (_number, None), "numbers": (_numbers, "N,N,..."),
+         "number_or_text": (_number_or_text, None), "mapping": (_mapping, "KEY=VALUE,..."),
+         "ticks": (_ticks_arg, None), "levels": (_levels_arg, "N or V,V,...")}
+#: The tuples of choices ``cli=dict(choices=NAME)`` can name.
+CHOICES = {"REDUCTIONS": REDUCTIONS, "NORMS": NORMS}
+#: Flags for single fields of the colorbar= and grid= option dicts; each implies
+#: its overlay (``--grid-color red`` draws the grid, ``--colorbar-label`` a
+#: colorbar on the right) and is refused with ``--colorbar none``.
 SUBFLAGS = {
-    "--colorbar-label": ("colorbar", "label", dict(help="text along the colorbar")),
-    "--grid-color": ("grid", "color", dict(help="gridline colour (default: #b0b0b0)")),
+    "--colorbar-label": ("colorbar", "label", dict(
+        help="text along the colorbar (implies --colorbar)")),
+    "--grid-color": ("grid", "color", dict(
+        help="gridline colour (default: #b0b0b0; implies --grid)")),
     "--grid-style": ("grid", "linestyle", dict(
         choices=("solid", "dashed", "dotted", "dashdot", "-", ":", "-."),
-        help="gridline style: solid (default), dashed, dotted, dashdot")),
+        help="gridline style: solid (default), dashed, dotted, dashdot (implies --grid)")),
     "--grid-width": ("grid", "linewidth", dict(
-        type=_number, help="gridline width in pixels at scale 1 (default: 1)")),
+        type=_number, help="gridline width in pixels at scale 1 (default: 1; implies --grid)")),
 }
 #: Fields whose flags the CLI fills in itself (files, terminals).
 SPECIAL = {
@@ -143,10 +232,28 @@ def _help(f):
     return text
 
 
-def _add_option_flags(p, skip=(), skip_fields=()):
+def flag(name):
+    """The flag of option ``name``: ``"x_range"`` -> ``"--x-range"``."""
+    return "--" + name.replace("_", "-")
+
+
+def _flag_settings(f):
+    """``add_argument`` settings of field ``f``, with its named type and choices
+    resolved."""
+    spec = {k: v for k, v in f.metadata["cli"].items() if k != "help"}
+    if isinstance(spec.get("type"), str):
+        spec["type"], metavar = TYPES[spec["type"]]
+        if metavar:
+            spec.setdefault("metavar", metavar)
+    if isinstance(spec.get("choices"), str):
+        spec["choices"] = CHOICES[spec["choices"]]
+    return spec
+
+
+def _add_option_flags(p, groups=GROUPS, skip=(), skip_fields=()):
     """One flag per option field that has ``cli`` settings, grouped by record
     (but the records in ``skip`` and the fields in ``skip_fields``)."""
-    for record, title in GROUPS:
+    for record, title in groups:
         if record in skip:
             continue
         g = p.add_argument_group(title)
@@ -154,21 +261,16 @@ def _add_option_flags(p, skip=(), skip_fields=()):
             if f.name in skip_fields:
                 continue
             if f.name in SPECIAL:
-                g.add_argument("--" + f.name.replace("_", "-"), **SPECIAL[f.name])
-                continue
-            if f.metadata["cli"] is None:
-                continue
-            spec = {k: v for k, v in f.metadata["cli"].items() if k != "help"}
-            if isinstance(spec.get("type"), str):
-                spec["type"] = _TYPES[spec["type"]]
-            if isinstance(spec.get("choices"), str):
-                spec["choices"] = _CHOICES[spec["choices"]]
-            g.add_argument("--" + f.name.replace("_", "-"), help=_help(f), **spec)
+                g.add_argument(flag(f.name), **SPECIAL[f.name])
+            elif f.metadata["cli"] is not None:
+                g.add_argument(flag(f.name), help=_help(f), **_flag_settings(f))
         if record is options.Decor:
-            for flag, (_, _, spec) in SUBFLAGS.items():
-                g.add_argument(flag, **spec)
+            for name, (_, _, spec) in SUBFLAGS.items():
+                g.add_argument(name, **spec)
+    p.set_defaults(_records=tuple(record for record, _ in groups if record not in skip))
     p.add_argument("-o", "--output", required=True,
-                   help="image file; format from the suffix: .png .jpg .jpeg .webp .tif .tiff")
+                   help="image file; format from the suffix: .png .jpg .jpeg .webp .tif .tiff; "
+                        "- writes to stdout (then --format is required)")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
 
@@ -185,20 +287,26 @@ def _load_mask(path):
 
 def option_values(args):
     """The keyword options of :func:`fastheat.save` given on the command line."""
-    names = [f.name for record, _ in GROUPS for f in dataclasses.fields(record)]
-    kwargs = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
-    for flag, (option, key, _) in SUBFLAGS.items():
-        value = getattr(args, flag[2:].replace("-", "_"))
-        if value not in (None, "") and kwargs.get(option) not in (None, False, "none"):
-            given = kwargs[option]
-            base = {"position": given} if isinstance(given, str) else \
-                (given if isinstance(given, dict) else {})
-            kwargs[option] = {**base, key: value}
+    kwargs = {}
+    for record in args._records:
+        for f in dataclasses.fields(record):
+            value = getattr(args, f.name, None)
+            if value is not None:
+                nargs = (f.metadata["cli"] or {}).get("nargs")
+                kwargs[f.name] = tuple(value) if isinstance(nargs, int) else value
+    for name, (option, key, _) in SUBFLAGS.items():
+        value = getattr(args, name[2:].replace("-", "_"), None)
+        if value in (None, ""):  # an empty --colorbar-label keeps the default label
+            continue
+        given = kwargs.get(option)
+        if given == "none":
+            raise UsageError(f"{name} is for the {option}, but {flag(option)} none was given")
+        # a sub-flag implies its overlay: --grid-color red draws the grid
+        base = {"position": given} if isinstance(given, str) else \
+            (given if isinstance(given, dict) else {})
+        kwargs[option] = {**base, key: value}
     if kwargs.get("colorbar") == "none":
         kwargs["colorbar"] = False
-    for name in ("x_range", "y_range"):
-        if name in kwargs:
-            kwargs[name] = tuple(kwargs[name])
     if "mask" in kwargs:
         kwargs["mask"] = _load_mask(kwargs["mask"])
     progress = getattr(args, "progress", False)
@@ -233,7 +341,10 @@ def _describe(data, kwargs):
 
 
 def parser():
+    from . import __version__
+
     p = _Parser(prog="fastheat", description="Fast heatmaps of huge matrices.")
+    p.add_argument("--version", action="version", version=f"fastheat {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("render", help="render a matrix file to an image",
                        description=f"Render a matrix file ({INPUTS}) to an image.")
@@ -253,10 +364,26 @@ def parser():
     return p
 
 
+def _check_stdout(kwargs):
+    """``-o -``: the format must be given, and stdout must not be a terminal."""
+    from .encode import image_format
+
+    if kwargs.get("format") is None:
+        raise UsageError("-o - writes the image to stdout: give its format with --format "
+                         "(png, jpeg, webp or tiff)")
+    image_format(format=kwargs["format"])
+    if sys.stdout.isatty():
+        raise UsageError("-o - would write a binary image to the terminal; redirect stdout "
+                         "(> out.png, | program) or give a file name")
+
+
 def run(args):
     from . import api
 
     kwargs = option_values(args)
+    to_stdout = args.output == "-"
+    if to_stdout:  # checked before any data is read
+        _check_stdout(kwargs)
     if args.command == "demo":
         from .demo import contact_map
 
@@ -267,10 +394,37 @@ def run(args):
     else:
         data = open_input(args, kwargs)
     t0 = time.perf_counter()
+    if to_stdout:  # encoded in full first: a failed render writes nothing
+        buffer = io.BytesIO()
+        api.save(data, buffer, **kwargs)
+        sys.stdout.buffer.write(buffer.getvalue())
+        sys.stdout.buffer.flush()
+        return
     api.save(data, args.output, **kwargs)
     if not args.quiet:
         print(f"wrote {args.output} ({_describe(data, kwargs)}, "
               f"{time.perf_counter() - t0:.2f} s)")
+
+
+def as_flags(message, records):
+    """A library message in command-line words: the options of ``records`` that
+    have flags read as their flags.
+
+    >>> as_flags("format='gif' is not supported (or pass format=)", [options.Encode])
+    "--format 'gif' is not supported (or pass --format)"
+    >>> as_flags("grid linestyle='~' is not a line style", [])
+    "--grid-style '~' is not a line style"
+    """
+    names = {f.name: flag(f.name) for record in records for f in dataclasses.fields(record)
+             if f.metadata["cli"] is not None or f.name in SPECIAL}
+    names.update({f"{option} {key}": name for name, (option, key, _) in SUBFLAGS.items()})
+
+    def replace(m):
+        follows = message[m.end():m.end() + 1]
+        return names[m.group(1)] + ("" if follows in ("", " ", ")", ",", ";") else " ")
+
+    words = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.sub(rf"(?<![\w.-])({words})=", replace, message)
 
 
 def _skip_numba_blas_probe():
@@ -295,7 +449,7 @@ def main(argv=None):
     except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
         # one line: messages of third-party libraries can run over several
         lines = str(e).strip().splitlines() or [type(e).__name__]
-        print(f"fastheat: error: {lines[0]}", file=sys.stderr)
+        print(f"fastheat: error: {as_flags(lines[0], args._records)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

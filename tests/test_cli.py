@@ -3,6 +3,7 @@ subprocess (``python -m fastheat``) and in-process (``fastheat.cli.main``)."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 
@@ -14,10 +15,17 @@ import fastheat
 from fastheat import cli
 
 
-def run(args, cwd):
+#: The environment of ``python -m fastheat``: the fastheat under test first on the
+#: path (not another checkout installed in development mode).
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [os.path.dirname(os.path.dirname(fastheat.__file__))]
+    + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+
+
+def run(args, cwd, text=True):
     """``python -m fastheat ARGS`` in ``cwd``: (returncode, stdout, stderr)."""
     p = subprocess.run([sys.executable, "-m", "fastheat", *map(str, args)], cwd=cwd,
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=text, timeout=600, env=ENV)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -182,14 +190,14 @@ ERRORS = [
     (["render", "two.npz", "--key", "c", "-o", "o.png"], r"--key 'c' is not in .*it holds: a, b"),
     (["render", "bad.npy", "-o", "o.png"], r"bad.npy"),
     (["render", "objects.npy", "-o", "o.png"], r"objects"),
-    (["render", "bad.csv", "-o", "o.png"], r"cannot read 'bad.csv'"),
+    (["render", "bad.csv", "-o", "o.png"], r"'bad.csv', line 2, column 2: 'x' is not a number$"),
     (["render", "m.npy", "-o", "o.gif"], r"'.gif' .* is not a supported image format"),
     (["render", "m.npy", "-o", "no/such/dir/o.png"], r"does not exist"),
-    (["render", "m.npy", "-o", "o.png", "--cmap", "virdis"], r"cmap='virdis' .* did you mean 'viridis'"),
-    (["render", "m.npy", "-o", "o.png", "--vmin", "3", "--vmax", "1"], r"vmin=3.0 is greater than vmax=1.0"),
+    (["render", "m.npy", "-o", "o.png", "--cmap", "virdis"], r"--cmap 'virdis' .* did you mean 'viridis'"),
+    (["render", "m.npy", "-o", "o.png", "--vmin", "3", "--vmax", "1"], r"--vmin 3.0 is greater than --vmax 1.0"),
     (["render", "m.npy", "-o", "o.png", "--width", "0"], r"width must be between 1 and"),
-    (["render", "m.npy", "-o", "o.png", "--norm", "log", "--vmin", "-1"], r"vmin=-1.0 must be positive"),
-    (["render", "m.npy", "-o", "o.png", "--bad", "nocolour"], r"bad='nocolour' is not a colour"),
+    (["render", "m.npy", "-o", "o.png", "--norm", "log", "--vmin", "-1"], r"--vmin -1.0 must be positive"),
+    (["render", "m.npy", "-o", "o.png", "--bad", "nocolour"], r"--bad 'nocolour' is not a colour"),
     (["demo", "-o", "d.png", "--size", "0"], r"--size must be a positive integer, got 0"),
 ]
 USAGE_ERRORS = [
@@ -320,7 +328,7 @@ def test_cli_bad_overlay_option_is_one_line(tmp_path, capsys):
     np.savetxt(src, OVERLAY_DATA, delimiter=",")
     code = cli.main(["render", str(src), "-o", str(tmp_path / "x.png"), "--font", "/nope.ttf"])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "font='/nope.ttf' does not exist" in err
+    assert code == 2 and err.count("\n") == 1 and "--font '/nope.ttf' does not exist" in err
 
 
 def test_demo_shows_overlays(tmp_path):
@@ -349,3 +357,236 @@ def test_an_empty_colorbar_label_keeps_the_default_label(tmp_path):
                         + extra) == 0
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+# --- pandas to_csv() files: labels as if the DataFrame had been passed ------------------
+
+def _frame(index_name="gene", columns=True):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(7, 9)).cumsum(axis=1)
+    values[2, 3] = np.nan  # written as an empty field
+    frame = pd.DataFrame(values, index=[f"g{i}" for i in range(7)],
+                         columns=[f"s{i}" for i in range(9)] if columns else None)
+    frame.index.name = index_name
+    return frame
+
+
+@pytest.mark.parametrize("case", ["named index", "unnamed index", "default index and columns",
+                                  "tsv", "quoted labels"])
+def test_render_pandas_csv_as_the_dataframe(tmp_path, case):
+    frame = _frame(index_name=None if case != "named index" else "gene",
+                   columns=case != "default index and columns")
+    if case == "default index and columns":
+        frame = frame.reset_index(drop=True)  # labels 0..6 and 0..8, as pandas writes them
+    if case == "quoted labels":
+        frame.index = [f"gene {i}, variant" for i in range(7)]
+    sep = "\t" if case == "tsv" else ","
+    path = tmp_path / ("m.tsv" if case == "tsv" else "m.csv")
+    frame.to_csv(path, sep=sep)
+    assert cli.main(["render", str(path), "-o", str(tmp_path / "cli.png"), "--colorbar",
+                     "-q"]) == 0
+    fastheat.save(frame, tmp_path / "lib.png", colorbar=True)
+    assert (tmp_path / "cli.png").read_bytes() == (tmp_path / "lib.png").read_bytes()
+    # the labels (not the indices) are drawn: the image differs from the bare matrix's,
+    # but for pandas' default labels, which are the indices (no index row or column read)
+    fastheat.save(frame.to_numpy(), tmp_path / "bare.png", colorbar=True)
+    same = (tmp_path / "cli.png").read_bytes() == (tmp_path / "bare.png").read_bytes()
+    assert same == (case == "default index and columns")
+
+
+def test_text_matrix_labels_and_values(tmp_path):
+    from fastheat.sources.files import read_text_matrix
+
+    frame = _frame()
+    frame.to_csv(tmp_path / "m.csv")
+    m = read_text_matrix(tmp_path / "m.csv")
+    np.testing.assert_array_equal(m.array, frame.to_numpy())  # every float exactly, NaN kept
+    assert m.labels.rows == list(frame.index) and m.labels.cols == list(frame.columns)
+    assert m.labels.row_name == "gene" and m.labels.col_name is None
+    # no index: frame.to_csv(index=False) has numbers in its first column
+    frame.to_csv(tmp_path / "noindex.csv", index=False)
+    m = read_text_matrix(tmp_path / "noindex.csv")
+    assert m.shape == (7, 9) and m.labels.rows is None and m.labels.cols == list(frame.columns)
+    # no header, a label column
+    frame.to_csv(tmp_path / "noheader.csv", header=False)
+    m = read_text_matrix(tmp_path / "noheader.csv")
+    assert m.shape == (7, 9) and m.labels.rows == list(frame.index) and m.labels.cols is None
+
+
+@pytest.mark.parametrize("text, shape, missing", [
+    ("1,2,3\n4,5,6\n", (2, 3), 0),             # plain numbers: no header
+    (",1.5,2\n3,4,5\n", (2, 3), 1),            # a missing first value is not a header corner
+    ("1,2,\n,5,6\n\n", (2, 3), 2),             # empty fields are missing; blank lines skipped
+    ("1,NA,nan\nnull,5,N/A\n", (2, 3), 4),     # the markers pandas, R, numpy write
+    ("a,b,c\n1,2,3\n", (1, 3), 0),             # a header of names
+    ("value\n1\n2\n", (2, 1), 0),              # one column with a name
+    ("\ufeffa,b\n1,2\n", (1, 2), 0),           # Excel's byte-order mark
+])
+def test_text_matrix_never_drops_a_row(tmp_path, text, shape, missing):
+    from fastheat.sources.files import read_text_matrix
+
+    (tmp_path / "m.csv").write_text(text, encoding="utf-8")
+    m = read_text_matrix(tmp_path / "m.csv")
+    assert m.shape == shape and int(np.isnan(m.array).sum()) == missing
+    if text.lstrip("\ufeff").startswith("a"):
+        assert m.labels.cols == ["a", "b", "c"][:shape[1]]
+
+
+@pytest.mark.parametrize("text, match", [
+    ("1,2,x\n3,4,5\n", r"line 1, column 3: 'x' is not a number \(a header row must name "
+                       r"every column"),  # a typo in the first row is not a header
+    ("1,2\nx,4\n5,6\n", r"line 2, column 1: 'x' is not a number$"),  # nor a first column
+    ("a,b\n1,2,3\n", r"line 2 has 3 fields, line 1 has 2"),
+    ("a,b\n", r"has a header row but no rows of numbers"),
+    ("\n\n", r"is empty"),
+])
+def test_text_matrix_errors(tmp_path, text, match):
+    (tmp_path / "m.csv").write_text(text)
+    code, out, err = run(["render", "m.csv", "-o", "o.png"], tmp_path)
+    assert code == 2 and out == ""
+    _one_line(err, "'m.csv', " + match if "line" in match else match)
+    assert not (tmp_path / "o.png").exists()
+
+
+# --- stdout, --version, flags in errors -----------------------------------------------------
+
+def test_render_to_stdout(tmp_path, matrix):
+    np.save(tmp_path / "m.npy", matrix)
+    args = ["render", "m.npy", "--width", 40, "--height", 30, "--colorbar"]
+    code, out, err = run(args + ["-o", "-", "--format", "png"], tmp_path, text=False)
+    assert (code, err) == (0, b"")
+    assert run(args + ["-o", "file.png"], tmp_path)[0] == 0
+    assert out == (tmp_path / "file.png").read_bytes()  # the image and nothing else
+    code, out, _ = run(args + ["-o", "-", "--format", "jpeg"], tmp_path, text=False)
+    assert code == 0 and out[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize("extra, match", [
+    ([], r"-o - writes the image to stdout: give its format with --format \(png, jpeg, "),
+    (["--format", "gif"], r"--format 'gif' is not a supported image format"),
+])
+def test_stdout_needs_a_format(files, extra, match):
+    code, out, err = run(["render", "m.npy", "-o", "-", *extra], files)
+    assert (code, out) == (2, "")
+    _one_line(err, match)
+
+
+def test_stdout_refuses_a_terminal(files, monkeypatch, capsys):
+    monkeypatch.chdir(files)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["render", "m.npy", "-o", "-", "--format", "png"]) == 2
+    _one_line(capsys.readouterr().err, r"would write a binary image to the terminal")
+
+
+def test_version(tmp_path):
+    code, out, err = run(["--version"], tmp_path)
+    assert (code, out, err) == (0, f"fastheat {fastheat.__version__}\n", "")
+
+
+@pytest.mark.parametrize("message, want", [
+    ("format='gif' is not supported (or pass format=)", "--format 'gif' is not supported "
+                                                        "(or pass --format)"),
+    ("path 'x' has no suffix, and no format= was given;", "path 'x' has no suffix, and no "
+                                                          "--format was given;"),
+    ("vmin=3.0 is greater than vmax=1.0", "--vmin 3.0 is greater than --vmax 1.0"),
+    ("x_range=(1, 0) must grow", "--x-range (1, 0) must grow"),
+    ("grid color='nope' is not a colour", "--grid-color 'nope' is not a colour"),
+    ("subsampling=3 is wrong; dpi=7 too", "subsampling=3 is wrong; dpi=7 too"),  # no flags
+    ("xvmin=3 and cmap.name=x are not options", "xvmin=3 and cmap.name=x are not options"),
+])
+def test_errors_name_flags(message, want):
+    from fastheat.sources.points import Points
+
+    records = [r for r, _ in cli.GROUPS]
+    assert Points in records
+    assert cli.as_flags(message, records) == want
+
+
+# --- --colorbar-label and --grid-* imply their overlay --------------------------------------
+
+@pytest.mark.parametrize("implied, explicit", [
+    (["--grid-color", "red"], ["--grid", "--grid-color", "red"]),
+    (["--grid-style", "dashed", "--grid-width", "2"],
+     ["--grid", "--grid-style", "dashed", "--grid-width", "2"]),
+    (["--colorbar-label", "counts"], ["--colorbar", "--colorbar-label", "counts"]),
+    (["--colorbar-label", "counts", "--colorbar", "left"], ["--colorbar", "left",
+                                                           "--colorbar-label", "counts"]),
+])
+def test_sub_flags_imply_their_overlay(tmp_path, implied, explicit):
+    np.save(tmp_path / "m.npy", np.arange(20.0).reshape(4, 5))
+    outs = []
+    for i, extra in enumerate((implied, explicit, [])):
+        out = tmp_path / f"o{i}.png"
+        assert cli.main(["render", str(tmp_path / "m.npy"), "-o", str(out), "-q",
+                         "--width", "100"] + extra) == 0
+        outs.append(read_rgba(out))
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert outs[0].shape != outs[2].shape or not np.array_equal(outs[0], outs[2])
+
+
+def test_colorbar_label_with_colorbar_none_is_refused(files):
+    code, out, err = run(["render", "m.npy", "-o", "o.png", "--colorbar", "none",
+                          "--colorbar-label", "x"], files)
+    assert (code, out) == (2, "")
+    _one_line(err, r"--colorbar-label is for the colorbar, but --colorbar none was given")
+
+
+# --- the flag generator's value types (what issue 9's new options use) ---------------------
+
+def _stub_parser():
+    from dataclasses import dataclass
+
+    from fastheat._fields import opt
+
+    @dataclass(frozen=True)
+    class Stub:
+        extent: tuple | None = opt(None, "Data coordinates of the edges.", cli=dict(
+            type="number", nargs=4, metavar=("X0", "X1", "Y0", "Y1")))
+        hlines: list | None = opt(None, "Rows to draw lines at.", cli=dict(type="numbers"))
+        annot_kws: dict | None = opt(None, "Annotation text style.", cli=dict(type="mapping"))
+        aspect: object = opt("auto", "Cell aspect: equal, auto or a number.", cli=dict(
+            type="number_or_text"))
+        square: bool = opt(False, "Square cells.", cli=dict(action="store_true"))
+        levels: list | None = opt(None, "Band edges.", cli=dict(type="numbers"))
+        hidden: object = opt(None, "Not a flag.")
+
+    p = cli._Parser(prog="fastheat")
+    cli._add_option_flags(p, groups=((Stub, "stub"),))
+    return p
+
+
+def test_flag_types_for_new_options():
+    p = _stub_parser()
+    args = p.parse_args(["-o", "x.png", "--extent", "0", "10", "-5", "5.5", "--hlines", "1,5, 9",
+                         "--annot-kws", "size=8,color=white,weight=bold,alpha=0.5,bold=true",
+                         "--aspect", "equal", "--square"])
+    kw = cli.option_values(args)
+    assert kw["extent"] == (0.0, 10.0, -5.0, 5.5) and isinstance(kw["extent"], tuple)
+    assert kw["hlines"] == [1.0, 5.0, 9.0]
+    assert kw["annot_kws"] == {"size": 8, "color": "white", "weight": "bold", "alpha": 0.5,
+                               "bold": True}
+    assert kw["aspect"] == "equal" and kw["square"] is True
+    assert "levels" not in kw and "hidden" not in kw  # not given / not a flag
+    kw = cli.option_values(p.parse_args(["-o", "x.png", "--aspect", "2.5", "--annot-kws",
+                                         '{"size": 8, "color": [1, 0, 0]}']))
+    assert kw["aspect"] == 2.5 and kw["annot_kws"] == {"size": 8, "color": [1, 0, 0]}
+    assert "--hidden" not in p.format_help()
+    for shown in ("X0 X1 Y0 Y1", "--hlines N,N,...", "--annot-kws KEY=VALUE,..."):
+        assert shown in p.format_help(), shown
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--hlines", "1,x,3"], r"argument --hlines: 'x' in '1,x,3' is not a number \(give numbers "
+                            r"separated by commas, e.g. 1,5,9\)"),
+    (["--extent", "0", "1", "2"], r"argument --extent: expected 4 arguments"),
+    (["--extent", "0", "1", "2", "y"], r"argument --extent: 'y' is not a number"),
+    (["--annot-kws", "size"], r"argument --annot-kws: 'size' in 'size' is not KEY=VALUE"),
+    (["--annot-kws", "{size: 8}"], r"argument --annot-kws: '\{size: 8\}' is not a JSON object"),
+    (["--annot-kws", "[1, 2]"], r"argument --annot-kws: '\[1' in '\[1, 2\]' is not KEY=VALUE"),
+])
+def test_flag_type_errors_are_one_line(capsys, argv, match):
+    with pytest.raises(SystemExit) as exc:
+        _stub_parser().parse_args(["-o", "x.png", *argv])
+    assert exc.value.code == 2
+    _one_line(capsys.readouterr().err, match)
