@@ -77,6 +77,10 @@ def _number(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
+def _aspect_arg(text):
+    return text if text in ("auto", "equal") else _number(text)
+
+
 def _ticks_arg(text):
     low = text.lower()
     if low in ("auto", "all", "none"):
@@ -97,7 +101,7 @@ GROUPS = ((options.Size, "raster size"), (options.Coloring, "colours"),
           (options.Points, "out-of-core inputs and point tables"),
           (options.Decor, "overlays (any of them puts the raster on a white canvas with ticks)"),
           (options.Encode, "output"))
-_TYPES = {"number": _number, "ticks": _ticks_arg}
+_TYPES = {"number": _number, "ticks": _ticks_arg, "aspect": _aspect_arg}
 _CHOICES = {"REDUCTIONS": REDUCTIONS, "NORMS": NORMS}
 #: Flags for single fields of the colorbar= and grid= option dicts.
 SUBFLAGS = {
