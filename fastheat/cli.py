@@ -78,7 +78,13 @@ def _number(text):
 
 
 def _aspect_arg(text):
-    return text if text in ("auto", "equal") else _number(text)
+    if text in ("auto", "equal"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto, equal or a number (cell "
+                                         f"height / cell width)") from None
 
 
 def _ticks_arg(text):

@@ -113,7 +113,8 @@ def raster_room(source, decor, reduce):
 
     Returns ``(room, cap, cells)``: ``(px per row, px per column)`` at scale 1
     (a line height and the labels' gap per labelled row or column, shown or
-    rotated; every cell the box of its annotation at the full font size), the
+    rotated; every cell the box of its annotation at the full font size, at
+    most twice as wide as tall), the
     largest side they may grow to, and the matrix aggregated at its own size
     when the annotation values had to be read (else None; the driver reuses
     it).
@@ -141,6 +142,7 @@ def raster_room(source, decor, reduce):
     labels, _ = annotation_strings(values, decor.fmt)
     text_h, text_w = text_room(annot_font(decor, font, scale=1.0), labels,
                                decor.annot_kws.bold)
+    text_h = max(text_h, -(-text_w // 2))  # annotated cells at most twice as wide as tall
     return (max(room[0], text_h), max(room[1], text_w)), ANNOT_SIDE, cells
 
 
