@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import encode, options
-from .aggregation.geometry import expand, output_shape, upsampling
+from .aggregation.geometry import LABEL_SIDE, expand, output_shape, upsampling
 from .aggregation.reductions import reduction
 from .color import colormaps, norms
 from .color.raster import ORIGINS, Raster
@@ -48,12 +48,23 @@ def _open(data, opts: options.Options):
 def _cells(source, opts: options.Options, scale: float = 1.0):
     """Aggregate ``source`` to the raster's cells: ``(cells, row_index,
     col_index)``, an upsampled axis kept at the matrix's own resolution (see
-    :func:`fastheat.aggregation.geometry.upsampling`)."""
-    h, w = output_shape(source.shape, opts.size.width, opts.size.height)
+    :func:`fastheat.aggregation.geometry.upsampling`). With no size given,
+    drawn tick labels and annotations make room for themselves
+    (:func:`fastheat.compose.layout.raster_room`)."""
+    size, decor = opts.size, opts.decor
+    room, cap, own = (0, 0), LABEL_SIDE, None
+    if size.width is None and size.height is None and source.shape is not None and \
+            decor is not None and decor.decorated:
+        from .compose.layout import raster_room
+
+        room, cap, own = raster_room(source, decor, opts.reading.reduce)
+    h, w = output_shape(source.shape, size.width, size.height, size.aspect, room, cap)
     if scale != 1:
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
     (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
+    if own is not None and own.shape == (ch, cw):
+        return own, rows, cols
     return source.aggregate(ch, cw, opts.reading.reduce), rows, cols
 
 
@@ -70,8 +81,10 @@ def _raster(data, opts: options.Options) -> Raster:
         check_annot_shape(decor.annot, source.shape)  # before any kernel runs
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
     cells, row_index, col_index = _cells(source, opts, decor.scale if decor else 1.0)
+    hidden = _hidden(opts, cells.shape)
     if c.origin == "lower":
         cells = cells[::-1]
+        hidden = None if hidden is None else hidden[::-1]
         if row_index is not None:
             row_index = (cells.shape[0] - 1) - row_index[::-1]
     # Values that are input values (at the input's own size) are normalized in
@@ -83,7 +96,16 @@ def _raster(data, opts: options.Options) -> Raster:
     palette = fitted.recentred(palette, c.center)  # seaborn's center=: the colormap resampled
     codes = fitted.encode(cells, palette.N)
     return Raster(cells, codes, palette, fitted, source.labels, tuple(source.shape or cells.shape),
-                  c.origin, row_index, col_index)
+                  c.origin, row_index, col_index, hidden)
+
+
+def _hidden(opts: options.Options, shape):
+    """Which of the ``shape`` cells ``mask=`` hides entirely (None without a
+    mask): the colorbar's "missing" swatch is for the data's own missing values."""
+    if opts.reading.mask is None:
+        return None
+    reduce = "nearest" if opts.reading.reduce == "nearest" else "min"
+    return open_source(opts.reading.mask).aggregate(*shape, reduce) == 1
 
 
 def _composition(data, opts: options.Options):

@@ -158,6 +158,16 @@ def _mapping(text):
     return out
 
 
+def _aspect_arg(text):
+    if text in ("auto", "equal"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto, equal or a number (cell "
+                                         f"height / cell width)") from None
+
+
 def _ticks_arg(text):
     low = text.lower()
     if low in ("auto", "all", "none"):
@@ -190,7 +200,8 @@ GROUPS = ((options.Size, "raster size"), (options.Coloring, "colours"),
 #: The value types ``cli=dict(type=NAME)`` can name: (parser, default metavar).
 TYPES = {"number": (_number, None), "numbers": (_numbers, "N,N,..."),
          "number_or_text": (_number_or_text, None), "mapping": (_mapping, "KEY=VALUE,..."),
-         "ticks": (_ticks_arg, None), "levels": (_levels_arg, "N or V,V,...")}
+         "ticks": (_ticks_arg, None), "levels": (_levels_arg, "N or V,V,..."),
+         "aspect": (_aspect_arg, "auto|equal|N")}
 #: The tuples of choices ``cli=dict(choices=NAME)`` can name.
 CHOICES = {"REDUCTIONS": REDUCTIONS, "NORMS": NORMS}
 #: Flags for single fields of the colorbar= and grid= option dicts; each implies

@@ -30,9 +30,14 @@ from .sources.points import Points
 
 # --------------------------------------------------------------------------- records
 
-_SIZE = """Raster size in pixels. One given: the other follows the aspect ratio.
-Neither: large matrices shrink to 1000 px on the longest side, small ones grow
-by a whole factor into crisp blocks."""
+_SIZE = """Raster size in pixels. Neither given: the longest side as for
+square cells (large matrices shrink to 1000 px, small ones grow by a whole
+factor into crisp blocks, others keep their size), the other side following
+``aspect``; with tick labels or annotations drawn, sides then grow (up to
+1000 px for labels, 3000 px for annotations) until every row and column has
+room for its label (a line height and a gap) and every cell for its text at
+``font_size``. One given: the other follows ``aspect`` (``"auto"``: the
+proportions of the default size)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,29 @@ class Size:
         type=int, help="raster width in pixels (default: from the matrix)"))
     height: int | None = opt(None, _SIZE, type="int, optional", cli=dict(
         type=int, help="raster height in pixels (default: from the matrix)"))
+    aspect: object = opt("auto", """Shape of the cells: ``"auto"`` (seaborn's
+default) lets them stretch so that the short side of the raster is at least a
+quarter of the long one (a 17 x 700 matrix is 187 x 700 px, not a 17-px
+strip); ``"equal"`` keeps them square; a number is cell height / cell width, as
+in matplotlib's ``imshow(aspect=)``.""", type='"auto", "equal" or float',
+                         cli=dict(type="aspect", metavar="auto|equal|NUMBER",
+                                  help="cell shape: auto (stretch), equal (square) or "
+                                       "height/width"))
+    square: bool = opt(False, """seaborn's ``square=True``: the same as
+``aspect="equal"``.""", type="bool", cli=dict(action="store_true",
+                                              help="square cells (--aspect equal)"))
+
+    def __post_init__(self):
+        from .aggregation.geometry import check_aspect
+
+        aspect = check_aspect(self.aspect)
+        if not isinstance(self.square, (bool, np.bool_)):
+            raise TypeError(f"square={self.square!r} must be True or False")
+        if self.square and aspect not in ("auto", "equal"):
+            raise ValueError(f"square=True asks for square cells but aspect={aspect!r} asks "
+                             f"for others; give one of them")
+        object.__setattr__(self, "aspect", "equal" if self.square else aspect)
+        object.__setattr__(self, "square", bool(self.square))
 
 
 @dataclass(frozen=True)
@@ -182,10 +210,16 @@ class Decor:
     annot: object = opt(False, """``True`` writes each cell's value (of the aggregated
 grid) with ``fmt``; an array of the data's shape gives other values or strings;
 ``"auto"`` annotates only if the text fits, silently. Text is dark on light cells
-and light on dark ones; the font shrinks to fit the cells, and cells still too
-small stay blank with an ``AnnotationWarning``.""", type='bool, "auto" or array',
+and light on dark ones. With no size given the raster grows until every cell
+holds its text at ``font_size``; with a size given the font shrinks to fit the
+smallest cell, and if the text still does not fit no cell is annotated (never
+some of them), with an ``AnnotationWarning``.""", type='bool, "auto" or array',
                         cli=dict(action="store_true", help="write each cell's value in it "
-                                 "(cells too small are left blank)"))
+                                 "(none when the text cannot fit)"))
+    annot_kws: object = opt(None, """seaborn's text options of the annotations, a
+dict: ``size`` (or ``fontsize``, px at scale 1; default ``font_size``), ``color``
+(one colour for all cells instead of dark on light and light on dark) and
+``weight`` (or ``fontweight``: ``"normal"`` or ``"bold"``).""", type="dict, optional")
     fmt: str = opt(".2g", """Format spec for annotations: ``".2g"``, ``".2f"``, ``"d"``,
 ``".1%"``...""", type="str", cli=dict(help="format spec of --annot values, e.g. .2f, d, .1%%"))
     font_size: float = opt(12, "Text size in px at scale 1 (title 1.25x).", type="float",
@@ -218,6 +252,7 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name}={v!r} must be a string or None")
         set_("annot", _annot_option(self.annot))
+        set_("annot_kws", _annot_kws(self.annot_kws))
         # compose's modules load only when something may be drawn: a bare
         # raster's defaults need none of them
         if self.colorbar not in (None, False) or self.grid not in (None, False):
@@ -293,6 +328,41 @@ def _annot_option(annot):
     return annot if annot == "auto" else bool(annot)
 
 
+@dataclass(frozen=True)
+class AnnotKws:
+    """``annot_kws`` checked: the annotations' size (None: ``font_size``),
+    colour (None: by cell luminance) and boldness."""
+
+    size: float | None = None
+    color: object = None
+    bold: bool = False
+
+
+_ANNOT_KWS = {"size": "size", "fontsize": "size", "color": "color", "c": "color",
+              "weight": "weight", "fontweight": "weight"}
+
+
+def _annot_kws(value):
+    if value is None or isinstance(value, AnnotKws):
+        return value or AnnotKws()
+    if not isinstance(value, dict):
+        raise TypeError(f"annot_kws={value!r} must be a dict with keys size, color, weight")
+    unknown = sorted(set(value) - set(_ANNOT_KWS))
+    if unknown:
+        raise TypeError(f"annot_kws got unknown key(s) {', '.join(map(repr, unknown))}; "
+                        f"allowed are {', '.join(_ANNOT_KWS)}")
+    kws = {_ANNOT_KWS[k]: v for k, v in value.items()}
+    size, weight = kws.get("size"), kws.get("weight", "normal")
+    if size is not None and not (is_number(size) and size > 0):
+        raise ValueError(f"annot_kws size={size!r} must be a positive number of pixels")
+    if weight not in ("normal", "bold"):
+        raise ValueError(f"annot_kws weight={weight!r} must be 'normal' or 'bold'")
+    color = kws.get("color")
+    return AnnotKws(None if size is None else float(size),
+                    None if color is None else _frozen(to_color(color, "annot_kws color")),
+                    weight == "bold")
+
+
 def _background(value):
     if isinstance(value, str) and value.lower() in ("none", "transparent"):
         return np.zeros(4, np.uint8)
@@ -365,9 +435,6 @@ HINTS = {
                 "colorbar={'label': 'counts', 'position': 'bottom'}",
     "cbar_ax": "the colorbar is drawn beside the raster here; place it with "
                "colorbar='right', 'left', 'top' or 'bottom'",
-    "square": "cells are square by default here (the raster follows the matrix's shape); "
-              "give only one of width= and height= to keep them square",
-    "annot_kws": "annotations are styled with font_size= and font= here",
     "zmin": "did you mean 'vmin'?",
     "zmax": "did you mean 'vmax'?",
     "zmid": "did you mean 'center'?",

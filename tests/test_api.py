@@ -421,3 +421,26 @@ def test_point_tables_refuse_masks_and_annot_arrays():
     with pytest.raises(ValueError, match="annot arrays label the cells of a matrix, and a point "
                                          "table has none"):
         fastheat.heatmap(df, x="x", y="y", annot=np.zeros((3, 2)))
+
+
+# --- the default size (issue 9, point 1) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(17, 700), (24, 365), (7, 53), (1, 30), (3000, 200)])
+def test_default_raster_is_the_same_in_every_function(shape):
+    x = np.random.default_rng(0).random(shape)
+    rgba = fastheat.to_rgba(x)
+    h, w = rgba.shape[:2]
+    assert (h, w) == aggregation.output_shape(shape) == fastheat.aggregate(x).shape
+    assert min(h, w) >= max(h, w) / 4  # never a strip
+    np.testing.assert_array_equal(np.asarray(fastheat.heatmap(x).convert("RGBA")), rgba)
+    square = fastheat.to_rgba(x, square=True)
+    np.testing.assert_array_equal(square, fastheat.to_rgba(x, aspect="equal"))
+    assert square.shape[:2] == aggregation.output_shape(shape, aspect=1.0)
+
+
+def test_annotated_default_size_scales_whole():
+    x = np.random.default_rng(1).random((6, 6))
+    one = fastheat.heatmap(x, annot=True, xticklabels=False, yticklabels=False)
+    two = fastheat.heatmap(x, annot=True, xticklabels=False, yticklabels=False, scale=2)
+    assert two.size == (2 * one.size[0], 2 * one.size[1])

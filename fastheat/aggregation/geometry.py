@@ -5,6 +5,8 @@ automatic raster size, upsampled axes (crisp blocks). Nothing here reads data.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Largest raster side and pixel count accepted (a 2 GiB RGBA buffer).
@@ -14,6 +16,14 @@ MAX_PIXELS = 1 << 29
 #: small ones grow by a whole factor until the longest side is at least SMALL.
 AUTO_SIDE = 1000
 SMALL = 400
+#: ``aspect="auto"``: the short side is at least this fraction of the long one
+#: (cells stretch, in whole pixels per cell where the matrix is small).
+SHORT_RATIO = 0.25
+#: How far a side may grow to give each cell the room its labels need
+#: (``room=``); annotations may grow it further, up to ``ANNOT_SIDE``.
+LABEL_SIDE = AUTO_SIDE
+ANNOT_SIDE = 3000
+ASPECTS = ("auto", "equal")
 
 
 def _check_side(name, value):
@@ -24,19 +34,48 @@ def _check_side(name, value):
     return int(value)
 
 
-def output_shape(shape, width=None, height=None):
+def check_aspect(aspect):
+    """``aspect`` checked: ``"auto"``, ``"equal"`` or a positive number (as a float)."""
+    if isinstance(aspect, str):
+        if aspect in ASPECTS:
+            return aspect
+        raise ValueError(f"aspect={aspect!r} is not allowed; use 'auto' (cells stretch), "
+                         f"'equal' (square cells) or a number (cell height / cell width)")
+    if isinstance(aspect, (bool, np.bool_)) or not isinstance(aspect, (int, float, np.number)):
+        raise TypeError(f"aspect={aspect!r} must be 'auto', 'equal' or a number (cell height "
+                        f"/ cell width)")
+    if not (math.isfinite(aspect) and aspect > 0):
+        raise ValueError(f"aspect={aspect!r} must be a finite number > 0 (cell height / cell "
+                         f"width), 'auto' or 'equal'")
+    return float(aspect)
+
+
+def output_shape(shape, width=None, height=None, aspect="auto", room=(0, 0), cap=LABEL_SIDE):
     """The raster size ``(height, width)`` for a matrix of ``shape``.
 
-    One side given: the other follows the aspect ratio. Neither: matrices larger
-    than ``AUTO_SIDE`` on their longest side shrink to it, matrices smaller than
-    ``SMALL`` grow by a whole factor (crisp blocks), others keep their size.
-    ``shape=None`` is a source with no matrix of its own (a point table): the
-    raster is square, ``AUTO_SIDE`` by default, and never counts as upsampled.
+    Neither side given: the long side as for square cells (matrices larger
+    than ``AUTO_SIDE`` on their longest side shrink to it, matrices smaller
+    than ``SMALL`` grow by a whole factor into crisp blocks, others keep their
+    size), then the cells' shape follows ``aspect``: ``"equal"`` square,
+    a number ``cell height / cell width``, ``"auto"`` stretched so that the
+    short side is at least ``SHORT_RATIO`` of the long one. ``room`` is
+    ``(px per row, px per column)`` that labels or annotations need: sides
+    grow (in whole pixels per cell, the cells' aspect kept unless ``"auto"``)
+    until each cell has it, up to ``cap`` px (never shrinking).
+
+    One side given: the other follows the aspect (``"auto"``: the
+    proportions of the default size). ``shape=None`` is a source with no
+    matrix of its own (a point table): the raster is square, ``AUTO_SIDE``
+    by default, and never counts as upsampled.
 
     >>> output_shape((10_000, 5_000))
     (1000, 500)
     >>> output_shape((10, 10))
     (400, 400)
+    >>> output_shape((17, 700)), output_shape((17, 700), aspect="equal")
+    ((187, 700), (17, 700))
+    >>> output_shape((17, 700), room=(21, 0))
+    (357, 700)
     >>> output_shape((300, 600), width=100)
     (50, 100)
     >>> output_shape(None), output_shape(None, width=300)
@@ -46,34 +85,78 @@ def output_shape(shape, width=None, height=None):
         width = _check_side("width", width)
     if height is not None:
         height = _check_side("height", height)
+    aspect = check_aspect(aspect)
     if shape is None:
         width = width or height or AUTO_SIDE
         height = height or width
     else:
-        height, width = _fit(shape, width, height)
+        height, width = _fit(tuple(max(1, int(n)) for n in shape), width, height, aspect,
+                             room, cap)
     if width * height > MAX_PIXELS:
         raise ValueError(f"width x height = {width} x {height} exceeds the limit of "
                          f"{MAX_PIXELS} pixels; ask for a smaller raster")
     return height, width
 
 
-def _fit(shape, width, height):
+def _side(v):
+    return max(1, min(MAX_SIDE, int(round(v))))
+
+
+def _fit(shape, width, height, aspect, room, cap):
     n_rows, n_cols = shape
+    ratio = 1.0 if isinstance(aspect, str) else aspect  # cell height / cell width
+    if width is not None and height is not None:
+        return height, width
     if width is None and height is None:
-        longest = max(n_rows, n_cols)
-        if longest > AUTO_SIDE:
-            scale = AUTO_SIDE / longest
-        elif longest < SMALL:
-            scale = float(-(-SMALL // longest))
-        else:
-            scale = 1.0
-        height = max(1, min(MAX_SIDE, round(n_rows * scale)))
-        width = max(1, min(MAX_SIDE, round(n_cols * scale)))
-    elif width is None:
-        width = max(1, min(MAX_SIDE, round(n_cols * height / n_rows)))
-    elif height is None:
-        height = max(1, min(MAX_SIDE, round(n_rows * width / n_cols)))
-    return height, width
+        return _auto(shape, aspect, ratio, room, cap)
+    if aspect == "auto":  # the default picture's proportions
+        h0, w0 = _auto(shape, aspect, ratio, (0, 0), cap)
+        ratio = h0 * n_cols / (w0 * n_rows)
+    if width is None:
+        return height, _side(n_cols * height / (n_rows * ratio))
+    return _side(n_rows * ratio * width / n_cols), width
+
+
+def _auto(shape, aspect, ratio, room, cap):
+    """The size with no side given (see :func:`output_shape`)."""
+    n_rows, n_cols = shape
+    longest = max(n_rows * ratio, n_cols)  # in cell widths
+    if longest > AUTO_SIDE:
+        px = AUTO_SIDE / longest  # pixels per cell width
+    elif longest < SMALL:
+        px = float(-(-SMALL // longest))
+    else:
+        px = 1.0
+    need_h, need_w = room
+    if aspect == "auto":
+        height, width = _side(n_rows * px * ratio), _side(n_cols * px)
+        long_side = max(height, width)
+        short = math.ceil(long_side * SHORT_RATIO)
+        if height < short:
+            height = _whole(n_rows, short)
+        if width < short:
+            width = _whole(n_cols, short)
+        return _grow(n_rows, height, need_h, cap), _grow(n_cols, width, need_w, cap)
+    need = max(need_w, need_h / ratio)  # pixels per cell width the room asks for
+    if need > px:  # whole pixels per cell within the cap
+        fit = cap / longest
+        px = max(px, min(math.ceil(need), math.floor(fit) if fit >= 1 else fit))
+    return _side(n_rows * px * ratio), _side(n_cols * px)
+
+
+def _whole(n, target):
+    """A side of at least ``target`` px for ``n`` cells: whole pixels per cell
+    when the cells are upsampled."""
+    return _side(n * math.ceil(target / n) if n < target else target)
+
+
+def _grow(n, side, need, cap):
+    """``side`` grown so that each of ``n`` cells has ``need`` px, in whole
+    pixels per cell, up to ``cap`` px (never shrunk)."""
+    if n * need <= side:
+        return side
+    per = min(math.ceil(need), cap // n)
+    return max(side, _side(n * per))
 
 
 def centre_cells(n_in, n_out):

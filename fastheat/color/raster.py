@@ -33,6 +33,16 @@ class Raster:
     origin: str = "upper"
     row_index: np.ndarray | None = None
     col_index: np.ndarray | None = None
+    hidden: np.ndarray | None = None  # bool per cell: all of it hidden by mask=
+
+    @functools.cached_property
+    def missing(self) -> bool:
+        """True when some cell is missing in the data (NaN, ±inf, masked in a
+        masked array), not only hidden by ``mask=`` (nor bad under a log norm)."""
+        bad = ~np.isfinite(self.cells)
+        if self.hidden is not None:
+            bad &= ~self.hidden
+        return bool(bad.any())
 
     def _expand(self, a):
         return expand(a, self.row_index, self.col_index)

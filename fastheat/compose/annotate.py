@@ -9,7 +9,9 @@ values to the decimals they print (:func:`_pre_round`).
 """
 from __future__ import annotations
 
+import os
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -33,13 +35,15 @@ LUMINANCE_SWITCH = 0.408
 
 def annotation_layer(raster, decor, xaxis, yaxis, table, font):
     """The annotations of the visible cells of ``raster`` (bad cells stay
-    blank), in ``font`` or smaller.
+    blank), in ``font`` (or ``annot_kws``'s size) or smaller: all of them or
+    none.
 
     Parameters
     ----------
     raster : fastheat.color.raster.Raster
     decor : fastheat.options.Decor
-        ``annot`` (True, ``"auto"`` or an array of the matrix's shape) and ``fmt``.
+        ``annot`` (True, ``"auto"`` or an array of the matrix's shape),
+        ``fmt`` and ``annot_kws``.
     xaxis, yaxis : fastheat.compose.ticks.Axis
     table : numpy.ndarray
         The colour table on the canvas: dark text goes on light cells.
@@ -53,6 +57,8 @@ def annotation_layer(raster, decor, xaxis, yaxis, table, font):
         for any text: an :class:`AnnotationWarning` unless ``annot="auto"``).
     """
     explicit = decor.annot is not False and not (isinstance(decor.annot, str))
+    kws = decor.annot_kws
+    font = annot_font(decor, font)
     rs, cs = yaxis.starts, xaxis.starts
     min_size = max(4, int(round(6 * decor.scale)))
     cell_w = int(np.diff(xaxis.starts, append=xaxis.n_out).min())
@@ -62,9 +68,10 @@ def annotation_layer(raster, decor, xaxis, yaxis, table, font):
     if cell_w - 2 < text_width(probe, "0") or cell_h < text_height(probe, "0"):
         if explicit:
             warnings.warn(f"annot: the cells are {cell_w} x {cell_h} px, too small for any "
-                          f"text, and were left blank; render larger (width=, height=, scale=) "
-                          f"or pass annot='auto' to skip silently", AnnotationWarning,
-                          stacklevel=3)
+                          f"text, and were left blank; render larger (width=, height=, scale=), "
+                          f"give no size (the raster then grows to fit the text) or pass "
+                          f"annot='auto' to skip silently", AnnotationWarning,
+                          stacklevel=user_stacklevel())
         return None, None
     cell_codes = raster.pixel_values(rs, cs, of="cell_codes")
     rows, cols = np.nonzero(cell_codes != raster.palette.N + 2)
@@ -75,11 +82,55 @@ def annotation_layer(raster, decor, xaxis, yaxis, table, font):
     labels, which = annotation_strings(vals, decor.fmt)
     lum = cell_luminance(raster.palette.float_table, table)  # seaborn's test, per code
     dark = lum[cell_codes[rows, cols]] > LUMINANCE_SWITCH
+    colours = {} if kws.color is None else dict(dark_color=tuple(int(c) for c in kws.color[:3]),
+                                                light_color=tuple(int(c) for c in kws.color[:3]))
     h, w = raster.shape
     item, _, size = plan_annotations((yaxis.starts, yaxis.stops), (xaxis.starts, xaxis.stops),
                                      rows, cols, labels, which, dark, font=font,
-                                     min_size=min_size, explicit=explicit, box=(0, 0, w, h))
+                                     min_size=min_size, explicit=explicit, box=(0, 0, w, h),
+                                     bold=kws.bold, **colours)
     return item, size
+
+
+def annot_font(decor, font, scale=None):
+    """The annotations' font: ``font`` at ``annot_kws``'s size (at ``scale``,
+    default the decor's) when it gives one."""
+    size = decor.annot_kws.size
+    scale = decor.scale if scale is None else scale
+    return font if size is None else resize_font(font, size * scale)
+
+
+def user_stacklevel():
+    """``warnings.warn``'s ``stacklevel``, for its caller, of the first frame
+    outside fastheat: the user's line that called heatmap/save."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def text_room(font, labels, bold=False):
+    """``(height, width)`` of the smallest cell that holds every one of
+    ``labels`` in ``font`` without shrinking it, with a margin of about a
+    quarter of the font size around the text (the raster's room for
+    annotations when no size is given)."""
+    stamp = Stamp(font)
+    wide = int(stamp.widths(labels).max(initial=0)) + bool(bold)
+    top, bottom = _ink_rows(stamp, labels)
+    margin = max(2, font.size // 4)
+    w, h = wide + 2 * margin, bottom - top + 2 * margin
+    while _inner(w, 1) < wide:
+        w += 1
+    while _inner(h, 0) < bottom - top:
+        h += 1
+    return h, w
+
+
+def _inner(cell, least):
+    """The room for text in a cell of ``cell`` px: a 6% padding on each side
+    (at least ``least`` px)."""
+    return cell - 2 * max(least, round(cell * 0.06))
 
 
 # --------------------------------------------------------------------------- strings
@@ -196,11 +247,13 @@ def annotate(region, row_runs, col_runs, rows, cols, labels, which, dark, *, fon
 
 
 def plan_annotations(row_runs, col_runs, rows, cols, labels, which, dark, *, font, min_size,
-                     box, explicit=True, dark_color=DARK_TEXT, light_color=LIGHT_TEXT):
+                     box, explicit=True, dark_color=DARK_TEXT, light_color=LIGHT_TEXT,
+                     bold=False):
     """Lay out text centred in cells: a :class:`CellText` in ``box``.
 
     The font shrinks from ``font.size`` to fit the smallest cell, but not
-    below ``min_size``; cells whose text still does not fit stay blank.
+    below ``min_size``; if some text still does not fit, no cell is
+    annotated (a scattered subset would read as missing data).
 
     Parameters
     ----------
@@ -220,6 +273,8 @@ def plan_annotations(row_runs, col_runs, rows, cols, labels, which, dark, *, fon
         The item's box (the raster's).
     explicit : bool
         Warn (:class:`AnnotationWarning`) when cells are left blank.
+    bold : bool
+        Thicken the strokes by one pixel (``annot_kws={"weight": "bold"}``).
 
     Returns
     -------
@@ -233,27 +288,34 @@ def plan_annotations(row_runs, col_runs, rows, cols, labels, which, dark, *, fon
     if n_valid == 0 or not labels:
         return None, 0, font.size
     cell_h, cell_w = int((re_ - rs).min()), int((ce - cs).min())
-    pad_w, pad_h = max(1, round(cell_w * 0.06)), max(0, round(cell_h * 0.06))
-    avail_w, avail_h = cell_w - 2 * pad_w, cell_h - 2 * pad_h
+    avail_w, avail_h = _inner(cell_w, 1) - bool(bold), _inner(cell_h, 0)
     used = np.zeros(len(labels), bool)
     used[which] = True
     font, size, stamp, widths, (top, bottom) = _fit_font(font, labels, used, avail_w, avail_h,
                                                          min_size)
     fits = (widths <= avail_w) & (bottom - top <= avail_h) & (widths > 0)
+    texts = widths[which] > 0  # empty strings need no room
+    blank = int((texts & ~fits[which]).sum())
+    if blank:  # all or nothing
+        if explicit:
+            warnings.warn(f"annot: {blank} of {n_valid} annotated cells are too small for their "
+                          f"text at font size {size} (cells are {cell_w} x {cell_h} px), so no "
+                          f"cell was annotated; render larger (width=, height=, scale=) or give "
+                          f"no size (the raster then grows to fit the text), use a shorter fmt, "
+                          f"or pass annot='auto' to skip silently",
+                          AnnotationWarning, stacklevel=user_stacklevel())
+        return None, 0, size
     ok = fits[which]
     drawn = int(ok.sum())
-    blank = int((widths[which] > 0).sum()) - drawn
-    if blank and explicit:
-        warnings.warn(f"annot: {blank} of {n_valid} annotated cells are too small for their "
-                      f"text at font size {size} (cells are {cell_w} x {cell_h} px) and were "
-                      f"left blank; render larger (width=, height=, scale=), use a shorter "
-                      f"fmt, or pass annot='auto' to skip them silently",
-                      AnnotationWarning, stacklevel=3)
     if drawn == 0:
         return None, 0, size
     tile_w = int(widths[fits].max())
     tile_h = bottom - top
     tiles = stamp.tiles(labels, tile_w, top, bottom)
+    if bold:  # each stroke one pixel wider
+        tiles = np.pad(tiles, ((0, 0), (0, 0), (0, 1)))
+        np.maximum(tiles[:, :, 1:], tiles[:, :, :-1].copy(), out=tiles[:, :, 1:])
+        tile_w += 1
     tiles[~fits] = 0
     rows, cols, which = np.asarray(rows)[ok], np.asarray(cols)[ok], np.asarray(which)[ok]
     y0 = rs[rows] + (re_[rows] - rs[rows] - tile_h) // 2

@@ -17,6 +17,9 @@ from .draw import line_span
 from .scene import Image, Polygon, Rect, frame_around, rotated_text_at, text_at, union_box
 from .ticks import colorbar_ticks
 
+#: The colour strip's readable minimum, in font sizes (vertical, horizontal):
+#: room for at least 3 tick labels even beside a raster a few pixels long.
+MIN_STRIP = {True: 10, False: 20}
 #: Anchor of tick and swatch labels by (vertical, on the outer side).
 _ANCHORS = {(True, True): "lm", (True, False): "rm", (False, True): "mt", (False, False): "mb"}
 
@@ -127,7 +130,8 @@ def colorbar_items(raster, decor, style, around):
 
 def _bar(raster, decor, around):
     """The :class:`_Bar` of ``decor.colorbar``: centred on the raster's side,
-    ``pad`` px beyond the box ``around``."""
+    ``pad`` px beyond the box ``around``, its strip ``length`` of the side
+    but at least :data:`MIN_STRIP` font sizes (beyond a short raster's ends)."""
     cb, N = decor.colorbar, raster.palette.N
     h, w = raster.shape
     vertical = cb.position in ("right", "left")
@@ -141,11 +145,15 @@ def _bar(raster, decor, around):
     ext = cb.extend
     under = ext in ("both", "min") or (ext == "auto" and has["under"])
     over = ext in ("both", "max") or (ext == "auto" and has["over"])
-    bad = cb.bad is True or (cb.bad == "auto" and has["bad"])
+    # "auto": a swatch for the data's missing values, not for cells hidden by
+    # mask= or non-positive values under a log norm
+    bad = cb.bad is True or (cb.bad == "auto" and has["bad"] and raster.missing)
     tri = max(4, min(thick, total // 12))
     swatch = thick if bad else 0
     swatch_gap = max(thick // 2, decor.px(6)) if bad else 0
-    length = total - (tri if under else 0) - (tri if over else 0) - swatch - swatch_gap
+    extras = (tri if under else 0) + (tri if over else 0) + swatch + swatch_gap
+    total = max(total, decor.px(MIN_STRIP[vertical] * decor.font_size) + extras)
+    length = total - extras
     if length < 4:
         raise ValueError(f"colorbar length={cb.length!r} leaves no room for the colour strip "
                          f"on a {side}-pixel raster; use a longer colorbar")

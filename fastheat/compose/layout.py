@@ -22,14 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..aggregation.geometry import ANNOT_SIDE, LABEL_SIDE
 from ..color.colormaps import to_color
-from .annotate import annotation_layer
+from .annotate import annot_font, annotation_layer, annotation_strings, text_room
 from .colorbar import colorbar_items
 from .colours import canvas_colours
 from .draw import draw_scene, line_span
 from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, rotated_text_at, text_at,
                     union_box)
-from .text import load_font
+from .text import line_height, load_font
 from .ticks import Axis, plan_ticks
 
 # Sizes in pixels at scale=1.
@@ -104,6 +105,45 @@ def compose(raster, decor) -> Composition:
     return Composition(draw_scene(scene), scene.raster_box,
                        [Item(it.kind, it.box, getattr(it, "text", None)) for it in items],
                        annot_size, scene)
+
+
+def raster_room(source, decor, reduce):
+    """What the drawn tick labels and annotations ask of a raster whose size
+    the user did not give (see :func:`fastheat.aggregation.geometry.output_shape`).
+
+    Returns ``(room, cap, cells)``: ``(px per row, px per column)`` at scale 1
+    (a line height and the labels' gap per labelled row or column, shown or
+    rotated; every cell the box of its annotation at the full font size, at
+    most twice as wide as tall), the
+    largest side they may grow to, and the matrix aggregated at its own size
+    when the annotation values had to be read (else None; the driver reuses
+    it).
+    """
+    font = load_font(decor.font, decor.font_size)
+    per_label = line_height(font) + max(2, font.size // 2)  # Style.text_gap at scale 1
+    n_rows, n_cols = source.shape
+    room = []
+    for option, labels, n in ((decor.yticklabels, source.labels.rows, n_rows),
+                              (decor.xticklabels, source.labels.cols, n_cols)):
+        given = isinstance(option, list) or (labels is not None and len(labels) == n)
+        step = option if isinstance(option, int) and not isinstance(option, bool) else 1
+        room.append(per_label / step if given and option is not False else 0)
+    annot, cells = decor.annot, None
+    # text needs at least ~10 px a cell: beyond ANNOT_SIDE it cannot fit anyway
+    if annot is False or max(n_rows, n_cols) * 10 > ANNOT_SIDE:
+        return tuple(room), LABEL_SIDE, None
+    if isinstance(annot, np.ndarray):
+        values = annot.ravel()
+    else:
+        cells = source.aggregate(n_rows, n_cols, reduce)
+        values = cells[~np.isnan(cells)]
+    if values.size == 0:
+        return tuple(room), LABEL_SIDE, cells
+    labels, _ = annotation_strings(values, decor.fmt)
+    text_h, text_w = text_room(annot_font(decor, font, scale=1.0), labels,
+                               decor.annot_kws.bold)
+    text_h = max(text_h, -(-text_w // 2))  # annotated cells at most twice as wide as tall
+    return (max(room[0], text_h), max(room[1], text_w)), ANNOT_SIDE, cells
 
 
 def bare(raster) -> Composition:

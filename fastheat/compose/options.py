@@ -27,7 +27,9 @@ class ColorbarOptions:
     ----------
     position : {"right", "left", "top", "bottom"}
     length : float
-        Fraction of the raster side the colorbar spans (0 < length <= 1).
+        Fraction of the raster side the colorbar spans (0 < length <= 1);
+        its colour strip is at least 10 font sizes long (20 on a horizontal
+        bar), so that it has room for 3 or more tick labels beside a short raster.
     thickness : int, optional
         Pixels at scale 1; default 1/20 of the length, between 12 and 24.
     label : str, optional
@@ -40,7 +42,9 @@ class ColorbarOptions:
         Triangles for the under/over colours; ``"auto"``: where the image has
         values outside vmin..vmax.
     bad : {"auto", True, False}
-        A swatch for the bad colour; ``"auto"``: when the image has bad cells.
+        A swatch for the bad colour; ``"auto"``: when the data has missing
+        values (NaN, ±inf, masked entries of a masked array) in the image, not
+        for cells hidden with ``mask=`` or non-positive values under a log norm.
     bad_label : str
         Text beside the bad swatch.
     """

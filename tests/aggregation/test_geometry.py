@@ -103,8 +103,9 @@ def test_to_rgba_upsampling_is_crisp_blocks():
     ((3, 7), None),
     ((1, 1), None),
 ])
-def test_default_size(shape, want):
-    h, w = fastheat.aggregation.output_shape(shape)
+def test_default_size_square_cells(shape, want):
+    # aspect="equal" keeps the old default rule (square cells)
+    h, w = fastheat.aggregation.output_shape(shape, aspect="equal")
     if want is not None:
         assert (h, w) == want
     if max(shape) < 400:  # grown by the same whole factor on both axes
@@ -117,7 +118,8 @@ def test_one_side_given_keeps_the_aspect_ratio():
     assert fastheat.aggregate(x, width=100).shape == (50, 100)
     assert fastheat.aggregate(x, height=100).shape == (100, 200)
     assert fastheat.to_rgba(x, width=100).shape == (50, 100, 4)
-    assert fastheat.aggregate(np.zeros((1, 10_000)), width=10).shape == (1, 10)  # at least 1 px
+    assert fastheat.aggregate(np.zeros((1, 10_000)), width=10,
+                              aspect="equal").shape == (1, 10)  # at least 1 px
 
 
 @pytest.mark.parametrize("width, height", [(None, None), (300, None), (None, 70), (20, 30),
@@ -151,3 +153,70 @@ def test_axis_window_is_the_slice_of_the_axis_map(n_in, n_out, lo, hi):
         n = stop[k] - start[k]
         np.testing.assert_array_equal(weight[offset[k]:offset[k] + n],
                                       full[3][full[2][i]:full[2][i] + n])
+
+
+# --- aspect, and room for labels and annotations (issue 9, point 1) -----------------------
+
+
+@pytest.mark.parametrize("shape, want", [
+    ((17, 700), (187, 700)),  # was a 17-px strip: rows stretch, 11 px each
+    ((24, 365), (192, 730)),  # was 48 px tall
+    ((7, 53), (112, 424)),  # a calendar: 16 x 8 px cells
+    ((1, 30), (105, 420)),  # was 14 px tall
+    ((3_000, 20_000), (250, 1000)),
+    ((10, 10), (400, 400)),  # square matrices keep square cells
+    ((1234, 457), (1000, 370)),  # within 4:1, as for square cells
+])
+def test_default_size_auto_aspect(shape, want):
+    h, w = geometry.output_shape(shape)
+    assert (h, w) == want
+    assert min(h, w) >= geometry.SHORT_RATIO * max(h, w)
+    for n, side in zip(shape, (h, w)):
+        if side > n:  # upsampled: whole pixels per cell (crisp, equal blocks)
+            assert side % n == 0
+    assert geometry.output_shape(shape, aspect="equal") == \
+        geometry.output_shape(shape, aspect=1.0)
+
+
+def test_aspect_is_cell_height_over_width():
+    assert geometry.output_shape((10, 10), aspect=2) == (400, 200)
+    assert geometry.output_shape((10, 10), aspect=0.5) == (200, 400)
+    assert geometry.output_shape((10, 10), width=100, aspect=2) == (200, 100)
+    assert geometry.output_shape((10, 20), height=300, aspect="equal") == (300, 600)
+    # "auto" with one side given: the default size's proportions
+    assert geometry.output_shape((17, 700), width=1400) == (374, 1400)
+    x = np.zeros((17, 700))
+    assert fastheat.to_rgba(x, aspect="equal").shape[:2] == (17, 700)
+    assert fastheat.to_rgba(x, square=True).shape[:2] == (17, 700)
+    assert fastheat.aggregate(x, aspect=3).shape == (51, 700)
+
+
+@pytest.mark.parametrize("aspect, error, match", [
+    ("square", ValueError, r"aspect='square' is not allowed; use 'auto'.*'equal'.*number"),
+    (0, ValueError, r"aspect=0 must be a finite number > 0"),
+    (float("nan"), ValueError, r"aspect=nan must be a finite number > 0"),
+    (True, TypeError, r"aspect=True must be 'auto', 'equal' or a number"),
+    ([1], TypeError, r"aspect=\[1\] must be"),
+])
+def test_bad_aspect(aspect, error, match):
+    with pytest.raises(error, match=match):
+        fastheat.to_rgba(np.zeros((2, 3)), aspect=aspect)
+
+
+def test_square_conflicts_with_another_aspect():
+    with pytest.raises(ValueError, match=r"square=True asks for square cells but aspect=2\.0"):
+        fastheat.heatmap(np.zeros((2, 3)), square=True, aspect=2)
+    with pytest.raises(TypeError, match=r"square='yes' must be True or False"):
+        fastheat.heatmap(np.zeros((2, 3)), square="yes")
+
+
+def test_room_grows_sides_in_whole_pixels_up_to_the_cap():
+    # 17 labelled rows at 21 px each: all of them fit, the width stays
+    assert geometry.output_shape((17, 700), room=(21, 21)) == (357, 700)
+    # 100 rows would need 2100 px: the side grows to the cap, whole px per row
+    assert geometry.output_shape((100, 100), room=(21, 21)) == (1000, 1000)
+    assert geometry.output_shape((100, 100), room=(21, 21), cap=3000) == (2100, 2100)
+    # never shrinks, and "equal" keeps the cells square
+    assert geometry.output_shape((10, 10), room=(5, 5)) == (400, 400)
+    assert geometry.output_shape((7, 53), aspect="equal", room=(21, 0)) == (126, 954)
+    assert geometry.output_shape((7, 53), aspect="equal", room=(21, 0), cap=500) == (63, 477)

@@ -6,6 +6,10 @@ when annotations were asked for. Exact (uint8) unless a tolerance is
 written next to the comparison."""
 from __future__ import annotations
 
+import io
+import sys
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -184,10 +188,11 @@ def test_fmt_d_accepts_whole_numbers_only():
 
 
 def test_annotations_too_small_warn_only_when_asked_for():
+    # a size is given: with no size the raster would grow to hold the text
     data = RNG.random((100, 100))
     with pytest.warns(AnnotationWarning, match="too small"):
-        fastheat.heatmap(data, annot=True)
-    img = fastheat.heatmap(data, annot="auto")  # silently blank (warnings are errors here)
+        fastheat.heatmap(data, annot=True, width=400)
+    img = fastheat.heatmap(data, annot="auto", width=400)  # silently blank (warnings are errors)
     assert img.mode == "RGB"
 
 
@@ -229,3 +234,87 @@ def test_text_colour_is_seaborns_on_every_colormap_entry(name, monkeypatch):
     got[seen["rows"], seen["cols"]] = seen["dark"]
     assert np.array_equal(got, want), f"entries {np.flatnonzero(got != want).tolist()} differ"
     assert DARK_TEXT == (38, 38, 38)  # seaborn's ".15"
+
+
+# --- annotations fit (issue 9, point 4) ----------------------------------------------------
+
+
+def _cells_with_ink(comp, n_rows, n_cols):
+    """How many cells of an evenly divided raster hold more than one colour."""
+    x0, y0, x1, y1 = comp.raster_box
+    region = np.asarray(comp.image)[y0:y1, x0:x1, :3]
+    ch, cw = (y1 - y0) // n_rows, (x1 - x0) // n_cols
+    assert (ch * n_rows, cw * n_cols) == (y1 - y0, x1 - x0)  # whole pixels per cell
+    cells = region.reshape(n_rows, ch, n_cols, cw, 3)
+    return int((cells != cells[:, :1, :, :1]).any(axis=(1, 3, 4)).sum())
+
+
+def test_no_size_grows_the_raster_until_every_value_shows():
+    data = np.random.default_rng(3).random((30, 30))
+    comp, _ = compose(data, annot=True, colorbar=True)
+    assert comp.annot_font_size == 12  # the normal font size, not shrunk
+    assert _cells_with_ink(comp, 30, 30) == 900
+    assert fastheat.to_rgba(data).shape[:2] == (420, 420)  # the bare raster did not grow
+
+
+def test_annotation_room_counts_annot_kws_and_arrays():
+    data = np.zeros((4, 4))
+    words = np.array([["a much longer label"] * 4] * 4)
+    comp, _ = compose(data, annot=words)
+    assert _cells_with_ink(comp, 4, 4) == 16 and comp.annot_font_size == 12
+    big, _ = compose(RNG.random((5, 5)), annot=True, annot_kws={"size": 30})
+    assert big.annot_font_size == 30 and _cells_with_ink(big, 5, 5) == 25
+
+
+def test_given_size_is_all_or_nothing_and_warns_at_the_callers_line():
+    words = np.full((10, 10), "ab", dtype=object)
+    words[4, 7] = "a label far too long for a 40-pixel cell"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        img = fastheat.heatmap(np.zeros((10, 10)), annot=words, width=400, height=400,
+                               xticklabels=False, yticklabels=False)
+    (w,) = caught
+    assert issubclass(w.category, AnnotationWarning) and "no cell was annotated" in str(w.message)
+    assert (w.filename, w.lineno) == (__file__, line)
+    assert img.size == (400, 400)
+    assert len(np.unique(np.asarray(img).reshape(-1, 3), axis=0)) == 1  # no text at all
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        fastheat.save(np.zeros((10, 10)), buffer, format="png", annot=True, width=20)
+    (w,) = caught
+    assert "too small" in str(w.message) and (w.filename, w.lineno) == (__file__, line)
+
+
+def test_annot_kws_colour_size_and_weight():
+    data = RNG.random((3, 3))
+    comp, _ = compose(data, annot=True, annot_kws={"color": "red", "fontsize": 16},
+                      width=300, height=300)
+    assert comp.annot_font_size == 16
+    x0, y0, x1, y1 = comp.raster_box
+    region = np.asarray(comp.image)[y0:y1, x0:x1, :3].astype(int)
+    plain = np.asarray(fastheat.to_rgba(data, width=300, height=300))[..., :3].astype(int)
+    changed = (region != plain).any(axis=-1)
+    assert changed.sum() > 100
+    # every changed pixel is the cell colour blended towards pure red
+    towards = region[changed] - plain[changed]
+    assert (towards[:, 0] >= 0).all() and (towards[:, 1:] <= 0).all()
+    normal, _ = compose(data, annot=True, width=300, height=300)
+    bold, _ = compose(data, annot=True, annot_kws={"weight": "bold"}, width=300, height=300)
+    ink = [(np.asarray(c.image) != np.asarray(fastheat.heatmap(data, width=300, height=300,
+                                                                   xticklabels=True).convert(
+        "RGB"))).any(-1).sum() for c in (normal, bold)]
+    assert ink[1] > ink[0] * 1.2
+
+
+@pytest.mark.parametrize("kws, error, match", [
+    ({"family": "serif"}, TypeError, r"annot_kws got unknown key\(s\) 'family'; allowed"),
+    ({"size": -1}, ValueError, r"annot_kws size=-1 must be a positive number"),
+    ({"weight": "heavy"}, ValueError, r"annot_kws weight='heavy' must be 'normal' or 'bold'"),
+    ("big", TypeError, r"annot_kws='big' must be a dict"),
+])
+def test_bad_annot_kws(kws, error, match):
+    with pytest.raises(error, match=match):
+        fastheat.heatmap(DATA, annot=True, annot_kws=kws)

@@ -175,3 +175,61 @@ def test_colorbar_twoslope_has_a_tick_at_the_centre_at_the_middle():
     assert 1.0 in ticks and len(ticks) >= 4
     ty0, ty1 = ticks[1.0][1], ticks[1.0][3]
     assert abs((y1 - (ty0 + ty1) / 2) - (y1 - y0) / 2) <= 1.0
+
+
+# --- the missing swatch is for missing data (issue 9, point 7) -----------------------------
+
+HIDE = np.zeros((20, 20), bool)
+HIDE[3:6, 3:6] = True
+POSITIVE = RNG.random((20, 20)) + 0.5
+
+
+@pytest.mark.parametrize("data, options, swatch", [
+    (POSITIVE, {}, False),
+    (POSITIVE, dict(mask=HIDE), False),  # hidden on purpose: not missing
+    (POSITIVE, dict(mask=HIDE, origin="lower", width=7), False),
+    (POSITIVE, dict(mask=HIDE, reduce="nearest", width=7), False),
+    (np.where(HIDE, 0.0, POSITIVE), dict(norm="log"), False),  # zeros under a log norm
+    (np.where(HIDE, np.nan, POSITIVE), {}, True),
+    (np.where(np.roll(HIDE, 9), np.nan, POSITIVE), dict(mask=HIDE), True),  # besides hidden
+    (np.where(HIDE, np.nan, POSITIVE), dict(mask=HIDE), False),  # the same cells
+    (np.ma.masked_array(POSITIVE, HIDE), {}, True),  # a masked array's mask is missing data
+])
+def test_missing_swatch_only_for_missing_values(data, options, swatch):
+    comp, _ = compose(data, colorbar=True, **options)
+    kinds = [it.kind for it in comp.items]
+    assert ("colorbar-bad" in kinds) is swatch
+    assert ("colorbar-badlabel" in kinds) is swatch
+    forced, _ = compose(data, colorbar=dict(bad=True), **options)
+    assert "colorbar-bad" in [it.kind for it in forced.items]
+
+
+def test_infinities_count_as_missing():
+    # matplotlib masks ±inf as invalid: they are missing values, not hidden cells
+    assert render.rasterize(np.where(HIDE, np.inf, POSITIVE)).missing
+    assert render.rasterize(np.where(HIDE, -np.inf, POSITIVE), mask=np.roll(HIDE, 9)).missing
+    assert not render.rasterize(np.where(HIDE, np.inf, POSITIVE), mask=HIDE).missing
+
+
+# --- the colorbar's readable minimum (issue 9, point 1) ------------------------------------
+
+
+@pytest.mark.parametrize("position", ["right", "bottom"])
+@pytest.mark.parametrize("data, size", [(RNG.random((1, 30)), {}),
+                                        (RNG.random((1, 30)), dict(width=300)),
+                                        (RNG.normal(size=(2, 500)), dict(height=10)),
+                                        (np.where(RNG.random((3, 3)) < 0.3, np.nan, 5.0 *
+                                                  RNG.random((3, 3))), dict(height=20))])
+def test_colorbar_has_a_readable_minimum_length(data, size, position):
+    comp, decor = compose(data, colorbar=dict(position=position), **size)
+    (x0, y0, x1, y1), = comp.boxes("colorbar")
+    along = y1 - y0 if position == "right" else x1 - x0
+    assert along >= (10 if position == "right" else 20) * decor.font_size
+    ticks = [it for it in comp.items if it.kind == "colorbar-ticklabel"]
+    assert len(ticks) >= 3
+    boxes = [it.box for it in ticks]
+    assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    # longer rasters: the bar follows the raster's side
+    comp, _ = compose(RNG.random((500, 500)), colorbar=dict(position=position))
+    (x0, y0, x1, y1), = comp.boxes("colorbar")
+    assert (y1 - y0 if position == "right" else x1 - x0) == 500

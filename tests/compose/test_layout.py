@@ -100,3 +100,59 @@ def test_scale_doubles_everything():
     t1, = one.boxes("title")
     t2, = two.boxes("title")
     assert abs((t2[2] - t2[0]) - 2 * (t1[2] - t1[0])) <= 3
+
+
+# --- the default size makes room for labels (issue 9, points 1 and 2) --------------------
+
+
+def _frame(n_rows, n_cols, rows=None, seed=0):
+    pd = pytest.importorskip("pandas")
+    rows = rows or [f"gene{i}" for i in range(n_rows)]
+    return pd.DataFrame(np.random.default_rng(seed).normal(size=(n_rows, n_cols)), index=rows,
+                        columns=[f"s{j}" for j in range(n_cols)])
+
+
+def _no_overlap(boxes, vertical):
+    lo, hi = (1, 3) if vertical else (0, 2)
+    spans = sorted((b[lo], b[hi]) for b in boxes)
+    return all(a1 <= b0 for (_, a1), (b0, _) in zip(spans, spans[1:]))
+
+
+WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+@pytest.mark.parametrize("shape, rows", [((17, 700), None), ((7, 53), WEEK), ((40, 12), None)])
+def test_every_given_row_label_shows_without_a_size(shape, rows):
+    comp, _ = compose(_frame(*shape, rows=rows), colorbar=True)
+    labels = [it for it in comp.items if it.kind == "yticklabel"]
+    assert [it.text for it in labels] == (rows or [f"gene{i}" for i in range(shape[0])])
+    assert _no_overlap([it.box for it in labels], vertical=True)
+    x0, y0, x1, y1 = comp.raster_box
+    assert max(x1 - x0, y1 - y0) <= 1000  # the long side stays near 1000 px
+    # the colorbar is readable: at least 3 ticks
+    assert len(comp.boxes("colorbar-ticklabel")) >= 3
+
+
+def test_labels_add_room_only_when_drawn():
+    df = _frame(17, 700)
+    bare = fastheat.to_rgba(df)
+    assert bare.shape[:2] == (187, 700)  # aspect "auto": rows stretch
+    np.testing.assert_array_equal(np.asarray(fastheat.heatmap(df).convert("RGBA")), bare)
+    hidden, _ = compose(df, yticklabels=False, xticklabels=False, title="t")
+    x0, y0, x1, y1 = hidden.raster_box
+    assert (y1 - y0, x1 - x0) == (187, 700)
+    shown, _ = compose(df, title="t")
+    x0, y0, x1, y1 = shown.raster_box
+    assert (y1 - y0) % 17 == 0 and (y1 - y0) >= 17 * 18 and x1 - x0 == 700
+    sized, _ = compose(df, title="t", height=100)  # a size given: labels thin instead
+    assert sized.raster_box[3] - sized.raster_box[1] == 100
+
+
+@pytest.mark.parametrize("shape", [(24, 365), (1, 30), (3, 400)])
+def test_unlabelled_non_square_matrices_are_readable(shape):
+    comp, _ = compose(RNG.random(shape), colorbar=True)
+    x0, y0, x1, y1 = comp.raster_box
+    assert min(x1 - x0, y1 - y0) >= 100
+    assert len(comp.boxes("colorbar-ticklabel")) >= 3
+    ticks = [it.box for it in comp.items if it.kind == "xticklabel"]
+    assert len(ticks) >= 3 and _no_overlap(ticks, vertical=False)
