@@ -91,7 +91,8 @@ def _raster(data, opts: options.Options) -> Raster:
     # the dtype matplotlib would use for the input, so codes match it exactly.
     value_dtype = source.dtype if reduction(opts.reading.reduce).keeps_dtype else np.float64
     fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
-                       robust=c.robust, linthresh=c.linthresh, gamma=c.gamma, levels=c.levels,
+                       robust=c.robust, linthresh=c.linthresh, linscale=c.linscale,
+                       base=c.base, gamma=c.gamma, levels=c.levels,
                        dtype=norms.work_dtype(value_dtype))
     palette = fitted.recentred(palette, c.center)  # seaborn's center=: the colormap resampled
     codes = fitted.encode(cells, palette.N)

@@ -136,11 +136,18 @@ instead of min/max.""", type="bool", cli=dict(action="store_true"))
     linthresh: float | None = opt(None, """Linear range around 0 of
 ``norm="symlog"``.""", type="float, optional", cli=dict(
         type="number", help="linear range around 0 for --norm symlog"))
+    linscale: float | None = opt(None, """Length of the linear range of
+``norm="symlog"`` relative to one decade (matplotlib's ``linscale``, default
+1).""", type="float, optional", cli=dict(
+        type="number", help="linear range's length in decades for --norm symlog (default 1)"))
+    base: float | None = opt(None, """Logarithm base of ``norm="symlog"`` (default
+10).""", type="float, optional", cli=dict(
+        type="number", help="logarithm base for --norm symlog (default 10)"))
     gamma: float | None = opt(None, """Exponent of ``norm="power"`` (default
 0.5).""", type="float, optional", cli=dict(
         type="number", help="exponent for --norm power (default 0.5)"))
     levels: object = opt(None, """Discrete colour bands (matplotlib's
-``BoundaryNorm``, seaborn/contourf's ``levels``): a list of band edges, or a
+``BoundaryNorm``, like ``contourf``'s ``levels``): a list of band edges, or a
 number of bands with round edges (steps of 1, 2, 2.5 or 5 x 10^k) covering the
 range (``vmin``/``vmax``/``robust``). Band ``i`` of ``K`` gets colour
 ``int(i * (N - 1) / (K - 1))`` of the colormap's ``N``; values below the

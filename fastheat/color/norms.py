@@ -60,8 +60,9 @@ class Norm:
     def check(vmin, vmax, center, n_usable):
         """Raise for limits this kind cannot take."""
 
-    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
-        """Set the kind's own parameters once the range is known."""
+    def finish(self, usable, **params):
+        """Set the kind's own parameters (``linthresh``, ``linscale``, ``base``,
+        ``gamma``, ``center``) once the range is known."""
 
     # --- centring (seaborn's ``center=``)
     def centre_span(self, center):
@@ -167,23 +168,29 @@ class LogNorm(Norm):
 
 
 class SymLogNorm(Norm):
-    """matplotlib's SymLogNorm (base 10, linscale 1): linear within
-    ``linthresh`` of 0, logarithmic beyond."""
+    """matplotlib's SymLogNorm (``linscale`` default 1, ``base`` default 10):
+    linear within ``linthresh`` of 0, logarithmic beyond."""
 
     kind = "symlog"
-    linthresh = 1.0
+    linthresh, linscale, base = 1.0, 1.0, 10.0
 
-    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
+    def finish(self, usable, *, linthresh=None, linscale=None, base=None, **_):
         self.linthresh = float(linthresh) if linthresh is not None else \
             (max(abs(self.vmin), abs(self.vmax)) / 100 or 1.0)
+        self.linscale = 1.0 if linscale is None else float(linscale)
+        self.base = 10.0 if base is None else float(base)
+
+    @property
+    def _scale(self):  # matplotlib's linscale_adj
+        return self.linscale / (1 - 1 / self.base)
 
     def _symlog(self, x):
         x = np.asarray(x, float)
-        lt = self.linthresh
+        lt, scale = self.linthresh, self._scale
         a = np.abs(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.sign(x) * lt * (_SYMLOG_SCALE + np.log10(a / lt))
-        return np.where(a <= lt, x * _SYMLOG_SCALE, out)
+            out = np.sign(x) * lt * (scale + np.log10(a / lt) / np.log10(self.base))
+        return np.where(a <= lt, x * scale, out)
 
     def forward(self, x):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -193,10 +200,10 @@ class SymLogNorm(Norm):
     def inverse(self, t):
         lo, hi = self._symlog(self.vmin), self._symlog(self.vmax)
         y = lo + np.asarray(t, float) * (hi - lo)
-        lt, scale = self.linthresh, _SYMLOG_SCALE
+        lt, scale = self.linthresh, self._scale
         inside = np.abs(y) <= lt * scale
         with np.errstate(over="ignore"):
-            out = np.sign(y) * lt * 10 ** (np.abs(y) / lt - scale)
+            out = np.sign(y) * lt * self.base ** (np.abs(y) / lt - scale)
         return np.where(inside, y / scale, out)
 
 
@@ -206,7 +213,7 @@ class PowerNorm(Norm):
     kind = "power"
     gamma = 0.5
 
-    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
+    def finish(self, usable, *, gamma=None, **_):
         self.gamma = float(gamma if gamma is not None else 0.5)
 
     def forward(self, x):
@@ -221,7 +228,7 @@ class PowerNorm(Norm):
 class SqrtNorm(PowerNorm):
     kind = "sqrt"
 
-    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
+    def finish(self, usable, **_):
         self.gamma = 0.5
 
 
@@ -231,7 +238,7 @@ class EqHistNorm(Norm):
     kind = "eq_hist"
     cdf = ()  # (values, levels)
 
-    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
+    def finish(self, usable, **_):
         lo, hi = self.vmin, self.vmax
         self.cdf = _eq_hist(usable[(usable >= lo) & (usable <= hi)], lo, hi)
 
@@ -259,7 +266,7 @@ class TwoSlopeNorm(Norm):
     kind = "twoslope"
     center = 0.0
 
-    def finish(self, usable, *, linthresh=None, gamma=None, center=None):
+    def finish(self, usable, *, center, **_):
         self.center = float(center)
 
     def recentred(self, palette, center):
@@ -382,7 +389,6 @@ _MPL_KINDS = {"LogNorm": "log", "SymLogNorm": "symlog", "TwoSlopeNorm": "twoslop
 KINDS = {cls.kind: cls for cls in (Norm, LogNorm, SymLogNorm, SqrtNorm, PowerNorm, EqHistNorm,
                                    TwoSlopeNorm)}
 NORMS = tuple(KINDS)
-_SYMLOG_SCALE = 1 / (1 - 1 / 10)
 
 
 def _unit(x, lo, hi):
@@ -452,7 +458,8 @@ def nice_edges(lo, hi, n):
 
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
-        linthresh=None, gamma=None, levels=None, dtype=np.float64) -> Norm:
+        linthresh=None, linscale=None, base=None, gamma=None, levels=None,
+        dtype=np.float64) -> Norm:
     """Fit a :class:`Norm` to the aggregated ``grid``.
 
     ``vmin``/``vmax`` default to the range of the finite values (2nd-98th
@@ -470,7 +477,8 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
                             + ", ".join(map(repr, NORMS)) + ") or a matplotlib Normalize object")
         given = [n for n, v in (("vmin", vmin), ("vmax", vmax), ("center", center),
                                 ("levels", levels), ("linthresh", linthresh),
-                                ("gamma", gamma)) if v is not None] + (["robust"] if robust else [])
+                                ("linscale", linscale), ("base", base), ("gamma", gamma))
+                 if v is not None] + (["robust"] if robust else [])
         if given:
             raise ValueError(f"{given[0]}= cannot be combined with a matplotlib norm object "
                              f"(norm={norm!r}); set it on the norm object instead")
@@ -487,6 +495,10 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
     _check_number("gamma", gamma, positive=True)
     _check_number("linthresh", linthresh, positive=True)
+    _check_number("linscale", linscale, positive=True)
+    _check_number("base", base, positive=True)
+    if base is not None and base == 1:
+        raise ValueError(f"base={base!r} must be a positive number other than 1")
     if levels is not None:
         if cls is not Norm:
             raise ValueError(f"levels={levels!r} makes discrete bands and cannot be combined "
@@ -534,7 +546,8 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if cls is LevelsNorm:
         fitted.edges = levels if isinstance(levels, np.ndarray) else nice_edges(lo, hi, levels)
         fitted.vmin, fitted.vmax = fitted.edges[0], fitted.edges[-1]
-    fitted.finish(usable, linthresh=linthresh, gamma=gamma, center=center)
+    fitted.finish(usable, linthresh=linthresh, linscale=linscale, base=base, gamma=gamma,
+                  center=center)
     return fitted
 
 

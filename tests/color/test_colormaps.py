@@ -34,8 +34,9 @@ mpl = matplotlib.colormaps
 
 def mpl_rgba(obj, x, a, b):
     # (float16 data can overflow in matplotlib's in-place arithmetic: inf is fine)
+    # +-inf in the data are bad, as matplotlib's images mask them (issue 9)
     with np.errstate(over="ignore", invalid="ignore"):
-        return obj(mcolors.Normalize(a, b)(x), bytes=True)
+        return obj(mcolors.Normalize(a, b)(np.ma.masked_invalid(x)), bytes=True)
 
 
 def fh_rgba(x, cmap, a, b, **kw):
@@ -321,13 +322,14 @@ def test_custom_bad_under_over(cmap):
     assert got[0, 1].tolist() == [0, 0, 255, 255]  # under
     assert got[0, 2].tolist() == [0, 255, 0, 128]  # over
     assert got[0, 3].tolist() == [255, 0, 0, 255]  # bad
-    assert got[0, 4].tolist() == [0, 0, 255, 255] and got[0, 5].tolist() == [0, 255, 0, 128]
+    # +-inf are bad, as matplotlib's images mask them (issue 9; they were under/over)
+    assert got[0, 4].tolist() == got[0, 5].tolist() == [255, 0, 0, 255]
     plain = fh_rgba(x, obj, 0, 1)
     assert_bytes_equal(got[:, [0, 6, 7]], plain[:, [0, 6, 7]])  # in-range colours untouched
     # defaults: under/over are the end colours, bad transparent
-    assert_bytes_equal(plain[:, [1, 4]], plain[:, [6, 6]])
-    assert_bytes_equal(plain[:, [2, 5]], plain[:, [7, 7]])
-    assert plain[0, 3].tolist() == [0, 0, 0, 0]
+    assert_bytes_equal(plain[:, [1]], plain[:, [6]])
+    assert_bytes_equal(plain[:, [2]], plain[:, [7]])
+    assert plain[0, 3].tolist() == plain[0, 4].tolist() == plain[0, 5].tolist() == [0, 0, 0, 0]
 
 
 def test_custom_extremes_match_matplotlib_with_extremes():

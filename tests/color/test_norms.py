@@ -548,3 +548,19 @@ def test_levels_number_makes_round_edges_over_the_range():
 def test_levels_errors(kw, match):
     with pytest.raises(ValueError, match=match):
         fastheat.to_rgba(np.arange(100.0).reshape(10, 10), **kw)
+
+
+@pytest.mark.parametrize("linscale, base", [(0.3, 10), (2.0, 10), (1.0, 2), (0.5, np.e)])
+def test_symlog_linscale_and_base_match_symlognorm(signed, linscale, base):
+    got = rgba(signed, norm="symlog", linthresh=0.5, linscale=linscale, base=base,
+               vmin=-30, vmax=60)
+    want = mpl(mcolors.SymLogNorm(0.5, linscale=linscale, vmin=-30, vmax=60, base=base), signed)
+    assert max_diff(got, want) <= 1
+    assert max_diff(got, rgba(signed, norm="symlog", linthresh=0.5, vmin=-30, vmax=60)) > 5
+    fitted = norms.fit(signed, norm="symlog", linthresh=0.5, linscale=linscale, base=base)
+    t = np.linspace(0, 1, 11)
+    np.testing.assert_allclose(fitted.forward(fitted.inverse(t)), t, atol=1e-9)
+    with pytest.raises(ValueError, match=r"base=1 must be a positive number other than 1"):
+        rgba(signed, norm="symlog", base=1)
+    with pytest.raises(ValueError, match=r"linscale=-1 must be a positive number"):
+        rgba(signed, norm="symlog", linscale=-1)
