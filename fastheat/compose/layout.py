@@ -114,13 +114,13 @@ def raster_room(source, decor, reduce):
     Returns ``(room, cap, cells)``: ``(px per row, px per column)`` at scale 1
     (a line height and the labels' gap per labelled row or column, shown or
     rotated; every cell the box of its annotation at the full font size, at
-    most twice as wide as tall), the
+    most twice as wide as tall, when all of them fit in ``ANNOT_SIDE``), the
     largest side they may grow to, and the matrix aggregated at its own size
     when the annotation values had to be read (else None; the driver reuses
     it).
     """
     font = load_font(decor.font, decor.font_size)
-    per_label = line_height(font) + max(2, font.size // 2)  # Style.text_gap at scale 1
+    per_label = line_height(font) + _text_gap(font)
     n_rows, n_cols = source.shape
     room = []
     for option, labels, n in ((decor.yticklabels, source.labels.rows, n_rows),
@@ -143,6 +143,8 @@ def raster_room(source, decor, reduce):
     text_h, text_w = text_room(annot_font(decor, font, scale=1.0), labels,
                                decor.annot_kws.bold)
     text_h = max(text_h, -(-text_w // 2))  # annotated cells at most twice as wide as tall
+    if n_rows * text_h > ANNOT_SIDE or n_cols * text_w > ANNOT_SIDE:
+        return tuple(room), LABEL_SIDE, cells  # cannot fit at full size: no point growing
     return (max(room[0], text_h), max(room[1], text_w)), ANNOT_SIDE, cells
 
 
@@ -159,7 +161,12 @@ def _style(decor, colours):
     return Style(font=font, title_font=load_font(decor.font, decor.font_size * TITLE_RATIO * s),
                  fill=colours.ink, opaque=colours.opaque, table=colours.table,
                  tick_len=decor.px(TICK_LENGTH), tick_w=decor.px(1), gap=decor.px(TICK_GAP),
-                 label_gap=decor.px(LABEL_GAP), text_gap=max(2, font.size // 2))
+                 label_gap=decor.px(LABEL_GAP), text_gap=_text_gap(font))
+
+
+def _text_gap(font):
+    """The gap between neighbouring tick labels."""
+    return max(2, font.size // 2)
 
 
 def _plan_axes(raster, decor, xaxis, yaxis, style):

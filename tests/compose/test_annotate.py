@@ -318,3 +318,14 @@ def test_annot_kws_colour_size_and_weight():
 def test_bad_annot_kws(kws, error, match):
     with pytest.raises(error, match=match):
         fastheat.heatmap(DATA, annot=True, annot_kws=kws)
+
+
+def test_no_growth_when_the_text_cannot_fit_anyway():
+    # 100 x 100 values at ~40 px a cell would need 4000 px: the raster keeps its default
+    # size, and the text shrinks to fit or, as here, is left out as a whole
+    data = np.random.default_rng(5).random((100, 100))
+    comp, _ = compose(data, annot="auto")
+    x0, y0, x1, y1 = comp.raster_box
+    assert (x1 - x0, y1 - y0) == (400, 400)
+    assert comp.annot_font_size is None  # 4-px cells: no text at all
+    assert not [it for it in comp.scene.items if it.kind == "annotation"]
