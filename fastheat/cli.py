@@ -280,6 +280,14 @@ def _load_mask(path):
         raise UsageError(f"cannot read --mask {path!r}: {e}") from None
 
 
+def _with(given, key, value):
+    """A ``colorbar=``/``grid=`` value (None, True, a position, a dict) with
+    ``key`` set: always a dict, so the overlay is drawn."""
+    base = {"position": given} if isinstance(given, str) else \
+        (given if isinstance(given, dict) else {})
+    return {**base, key: value}
+
+
 def option_values(args):
     """The keyword options of :func:`fastheat.save` given on the command line."""
     kwargs = {}
@@ -296,10 +304,7 @@ def option_values(args):
         given = kwargs.get(option)
         if given == "none":
             raise UsageError(f"{name} is for the {option}, but {flag(option)} none was given")
-        # a sub-flag implies its overlay: --grid-color red draws the grid
-        base = {"position": given} if isinstance(given, str) else \
-            (given if isinstance(given, dict) else {})
-        kwargs[option] = {**base, key: value}
+        kwargs[option] = _with(given, key, value)  # implies the overlay
     if kwargs.get("colorbar") == "none":
         kwargs["colorbar"] = False
     if "mask" in kwargs:
@@ -360,8 +365,8 @@ def parser():
     d.add_argument("--size", type=int, default=10_000, help="matrix side (default: 10000)")
     # the demo matrix is in memory: no point table, nothing to show progress of
     _add_option_flags(d, skip=(options.Points,), skip_fields=("progress",))
-    d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", colorbar_label="contacts",
-                   xlabel="genomic bin", ylabel="genomic bin")
+    d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", xlabel="genomic bin",
+                   ylabel="genomic bin")  # and the colorbar's label: run()
     return p
 
 
@@ -391,6 +396,8 @@ def run(args):
         if args.size < 1:
             raise UsageError(f"--size must be a positive integer, got {args.size}")
         kwargs.setdefault("title", f"Synthetic genome contact map, {args.size:,} x {args.size:,}")
+        if kwargs["colorbar"] not in (False, "none") and not args.colorbar_label:
+            kwargs["colorbar"] = _with(kwargs["colorbar"], "label", "contacts")
         data = contact_map(args.size)
     else:
         data = open_input(args, kwargs)

@@ -576,3 +576,15 @@ def test_header_flags_are_for_text_files(files):
     code, out, err = run(["render", "m.npy", "-o", "o.png", "--index"], files)
     assert (code, out) == (2, "")
     _one_line(err, r"--header/--index are for text matrices \(.csv, .tsv, .txt\), not 'm.npy'")
+
+
+def test_demo_colorbar_label_and_none(tmp_path):
+    outs = {}
+    for name, extra in (("default", []), ("label", ["--colorbar-label", "contacts"]),
+                        ("none", ["--colorbar", "none"]), ("other", ["--colorbar-label", "x"])):
+        out = tmp_path / f"{name}.png"
+        assert cli.main(["demo", "--size", "200", "-o", str(out), "-q"] + extra) == 0
+        outs[name] = read_rgba(out)
+    np.testing.assert_array_equal(outs["default"], outs["label"])  # the demo's own label
+    assert outs["none"].shape[1] < outs["default"].shape[1]  # no colorbar beside the map
+    assert not np.array_equal(outs["other"], outs["default"])
