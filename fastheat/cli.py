@@ -66,7 +66,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def load_matrix(path, key=None):
+def load_matrix(path, key=None, header=None, index=None):
     """Open a matrix file: ``.npy`` memory-mapped (never unpickled), ``.npz``
     member ``key``, or a delimited text file of numbers, labelled as a pandas
     ``to_csv()`` file (see :func:`fastheat.sources.files.read_text_matrix`)."""
@@ -75,6 +75,9 @@ def load_matrix(path, key=None):
     if not os.path.exists(path):
         raise UsageError(f"input file {path!r} does not exist")
     ext = os.path.splitext(path)[1].lower()
+    if (header, index) != (None, None) and ext not in (".csv", ".tsv", ".txt"):
+        raise UsageError(f"--header/--index are for text matrices (.csv, .tsv, .txt), not "
+                         f"{path!r}")
     if ext == ".npy":  # header checked first: object arrays refused, truncation reported
         from .sources.files import open_npy
 
@@ -97,7 +100,8 @@ def load_matrix(path, key=None):
             from .sources.files import read_text_matrix
 
             try:
-                return read_text_matrix(path, {".csv": ",", ".tsv": "\t"}.get(ext))
+                return read_text_matrix(path, {".csv": ",", ".tsv": "\t"}.get(ext),
+                                        header=header, index=index)
             except UnicodeDecodeError as e:
                 raise UsageError(f"cannot read {path!r}: not a text file ({e.reason})") from None
             except ValueError as e:  # names the file, line and column
@@ -296,6 +300,14 @@ def _load_mask(path):
         raise UsageError(f"cannot read --mask {path!r}: {e}") from None
 
 
+def _with(given, key, value):
+    """A ``colorbar=``/``grid=`` value (None, True, a position, a dict) with
+    ``key`` set: always a dict, so the overlay is drawn."""
+    base = {"position": given} if isinstance(given, str) else \
+        (given if isinstance(given, dict) else {})
+    return {**base, key: value}
+
+
 def option_values(args):
     """The keyword options of :func:`fastheat.save` given on the command line."""
     kwargs = {}
@@ -312,10 +324,7 @@ def option_values(args):
         given = kwargs.get(option)
         if given == "none":
             raise UsageError(f"{name} is for the {option}, but {flag(option)} none was given")
-        # a sub-flag implies its overlay: --grid-color red draws the grid
-        base = {"position": given} if isinstance(given, str) else \
-            (given if isinstance(given, dict) else {})
-        kwargs[option] = {**base, key: value}
+        kwargs[option] = _with(given, key, value)  # implies the overlay
     if kwargs.get("colorbar") == "none":
         kwargs["colorbar"] = False
     if "mask" in kwargs:
@@ -341,7 +350,7 @@ def open_input(args, kwargs):
         if points:
             raise UsageError(f"--x/--y are for point tables (.parquet, .csv, .tsv), not "
                              f"{args.input!r}")
-        data = load_matrix(args.input, args.key)
+        data = load_matrix(args.input, args.key, args.header, args.index)
     return data
 
 
@@ -352,10 +361,10 @@ def _describe(data, kwargs):
 
 
 def parser():
-    from . import __version__
-
+    # the package's own version; the package is imported before any of its modules
+    version = sys.modules[__package__].__version__
     p = _Parser(prog="fastheat", description="Fast heatmaps of huge matrices.")
-    p.add_argument("--version", action="version", version=f"fastheat {__version__}")
+    p.add_argument("--version", action="version", version=f"fastheat {version}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("render", help="render a matrix file to an image",
                        description=f"Render a matrix file ({INPUTS}) to an image.")
@@ -363,6 +372,12 @@ def parser():
     r.add_argument("--key", help="array name inside an .npz file")
     r.add_argument("--dataset", help="array inside a zarr group or HDF5 file "
                                      "(or write INPUT as file.h5:/path/to/dataset)")
+    r.add_argument("--header", action=argparse.BooleanOptionalAction,
+                   help="text matrix: the first row is column labels (default: when every "
+                        "field after the first is a name, or pandas' empty corner starts it)")
+    r.add_argument("--index", action=argparse.BooleanOptionalAction,
+                   help="text matrix: the first column is row labels (default: when the "
+                        "header's first field is empty, or every row starts with a name)")
     _add_option_flags(r)
     d = sub.add_parser("demo", help="render a built-in 10,000 x 10,000 synthetic matrix",
                        description="Render a built-in synthetic genome contact map "
@@ -370,8 +385,8 @@ def parser():
     d.add_argument("--size", type=int, default=10_000, help="matrix side (default: 10000)")
     # the demo matrix is in memory: no point table, nothing to show progress of
     _add_option_flags(d, skip=(options.Points,), skip_fields=("progress",))
-    d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", colorbar_label="contacts",
-                   xlabel="genomic bin", ylabel="genomic bin")
+    d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", xlabel="genomic bin",
+                   ylabel="genomic bin")  # and the colorbar's label: run()
     return p
 
 
@@ -401,6 +416,8 @@ def run(args):
         if args.size < 1:
             raise UsageError(f"--size must be a positive integer, got {args.size}")
         kwargs.setdefault("title", f"Synthetic genome contact map, {args.size:,} x {args.size:,}")
+        if kwargs["colorbar"] not in (False, "none") and not args.colorbar_label:
+            kwargs["colorbar"] = _with(kwargs["colorbar"], "label", "contacts")
         data = contact_map(args.size)
     else:
         data = open_input(args, kwargs)

@@ -395,48 +395,12 @@ def test_render_pandas_csv_as_the_dataframe(tmp_path, case):
     assert same == (case == "default index and columns")
 
 
-def test_text_matrix_labels_and_values(tmp_path):
-    from fastheat.sources.files import read_text_matrix
-
-    frame = _frame()
-    frame.to_csv(tmp_path / "m.csv")
-    m = read_text_matrix(tmp_path / "m.csv")
-    np.testing.assert_array_equal(m.array, frame.to_numpy())  # every float exactly, NaN kept
-    assert m.labels.rows == list(frame.index) and m.labels.cols == list(frame.columns)
-    assert m.labels.row_name == "gene" and m.labels.col_name is None
-    # no index: frame.to_csv(index=False) has numbers in its first column
-    frame.to_csv(tmp_path / "noindex.csv", index=False)
-    m = read_text_matrix(tmp_path / "noindex.csv")
-    assert m.shape == (7, 9) and m.labels.rows is None and m.labels.cols == list(frame.columns)
-    # no header, a label column
-    frame.to_csv(tmp_path / "noheader.csv", header=False)
-    m = read_text_matrix(tmp_path / "noheader.csv")
-    assert m.shape == (7, 9) and m.labels.rows == list(frame.index) and m.labels.cols is None
-
-
-@pytest.mark.parametrize("text, shape, missing", [
-    ("1,2,3\n4,5,6\n", (2, 3), 0),             # plain numbers: no header
-    (",1.5,2\n3,4,5\n", (2, 3), 1),            # a missing first value is not a header corner
-    ("1,2,\n,5,6\n\n", (2, 3), 2),             # empty fields are missing; blank lines skipped
-    ("1,NA,nan\nnull,5,N/A\n", (2, 3), 4),     # the markers pandas, R, numpy write
-    ("a,b,c\n1,2,3\n", (1, 3), 0),             # a header of names
-    ("value\n1\n2\n", (2, 1), 0),              # one column with a name
-    ("\ufeffa,b\n1,2\n", (1, 2), 0),           # Excel's byte-order mark
-])
-def test_text_matrix_never_drops_a_row(tmp_path, text, shape, missing):
-    from fastheat.sources.files import read_text_matrix
-
-    (tmp_path / "m.csv").write_text(text, encoding="utf-8")
-    m = read_text_matrix(tmp_path / "m.csv")
-    assert m.shape == shape and int(np.isnan(m.array).sum()) == missing
-    if text.lstrip("\ufeff").startswith("a"):
-        assert m.labels.cols == ["a", "b", "c"][:shape[1]]
-
-
 @pytest.mark.parametrize("text, match", [
     ("1,2,x\n3,4,5\n", r"line 1, column 3: 'x' is not a number \(a header row must name "
                        r"every column"),  # a typo in the first row is not a header
     ("1,2\nx,4\n5,6\n", r"line 2, column 1: 'x' is not a number$"),  # nor a first column
+    ("g,a\nx,1\ny,2\n7,3\n", r"line 4, column 1: '7' is a number among row labels \(names "
+                            r"in 2 of 3 rows\)"),
     ("a,b\n1,2,3\n", r"line 2 has 3 fields, line 1 has 2"),
     ("a,b\n", r"has a header row but no rows of numbers"),
     ("\n\n", r"is empty"),
@@ -590,3 +554,37 @@ def test_flag_type_errors_are_one_line(capsys, argv, match):
         _stub_parser().parse_args(["-o", "x.png", *argv])
     assert exc.value.code == 2
     _one_line(capsys.readouterr().err, match)
+
+
+def test_header_and_index_flags_decide_what_the_rule_cannot(tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(5)
+    # a calendar: a named index of numbers reads as data unless --index says otherwise
+    days = pd.DataFrame(rng.random((5, 7)), columns=list("MTWTFSS"),
+                        index=pd.Index(range(1, 6), name="week"))
+    days.to_csv(tmp_path / "cal.csv")
+    args = ["render", str(tmp_path / "cal.csv"), "--colorbar", "-q"]
+    assert cli.main(args + ["-o", str(tmp_path / "auto.png")]) == 0
+    assert cli.main(args + ["--index", "-o", str(tmp_path / "index.png")]) == 0
+    fastheat.save(days, tmp_path / "lib.png", colorbar=True)
+    assert (tmp_path / "index.png").read_bytes() == (tmp_path / "lib.png").read_bytes()
+    a, b = read_rgba(tmp_path / "auto.png"), read_rgba(tmp_path / "lib.png")
+    assert a.shape != b.shape or not np.array_equal(a, b)  # 8 columns, week among them
+
+
+def test_header_flags_are_for_text_files(files):
+    code, out, err = run(["render", "m.npy", "-o", "o.png", "--index"], files)
+    assert (code, out) == (2, "")
+    _one_line(err, r"--header/--index are for text matrices \(.csv, .tsv, .txt\), not 'm.npy'")
+
+
+def test_demo_colorbar_label_and_none(tmp_path):
+    outs = {}
+    for name, extra in (("default", []), ("label", ["--colorbar-label", "contacts"]),
+                        ("none", ["--colorbar", "none"]), ("other", ["--colorbar-label", "x"])):
+        out = tmp_path / f"{name}.png"
+        assert cli.main(["demo", "--size", "200", "-o", str(out), "-q"] + extra) == 0
+        outs[name] = read_rgba(out)
+    np.testing.assert_array_equal(outs["default"], outs["label"])  # the demo's own label
+    assert outs["none"].shape[1] < outs["default"].shape[1]  # no colorbar beside the map
+    assert not np.array_equal(outs["other"], outs["default"])

@@ -197,7 +197,7 @@ def _table_columns(path, ext):
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none"})
 
 
-def read_text_matrix(path, delimiter=","):
+def read_text_matrix(path, delimiter=",", *, header=None, index=None):
     """A delimited text matrix as an :class:`ArraySource`, labelled the way a
     pandas ``DataFrame.to_csv()`` file was: the result shows as the frame
     itself would.
@@ -207,6 +207,10 @@ def read_text_matrix(path, delimiter=","):
     path : str or os.PathLike
     delimiter : str or None
         Field separator; None: runs of whitespace (no quoting).
+    header, index : bool, optional
+        Whether the first row holds column labels and the first column row
+        labels (the CLI's ``--header``/``--no-header``, ``--index``/``--no-index``);
+        None (default): decided as below.
 
     Notes
     -----
@@ -219,7 +223,10 @@ def read_text_matrix(path, delimiter=","):
     first field is a name; a named header corner is then the rows' axis title.
     Anything else must be numbers: empty, ``nan``, ``NA``, ``null`` are
     missing values, and any other text (a typo) is an error naming its line
-    and column, so no row or column is ever dropped silently.
+    and column, so no row or column is ever dropped silently. What this rule
+    cannot tell (a named index of numbers, as a calendar's ``week`` column, reads
+    as a column of data, as ``pandas.read_csv`` reads it), ``header`` and
+    ``index`` say.
 
     The file is parsed by the ``csv`` module and ``float``, the same with or
     without pandas installed, each value exactly as written (``float`` rounds
@@ -240,15 +247,16 @@ def read_text_matrix(path, delimiter=","):
     path = os.fspath(path)
     with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM (Excel) is dropped
         if delimiter is None:
-            return _parse_rows(path, ((i, line.split()) for i, line in enumerate(f, 1)))
+            return _parse_rows(path, ((i, line.split()) for i, line in enumerate(f, 1)),
+                               header, index)
         reader = csv.reader(f, delimiter=delimiter)
         try:
-            return _parse_rows(path, ((reader.line_num, row) for row in reader))
+            return _parse_rows(path, ((reader.line_num, row) for row in reader), header, index)
         except csv.Error as e:  # a NUL byte, an unclosed quote at the end
             raise ValueError(f"{path!r}, line {reader.line_num}: {e}") from None
 
 
-def _parse_rows(path, lines):
+def _parse_rows(path, lines, header, index):
     """``(line number, fields)`` pairs -> ArraySource; one row in memory at a time
     as text (the values go to float arrays row by row)."""
     from .array import ArraySource
@@ -259,7 +267,7 @@ def _parse_rows(path, lines):
     if first is None:
         raise ValueError(f"{path!r} is empty: no rows of numbers")
     first = [t.strip() for t in first]
-    header = _is_header(first)
+    header = _is_header(first) if header is None else header
     width = len(first)
     firsts, where, values = [], [], []  # column 1 as text (labels?), its lines; the rest
     for n, row in itertools.chain([] if header else [(line0, first)], lines):
@@ -271,15 +279,28 @@ def _parse_rows(path, lines):
         values.append(np.array(_numbers(row[1:], 2, path, n, n == line0), np.float64))
     if not values:
         raise ValueError(f"{path!r} has a header row but no rows of numbers")
-    index = (header and first[0] == "") or all(map(_is_name, firsts))
+    if index is None:
+        index = (header and first[0] == "") or all(map(_is_name, firsts))
     matrix = np.array(values).reshape(len(values), width - 1)
     if not index:  # the first column is numbers too
+        _mixed_labels(path, firsts, where)
         column = [_numbers([t], 1, path, n, n == line0)[0] for t, n in zip(firsts, where)]
         matrix = np.column_stack([np.array(column, np.float64), matrix])
     cols = first[1:] if index else first
     return ArraySource(matrix, labels=Labels(
         rows=firsts if index else None, cols=cols if header else None,
         row_name=(first[0] or None) if header and index else None))
+
+
+def _mixed_labels(path, firsts, where):
+    """A first column of names but for some numbers is row labels gone wrong,
+    not numbers with typos: say so."""
+    names = [_is_name(t) for t in firsts]
+    if sum(names) > len(names) / 2:
+        n, text = next((n, t) for n, t, name in zip(where, firsts, names) if not name)
+        raise ValueError(f"{path!r}, line {n}, column 1: {text!r} is a number among row "
+                         f"labels (names in {sum(names)} of {len(names)} rows); give --index "
+                         f"if column 1 is row labels, --no-index if it is numbers")
 
 
 def is_number_text(text):
@@ -319,8 +340,8 @@ def _numbers(fields, column, path, line, first_line):
         try:
             out.append(float(text))
         except ValueError:
-            hint = " (a header row must name every column, with no numbers)" if first_line \
-                else ""
+            hint = " (a header row must name every column, with no numbers; or give " \
+                "--header)" if first_line else ""
             raise ValueError(f"{path!r}, line {line}, column {column}: {text!r} is not a "
                              f"number{hint}") from None
     return out
