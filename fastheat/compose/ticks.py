@@ -150,7 +150,8 @@ def _auto_step(axis, font, texts_of, labels, *, horizontal, gap):
     but from the labels' real glyph boxes, so that neighbours' ink keeps
     ``gap`` pixels and their boxes never overlap. Along y a label takes its
     ink height; along x its width, or, turned vertical (which x labels are when
-    that shows more of them), its ink height and at least its line box.
+    that shows more of them, index numbers when twice as many), its ink height
+    and at least its line box.
     Returns ``(step, rotated)``."""
     n, ppc = axis.n_in, axis.cell_px
     if labels is None:  # indices: the widest is the last one
@@ -165,7 +166,10 @@ def _auto_step(axis, font, texts_of, labels, *, horizontal, gap):
         return fit(ink / ppc), False
     step_h = fit(((boxes[:, 2] - boxes[:, 0]).max() + gap) / ppc)
     step_v = fit(max(ink, line_height(font)) / ppc)
-    return (step_v, True) if step_v < step_h else (step_h, False)
+    # index numbers read best upright (as matplotlib's numeric axes): they turn
+    # only when that shows at least twice as many
+    turn = step_v < step_h if labels is not None else 2 * step_v <= step_h
+    return (step_v, True) if turn else (step_h, False)
 
 
 def coordinate_ticks(axis, edges, font, *, horizontal, gap):
@@ -287,7 +291,7 @@ def format_ticks(values, step=None):
         return []
     big = max(abs(v) for v in vals)
     sci = big >= 1e6 or 0 < big < 1e-3
-    if step is None:
+    if not step:  # None, or 0 for a single value
         nonzero = [v for v in vals if v]
         if len(nonzero) >= 2 and all(_is_power_of_ten(v) for v in nonzero):
             return [("" if v > 0 else MINUS) + _power(round(math.log10(abs(v)))) if v else "0"

@@ -105,6 +105,9 @@ def test_auto_labels_are_as_dense_as_seaborn_and_never_overlap(case):
     if case.startswith("matrix 1000"):
         # indices at a round step (50: 0, 50, ... 950), seaborn's at any step (36)
         assert got == [20, 20] and want == [28, 28]
+    elif case.startswith("matrix 100x"):
+        # y as seaborn; x index numbers stay upright (seaborn turns them for 25): every 5th
+        assert got == [20, 25] and want == [25, 25]
     else:
         assert got[0] >= want[0] and got[1] >= want[1], (got, want)
     if case.startswith("DataFrame"):
@@ -163,6 +166,12 @@ def test_linear_colorbar_numbers_share_decimals_and_exponent(scale):
         mantissas = [t.lstrip("\u2212") for t in nonzero]
     assert len({len(m.partition(".")[2]) for m in mantissas}) == 1, texts  # same decimals
     assert any(t.startswith("\u2212") for t in texts)  # a true minus sign
+
+
+@pytest.mark.parametrize("value", [0.0, -2.5, 3e7])
+def test_flat_data_has_one_colorbar_tick(value):
+    assert _colorbar_texts(np.full((5, 5), value)) == [
+        {0.0: "0", -2.5: "\u22122.5", 3e7: "3×10⁷"}[value]]
 
 
 def test_eq_hist_colorbar_numbers_in_one_style():
