@@ -80,9 +80,9 @@ class Ticks:
 
 
 def _nice_int(raw):
-    """Smallest round integer step >= raw: 1 to 10, then 1, 2, 2.5, 5 x 10^k."""
+    """Smallest round integer step >= raw: 1 to 5, then 1, 2, 2.5, 5 x 10^k."""
     raw = max(1, math.ceil(raw))
-    return raw if raw <= 10 else int(nice_step(raw))
+    return raw if raw <= 5 else int(nice_step(raw))
 
 
 def _label_width(font, texts):
