@@ -173,8 +173,11 @@ _LABELS = """Text above the image and along the axes. A DataFrame's index and
 column names are the default axis labels."""
 _TICKS = """``"auto"`` (the default when anything else is drawn): indices at nice
 steps, or a DataFrame's labels, thinned so they never overlap; ``True`` every
-label; an integer: every n-th; a list: one label per column/row; ``False``:
-none. Long x labels turn vertical."""
+label; an integer: every n-th; a list: one label per column/row (or per
+``xticks``/``yticks`` position); ``False``: none. ``"auto"`` packs labels as densely
+as seaborn's, and x labels turn vertical when that shows more of them. On an axis in
+data units (``extent``, an xarray's evenly spaced coordinates, a point table)
+``"auto"`` puts ticks at round values instead, numbers in one style per axis."""
 _TICKS_CLI = dict(type="ticks", metavar="auto|all|none|N")
 
 
@@ -214,6 +217,45 @@ class Decor:
                          "with overlays), all, none, or every N-th"))
     yticklabels: object = opt(None, _TICKS, type='bool, "auto", int or list', cli=dict(
         _TICKS_CLI, help="row tick labels: auto, all, none, or every N-th"))
+    extent: tuple | None = opt(None, """``(x0, x1, y0, y1)``: the data coordinates
+of the raster's left, right, bottom and top edges, as matplotlib's ``imshow``
+(whatever the ``origin``, which only flips the rows). The default ticks are then
+at round data values at their true positions, and ``xticks``/``yticks``/
+``hlines``/``vlines`` are in data coordinates. An xarray's evenly spaced numeric
+coordinates and a point table's window are such an axis by default.""",
+                               type="(float, float, float, float), optional", cli=dict(
+                                   nargs=4, type="number", metavar=("X0", "X1", "Y0", "Y1"),
+                                   help="data coordinates of the raster's left, right, bottom "
+                                        "and top edges: ticks at round values"))
+    xticks: tuple | None = opt(None, """Tick positions, all shown, in data coordinates with
+an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seaborn's
+(cell ``k`` spans ``k..k+1``: its centre is ``k + 0.5``). Labelled by
+``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
+positions' values; e.g. chromosome names at their middles.""",
+                               type="sequence of float, optional", cli=dict(
+                                   nargs="+", type="number", metavar="POS",
+                                   help="x tick positions (matrix or --extent coordinates)"))
+    yticks: tuple | None = opt(None, """Tick positions, all shown, in data coordinates with
+an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seaborn's
+(cell ``k`` spans ``k..k+1``: its centre is ``k + 0.5``). Labelled by
+``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
+positions' values; e.g. chromosome names at their middles.""",
+                               type="sequence of float, optional", cli=dict(
+                                   nargs="+", type="number", metavar="POS",
+                                   help="y tick positions (matrix or --extent coordinates)"))
+    hlines: tuple | None = opt(None, """Lines across the raster at these positions (in
+the coordinates of ``xticks``/``yticks``: ``hlines=[250]`` between rows 249 and
+250, like seaborn users' ``ax.axhline(250)``), e.g. domain or chromosome edges;
+styled by ``line_kws``.""", type="sequence of float, optional", cli=dict(
+        nargs="+", type="number", metavar="POS", help="horizontal lines at these y positions"))
+    vlines: tuple | None = opt(None, """Lines across the raster at these positions (in
+the coordinates of ``xticks``/``yticks``: ``hlines=[250]`` between rows 249 and
+250, like seaborn users' ``ax.axhline(250)``), e.g. domain or chromosome edges;
+styled by ``line_kws``.""", type="sequence of float, optional", cli=dict(
+        nargs="+", type="number", metavar="POS", help="vertical lines at these x positions"))
+    line_kws: object = opt(None, """Style of ``hlines``/``vlines``: a dict of
+``color`` (default black), ``linestyle``, ``linewidth`` (px) and ``alpha``, as
+``grid``.""", type="dict, optional")
     annot: object = opt(False, """``True`` writes each cell's value (of the aggregated
 grid) with ``fmt``; an array of the data's shape gives other values or strings;
 ``"auto"`` annotates only if the text fits, silently. Text is dark on light cells
@@ -278,6 +320,21 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
                 from .compose.options import _ticks_option
 
                 set_(name, _ticks_option(name, value))
+        if self.extent is not None:
+            set_("extent", _positions("extent", self.extent, 4))
+            x0, x1, y0, y1 = self.extent
+            if x0 == x1 or y0 == y1:
+                raise ValueError(f"extent={self.extent!r} has x0 == x1 or y0 == y1; the edges "
+                                 f"(x0, x1, y0, y1) must differ")
+        for name in ("xticks", "yticks", "hlines", "vlines"):
+            if getattr(self, name) is not None:
+                set_(name, _positions(name, getattr(self, name)))
+        if self.hlines or self.vlines or self.line_kws is not None:
+            from .compose.options import GridOptions
+
+            kws = {} if self.line_kws is None else self.line_kws
+            set_("line_kws", GridOptions.parse({"color": "black", **kws}
+                                               if isinstance(kws, dict) else kws))
         set_("font_size", float(self.font_size))
         set_("background", None if self.background is None else
              _frozen(_background(self.background)))
@@ -297,6 +354,8 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
         return bool(self.colorbar or self.grid or self.linewidths > 0 or self.title
                     or self.xlabel or self.ylabel or self.xticklabels not in (None, False)
                     or self.yticklabels not in (None, False)
+                    or self.extent is not None or self.xticks is not None
+                    or self.yticks is not None or bool(self.hlines) or bool(self.vlines)
                     or isinstance(self.annot, np.ndarray) or self.annot)
 
     @property
@@ -317,6 +376,19 @@ def _setter(record):
 def _frozen(array):
     array.flags.writeable = False  # records are shared (a default one between calls)
     return array
+
+
+def _positions(name, value, count=None):
+    """A sequence of finite numbers (``count`` of them) as a tuple of floats."""
+    try:
+        out = tuple(float(v) for v in np.ravel(np.asarray(value, dtype=object)))
+    except (TypeError, ValueError):
+        out = None
+    want = f"{count} numbers (x0, x1, y0, y1)" if count else "a sequence of numbers"
+    if out is None or isinstance(value, (str, bytes)) or not all(map(np.isfinite, out)) \
+            or (count and len(out) != count):
+        raise ValueError(f"{name}={value!r} must be {want}, all finite")
+    return out
 
 
 def _annot_option(annot):

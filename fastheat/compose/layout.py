@@ -83,11 +83,12 @@ def compose(raster, decor) -> Composition:
     xt, yt = _plan_axes(raster, decor, xaxis, yaxis, style)
     box = (0, 0, w, h)
     layers = _cell_borders(decor, xaxis, yaxis, style, box) + \
-        _gridlines(decor, xt, yt, style, box)
+        _gridlines(decor, xt, yt, style, box) + \
+        _lines(decor, _edges(raster, decor), xaxis, yaxis, style, box)
     annotated = isinstance(decor.annot, np.ndarray) or decor.annot is True or \
         decor.annot == "auto"
     items = [RasterImage("raster", box, raster, colours.table)]
-    items += _tick_items(xt, yt, h, style)
+    items += _tick_items(xt, yt, w, h, style)
     items += _axis_labels(items, raster, decor, style)
     if decor.colorbar:
         items += colorbar_items(raster, decor, style, union_box(items))
@@ -166,7 +167,7 @@ def _style(decor, colours):
 
 def _text_gap(font):
     """The gap between neighbouring tick labels."""
-    return max(2, font.size // 2)
+    return max(2, font.size // 3)
 
 
 def _plan_axes(raster, decor, xaxis, yaxis, style):
@@ -175,18 +176,31 @@ def _plan_axes(raster, decor, xaxis, yaxis, style):
     when neither."""
     shown = decor.decorated
     plans = []
-    for axis, option, labels, horizontal, name in (
-            (xaxis, decor.xticklabels, raster.labels.cols, True, "xticklabels"),
-            (yaxis, decor.yticklabels, raster.labels.rows, False, "yticklabels")):
+    xedges, yedges = _edges(raster, decor)
+    for axis, option, labels, horizontal, name, edges, positions in (
+            (xaxis, decor.xticklabels, raster.labels.cols, True, "xticklabels", xedges,
+             decor.xticks),
+            (yaxis, decor.yticklabels, raster.labels.rows, False, "yticklabels", yedges,
+             decor.yticks)):
         if option is None:
             option = "auto" if shown else False
         ticks = None
-        if option is not False or decor.grid:
-            ticks = plan_ticks(axis, "auto" if option is False else option, labels, style.font,
-                               horizontal=horizontal, gap=style.text_gap, name=name)
-            ticks.shown = option is not False
+        if option is not False or decor.grid or positions is not None:
+            ticks = plan_ticks(axis, "auto" if option is False and positions is None else
+                               option, labels, style.font, horizontal=horizontal,
+                               gap=style.text_gap, name=name, edges=edges, positions=positions)
+            ticks.shown = option is not False or positions is not None
         plans.append(ticks)
     return plans
+
+
+def _edges(raster, decor):
+    """The data values at the outer edges of the first and last column and
+    row (``extent=``, else the source's coordinates; None: matrix indices)."""
+    if decor.extent is None:
+        return raster.labels.col_edges, raster.labels.row_edges
+    x0, x1, y0, y1 = decor.extent  # row 0 at the top edge unless origin="lower"
+    return (x0, x1), ((y0, y1) if raster.origin == "lower" else (y1, y0))
 
 
 def _cell_borders(decor, xaxis, yaxis, style, box):
@@ -212,29 +226,44 @@ def _gridlines(decor, xt, yt, style, box):
     """Lines at the tick positions (``grid``)."""
     if not decor.grid:
         return []
-    g = decor.grid
-    gc = to_color(g.color, "grid color")
-    cc = gc[:3] if style.opaque else gc
-    a = g.alpha * gc[3] / 255
-    return [Lines("grid", box, t.centers, vertical, decor.px(g.linewidth),
-                  tuple(int(c) for c in cc), float(a), g.linestyle)
+    return [_line_layer("grid", decor.grid, t.centers, vertical, style, box, decor)
             for vertical, t in ((True, xt), (False, yt))]
 
 
-def _tick_items(xt, yt, h, style):
-    """Tick marks and labels left of and below the raster."""
+def _lines(decor, edges, xaxis, yaxis, style, box):
+    """``hlines``/``vlines`` over the raster, in the tick positions' coordinates."""
+    out = []
+    for vertical, axis, values, e in ((True, xaxis, decor.vlines, edges[0]),
+                                      (False, yaxis, decor.hlines, edges[1])):
+        if values:
+            pos = axis.data_pixels(values, e) if e is not None else axis.pixels(values)
+            out.append(_line_layer("lines", decor.line_kws, pos, vertical, style, box, decor))
+    return out
+
+
+def _line_layer(kind, g, positions, vertical, style, box, decor):
+    """Lines of a :class:`~fastheat.compose.options.GridOptions` style ``g``."""
+    gc = to_color(g.color, f"{kind} color")
+    cc = gc[:3] if style.opaque else gc
+    return Lines(kind, box, positions, vertical, decor.px(g.linewidth),
+                 tuple(int(c) for c in cc), float(g.alpha * gc[3] / 255), g.linestyle)
+
+
+def _tick_items(xt, yt, w, h, style):
+    """Tick marks and labels left of and below the raster (a mark on the
+    raster's far edge is drawn just inside it)."""
     items = []
     fill, font = style.fill, style.font
     if yt is not None and yt.shown:
         for c, t in zip(yt.centers, yt.texts):
-            a, _ = line_span(c, style.tick_w, 10 ** 9)
+            a, _ = line_span(min(c, h - style.tick_w / 2), style.tick_w, 10 ** 9)
             items.append(Rect("ytick", (-style.tick_len, a, 0, a + style.tick_w), fill))
             items.append(text_at("yticklabel", font, t, -style.tick_len - style.gap, c, "rm",
                                  fill))
     if xt is not None and xt.shown:
         y = h + style.tick_len + style.gap
         for c, t in zip(xt.centers, xt.texts):
-            a, _ = line_span(c, style.tick_w, 10 ** 9)
+            a, _ = line_span(min(c, w - style.tick_w / 2), style.tick_w, 10 ** 9)
             items.append(Rect("xtick", (a, h, a + style.tick_w, h + style.tick_len), fill))
             if xt.rotated:
                 items.append(rotated_text_at("xticklabel", font, t, c, y, "top", fill))

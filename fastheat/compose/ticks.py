@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..aggregation.geometry import centre_cells
-from .text import line_height, text_height, text_width
+from .text import line_height, text_box, text_height, text_width
 
 TICK_MODES = "True, False, 'auto', a positive integer step, or a list of labels"
 
@@ -42,14 +42,26 @@ class Axis:
 
     def centers(self, k):
         """Pixel-edge coordinates of the centres of matrix cells ``k``."""
-        k = np.asarray(k, dtype=np.int64)
-        if self.upsampled:
-            run = np.empty(self.n_in, np.int64)
-            run[self.cells] = np.arange(len(self.cells))
-            r = run[k]
-            return (self.starts[r] + self.stops[r]) / 2
-        c = (k + 0.5) * self.n_out / self.n_in
+        return self.pixels(np.asarray(k, dtype=np.int64) + 0.5)
+
+    def pixels(self, p):
+        """Pixel-edge coordinates of matrix coordinates ``p`` (seaborn's: cell
+        ``k`` spans ``k..k+1``), linear within each drawn cell."""
+        p = np.asarray(p, dtype=float)
+        if self.upsampled:  # every cell drawn: through the edges of its pixel run
+            edges = np.concatenate([self.starts, [self.n_out]]).astype(float)
+            inside = np.clip(p, 0, self.n_in)
+            c = np.interp(inside, np.arange(self.n_in + 1), edges if not self.flip else
+                          self.n_out - edges[::-1]) + (p - inside) * self.cell_px
+        else:
+            c = p * self.n_out / self.n_in
         return self.n_out - c if self.flip else c
+
+    def data_pixels(self, v, edges):
+        """Pixel-edge coordinates of data values ``v`` on an axis whose first
+        and last cells' outer edges are at data values ``edges``."""
+        a, b = edges
+        return self.pixels((np.asarray(v, dtype=float) - a) / (b - a) * self.n_in)
 
     def boundaries(self):
         """Pixel-edge coordinates between visible cells."""
@@ -68,22 +80,30 @@ class Ticks:
 
 
 def _nice_int(raw):
-    """Smallest 1, 2, 5 x 10^k >= raw (integers)."""
+    """Smallest round integer step >= raw: 1 to 5, then 1, 2, 2.5, 5 x 10^k."""
     raw = max(1, math.ceil(raw))
-    mag = 10 ** int(math.floor(math.log10(raw)))
-    for m in (1, 2, 5, 10):
-        if m * mag >= raw:
-            return m * mag
-    return 10 * mag
+    return raw if raw <= 5 else int(nice_step(raw))
 
 
 def _label_width(font, texts):
     return max((text_width(font, t) for t in texts), default=0)
 
 
-def plan_ticks(axis, option, source_labels, font, *, horizontal, gap, name):
+def plan_ticks(axis, option, source_labels, font, *, horizontal, gap, name, edges=None,
+               positions=None):
     """Which matrix indices get a tick label, the texts, their pixel centres and
-    whether x labels are rotated (vertical text) to make room."""
+    whether x labels are rotated (vertical text) to make room.
+
+    ``edges`` (the data values of the axis's outer edges: an ``extent=`` or a
+    source's coordinates) give ticks at round data values, for the default
+    ``"auto"``; ``positions`` (``xticks=``) are where the ticks go, in data
+    coordinates with ``edges``, else in matrix coordinates (cell ``k`` spans
+    ``k..k+1``), labelled by the option's list or by their values."""
+    if positions is not None:
+        return _given_ticks(axis, option, font, horizontal=horizontal, gap=gap, name=name,
+                            edges=edges, positions=positions)
+    if edges is not None and option == "auto":
+        return coordinate_ticks(axis, edges, font, horizontal=horizontal, gap=gap)
     n = axis.n_in
     labels, mode = _tick_mode(option, source_labels, n, horizontal=horizontal, name=name)
     texts_of = (lambda ks: [str(k) for k in ks]) if labels is None else \
@@ -93,15 +113,12 @@ def plan_ticks(axis, option, source_labels, font, *, horizontal, gap, name):
         step = 1
     elif mode == "step":
         step = option
-    elif labels is None:
-        step = _number_step(axis, font, texts_of, horizontal=horizontal, gap=gap)
     else:
-        step, rotated = _label_step(axis, font, labels, horizontal=horizontal, gap=gap)
+        step, rotated = _auto_step(axis, font, texts_of, labels, horizontal=horizontal, gap=gap)
     ks = np.arange(0, n, step)
     texts = texts_of(ks.tolist())
     if mode in ("all", "step") and horizontal and len(ks) > 1:
-        wide = _label_width(font, texts)
-        rotated = step * axis.cell_px < wide + gap
+        rotated = step * axis.cell_px < _label_width(font, texts) + gap
     return Ticks(texts, axis.centers(ks), rotated)
 
 
@@ -127,39 +144,73 @@ def _tick_mode(option, source_labels, n, *, horizontal, name):
     return labels, mode
 
 
-def _number_step(axis, font, texts_of, *, horizontal, gap):
-    """The ``"auto"`` step for index labels: every index when each cell has
-    room for its own label (small matrices, like seaborn), else a nice step
-    with generous spacing, wide enough for the widest number shown."""
+def _auto_step(axis, font, texts_of, labels, *, horizontal, gap):
+    """The ``"auto"`` step, as dense as fits: like seaborn's ``_auto_ticks``
+    (any step for given labels; for indices a round one, :func:`_nice_int`)
+    but from the labels' real glyph boxes, so that neighbours' ink keeps
+    ``gap`` pixels and their boxes never overlap. Along y a label takes its
+    ink height; along x its width, or, turned vertical (which x labels are when
+    that shows more of them, index numbers when twice as many), its ink height
+    and at least its line box.
+    Returns ``(step, rotated)``."""
     n, ppc = axis.n_in, axis.cell_px
-    lh = line_height(font)
-    step = 1
-    for _ in range(20):  # the widest number depends on the step: iterate to a fixed point
-        extent = (_label_width(font, texts_of([0, (n - 1) // step * step])) if horizontal
-                  else lh)
-        room = extent + gap if step == 1 and ppc >= extent + gap else \
-            max(extent + gap, 5 * font.size)
-        need = _nice_int(room / ppc)
-        if need <= step:
-            break
-        step = need
-    return step
+    if labels is None:  # indices: the widest is the last one
+        sample, fit = texts_of([0, n - 1]), _nice_int
+    else:  # the 200 longest labels stand for the widest of many
+        sample = [str(t) for t in labels] if n <= 2000 else \
+            [str(labels[i]) for i in np.argsort([-len(str(t)) for t in labels])[:200]]
+        fit = lambda raw: max(1, math.ceil(raw))  # noqa: E731
+    boxes = np.array([text_box(font, t) for t in sample], float).reshape(-1, 4)
+    ink = (boxes[:, 3] - boxes[:, 1]).max() + gap
+    if not horizontal:
+        return fit(ink / ppc), False
+    step_h = fit(((boxes[:, 2] - boxes[:, 0]).max() + gap) / ppc)
+    step_v = fit(max(ink, line_height(font)) / ppc)
+    # index numbers read best upright (as matplotlib's numeric axes): they turn
+    # only when that shows at least twice as many
+    turn = step_v < step_h if labels is not None else 2 * step_v <= step_h
+    return (step_v, True) if turn else (step_h, False)
 
 
-def _label_step(axis, font, labels, *, horizontal, gap):
-    """seaborn's ``"auto"`` for given labels: any integer step; x labels turn
-    vertical when that shows more of them. Returns ``(step, rotated)``."""
-    n, ppc = axis.n_in, axis.cell_px
-    lh = line_height(font)
-    # the 200 longest labels stand for the widest of many
-    sample = labels if n <= 2000 else \
-        [labels[i] for i in np.argsort([-len(str(t)) for t in labels])[:200]]
-    wide = _label_width(font, [str(t) for t in sample])
-    step_v = max(1, math.ceil((lh + gap) / ppc))
-    step_h = max(1, math.ceil((wide + gap) / ppc)) if horizontal else step_v
-    if horizontal and step_h > step_v:
-        return step_v, True
-    return step_h, False
+def coordinate_ticks(axis, edges, font, *, horizontal, gap):
+    """Ticks at round data values of an axis whose outer edges are at data
+    values ``edges``, placed at their true positions, in one number style:
+    about as many as matplotlib's ``MaxNLocator`` (a label every 3 em along x,
+    2 em along y, 3 to 9 of them), fewer until no two labels overlap."""
+    lo, hi = sorted(float(e) for e in edges)
+    n = int(np.clip(axis.n_out / (font.size * (3 if horizontal else 2)), 2, 9))
+
+    def make(n):
+        values, step = nice_ticks(lo, hi, n)
+        return axis.data_pixels(values, edges).tolist(), format_ticks(values, step)
+
+    pos, texts = fit_ticks(make, n, font, vertical=not horizontal, gap=gap)
+    return Ticks(texts, np.asarray(pos, float))
+
+
+def _given_ticks(axis, option, font, *, horizontal, gap, name, edges, positions):
+    """Ticks at ``positions`` (``xticks=``/``yticks=``), every one on the raster,
+    labelled by the option's list (one text each) or by their values."""
+    values = list(positions)
+    where = "xticks" if horizontal else "yticks"
+    if isinstance(option, list):
+        if len(option) != len(values):
+            raise ValueError(f"{name} has {len(option)} labels but {where} has {len(values)} "
+                             f"positions; pass one label per position")
+        texts = [str(t) for t in option]
+    elif option is False:
+        texts = [""] * len(values)
+    else:
+        texts = format_ticks(values)
+    centers = axis.data_pixels(values, edges) if edges is not None else axis.pixels(values)
+    inside = (centers >= -0.5) & (centers <= axis.n_out + 0.5)  # as matplotlib: off the view, none
+    centers, texts = centers[inside], [t for t, i in zip(texts, inside) if i]
+    rotated = False
+    if horizontal and len(values) > 1:  # turned vertical when neighbours would overlap
+        order = np.argsort(centers, kind="stable")
+        half = np.array([text_width(font, t) for t in texts])[order] / 2
+        rotated = bool(np.any(half[1:] + half[:-1] + gap > np.diff(centers[order])))
+    return Ticks(texts, centers, rotated)
 
 
 # --------------------------------------------------------------------------- nice numbers
@@ -190,44 +241,73 @@ def nice_ticks(lo, hi, n):
     return [round(k * step, digits) + 0.0 for k in range(k0, k1 + 1)], step
 
 
-def _pretty_sci(v, digits):
-    s = f"{v:.{digits}e}"
-    mant, exp = s.split("e")
-    if "." in mant:
-        mant = mant.rstrip("0").rstrip(".")
-    return f"{mant}e{int(exp)}"
+MINUS = "\u2212"  # a true minus sign, as matplotlib draws
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075"
+                             "\u2076\u2077\u2078\u2079")
+
+
+def _minus(text):
+    return text.replace("-", MINUS)
+
+
+def _power(e):
+    """``10`` with ``e`` as superscript digits: ``10³``, ``10⁻⁴``."""
+    return "10" + str(int(e)).translate(_SUPERSCRIPT)
+
+
+def _sci(v, exp, decimals):
+    """``v`` as ``m×10ᵉ`` with the exponent ``exp`` (``0`` stays ``0``)."""
+    if v == 0:
+        return "0"
+    return _minus(f"{v / 10.0 ** exp:.{decimals}f}") + "\u00d7" + _power(exp)
+
+
+def _is_power_of_ten(v):
+    return v != 0 and abs(math.log10(abs(v)) - round(math.log10(abs(v)))) < 1e-9
 
 
 def format_ticks(values, step=None):
-    """Short labels for tick values: fixed decimals from the step, scientific
-    notation for very large or very small magnitudes.
+    """The labels of one axis's tick values, all in one style (like matplotlib's
+    ``ScalarFormatter`` and ``LogFormatterSciNotation``), with a true minus
+    sign ``−`` (U+2212):
+
+    - powers of ten (log and symlog ticks, ``step`` None) as ``10ⁿ``;
+    - magnitudes from 0.001 to below a million as plain decimals (with
+      ``step``: as many decimals as the step needs, the same for all);
+    - larger or smaller magnitudes as ``m×10ⁿ`` (with ``step``: one exponent,
+      the largest value's, for all).
 
     >>> format_ticks([0.0, 0.25, 0.5], 0.25)
     ['0.00', '0.25', '0.50']
-    >>> format_ticks([1e-5, 1e5, 1e6])
-    ['1e-5', '100000', '1e6']
+    >>> format_ticks([1e-4, 1e-2, 1, 100])
+    ['10⁻⁴', '10⁻²', '10⁰', '10²']
+    >>> format_ticks([-2e6, 0, 2e6], 2e6)
+    ['−2×10⁶', '0', '2×10⁶']
+    >>> format_ticks([-0.5, 0.02, 3])
+    ['−0.5', '0.02', '3']
     """
     vals = [float(v) for v in values]
     if not vals:
         return []
     big = max(abs(v) for v in vals)
-    if step:
-        decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-        if abs(step / 10 ** -decimals - round(step / 10 ** -decimals)) > 1e-6:
-            decimals += 1  # 2.5 x 10^k steps
-        if big >= 1e6 or (big < 1e-3 and big > 0):
-            sig = max(1, math.floor(math.log10(big)) - math.floor(math.log10(step)) + 1) if big else 1
-            return [_pretty_sci(v, sig - 1) if v else "0" for v in vals]
-        return [f"{v:.{decimals}f}" if decimals else f"{round(v):d}" for v in vals]
-    out = []
-    for v in vals:
-        if v == 0:
-            out.append("0")
-        elif abs(v) >= 1e6 or abs(v) < 1e-3:
-            out.append(_pretty_sci(v, 2))
-        else:
-            out.append(f"{v:.3g}" if abs(v) < 1e5 else f"{v:.0f}")
-    return out
+    sci = big >= 1e6 or 0 < big < 1e-3
+    if not step:  # None, or 0 for a single value
+        nonzero = [v for v in vals if v]
+        if len(nonzero) >= 2 and all(_is_power_of_ten(v) for v in nonzero):
+            return [("" if v > 0 else MINUS) + _power(round(math.log10(abs(v)))) if v else "0"
+                    for v in vals]
+        if sci:
+            return [_sci(v, math.floor(math.log10(abs(v))), 0 if _round_sig(v, 1) == v else 1)
+                    if v else "0" for v in vals]
+        return [_minus(np.format_float_positional(_round_sig(v, 6), trim="-")) for v in vals]
+    exp = math.floor(math.log10(big)) if sci else 0
+    scaled = step / 10.0 ** exp
+    decimals = max(0, -math.floor(math.log10(scaled) + 1e-9))
+    if abs(scaled * 10 ** decimals - round(scaled * 10 ** decimals)) > 1e-6:
+        decimals += 1  # 2.5 x 10^k steps
+    if sci:
+        return [_sci(v, exp, decimals) for v in vals]
+    return [_minus(f"{v:.{decimals}f}") if decimals else _minus(f"{round(v):d}") for v in vals]
 
 
 def _round_sig(v, sig=2):
@@ -336,19 +416,27 @@ def colorbar_ticks(norm, L, font, cb, vertical):
         return list(zip(pos, texts))
     unit = max(_extents(font, ["0.0"] if vertical else ["0.000"], vertical)[0], 1)
     n = max(2, min(11, int(L / (unit + gap) / 1.6)))
-    best = None
-    while n >= 2:  # fewer candidates until none has to be dropped
+
+    def make(n):
         values, step = colorbar_candidates(norm, n)
-        pos, texts = _place_values(norm, cb, L, values, step)
-        ex = _extents(font, texts, vertical)
-        keep = thin_positions(np.array(pos), np.array(ex, float), gap)
-        if len(keep) == len(pos) or norm.kind in CANDIDATES:
-            best = [(pos[i], texts[i]) for i in keep]
-            break
+        return _place_values(norm, cb, L, values, step)
+
+    return list(zip(*fit_ticks(make, n, font, vertical=vertical, gap=gap,
+                               thin_only=norm.kind in CANDIDATES)))
+
+
+def fit_ticks(make, n, font, *, vertical, gap, thin_only=False):
+    """``(positions, texts)`` of ``make(n)`` with ``n`` lowered until no label
+    has to be dropped to keep ``gap`` between neighbours (at 2, or at once with
+    ``thin_only``, the overlapping ones are dropped). Label extents along the
+    axis are heights when ``vertical``, else widths."""
+    while True:
+        pos, texts = make(n)
+        keep = thin_positions(np.array(pos, float), np.array(_extents(font, texts, vertical),
+                                                             float), gap)
+        if len(keep) == len(pos) or thin_only or n <= 2:
+            return [pos[i] for i in keep], [texts[i] for i in keep]
         n -= 1
-    if best is None:
-        best = [(pos[i], texts[i]) for i in keep]
-    return best
 
 
 def _extents(font, texts, vertical):

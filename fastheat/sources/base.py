@@ -59,14 +59,43 @@ class Labels:
     row_name: str | None = None  # axis titles (a DataFrame's index and columns names)
     col_name: str | None = None
     name: str | None = None  # the values' name (colorbar label)
+    # Numeric coordinates of evenly spaced axes (xarray coordinates, a point
+    # table's window): the data values at the outer edges of the first and
+    # the last row/column, ``(edge of row 0, edge of row n-1)``. The default
+    # ticks are then at round data values (None: the labels above).
+    row_edges: tuple | None = None
+    col_edges: tuple | None = None
+
+
+def coordinate_edges(coords):
+    """``(first, last)`` outer cell edges of evenly spaced numeric coordinates
+    (cell centres), or None for others (dates, uneven, fewer than two): those
+    stay categorical labels.
+
+    >>> coordinate_edges([0.5, 1.5, 2.5])
+    (0.0, 3.0)
+    >>> coordinate_edges([1, 2, 4]) is None
+    True
+    """
+    c = np.asarray(coords)
+    if c.dtype.kind not in "iuf" or c.ndim != 1 or len(c) < 2:
+        return None
+    c = c.astype(float)
+    d = np.diff(c)
+    if not (np.all(np.isfinite(c)) and d[0] != 0 and
+            np.allclose(d, d[0], rtol=1e-6, atol=0)):
+        return None
+    step = (c[-1] - c[0]) / (len(c) - 1)
+    return (float(c[0] - step / 2), float(c[-1] + step / 2))
 
 
 def format_labels(values, digits=None):
     """Tick label texts for coordinate values: numbers with at most 6
-    significant digits (or ``digits`` decimals), dates without trailing zeros.
+    significant digits (or ``digits`` decimals) and a true minus sign, dates
+    without trailing zeros.
 
-    >>> format_labels([0.1 + 0.2, 2.0, 1e-7])
-    ['0.3', '2', '1e-07']
+    >>> format_labels([0.1 + 0.2, -2.0, 1e-7])
+    ['0.3', '−2', '1e−07']
     >>> format_labels([0.125, 0.375], digits=2)
     ['0.12', '0.38']
     """
@@ -74,9 +103,10 @@ def format_labels(values, digits=None):
     if values.dtype.kind == "M":
         return list(np.datetime_as_string(values, unit="auto"))
     if values.dtype.kind == "f":
-        if digits is not None:
-            return [f"{v:.{digits}f}" for v in values]
-        return [f"{v:.6g}" for v in values]
+        fmt = f".{digits}f" if digits is not None else ".6g"
+        return [format(v, fmt).replace("-", "\u2212") for v in values]
+    if values.dtype.kind in "iu":
+        return [str(v).replace("-", "\u2212") for v in values.tolist()]
     return [str(v) for v in values.tolist()]
 
 

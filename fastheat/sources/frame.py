@@ -22,7 +22,9 @@ def _axis_name(names):
 
 def frame_source(frame) -> ArraySource:
     """A pandas DataFrame as a matrix: its index and columns become the row and
-    column labels, and their names the axis labels (seaborn's convention)."""
+    column labels, and their names the axis labels (seaborn's convention). A
+    numeric index stays labels too, one per row like seaborn's (an axis in data
+    units is ``extent=``'s, or an xarray's)."""
     values = frame.to_numpy()
     if values.dtype == object:  # nullable (pd.NA) or mixed numeric columns
         try:

@@ -17,7 +17,7 @@ from .._progress import Progress
 from ..aggregation.fold import merge_into
 from ..aggregation.reductions import REDUCTIONS
 from .registry import _register_builtin
-from .base import _KINDS, Labels, Source, format_labels, is_table, module_of
+from .base import _KINDS, Labels, Source, coordinate_edges, format_labels, is_table, module_of
 
 #: The reductions point tables offer, in the order errors list them (count,
 #: the default without ``value``, first): those with a datashader aggregation.
@@ -64,8 +64,9 @@ class PointSource(Source):
     asked. The grid's row 0 is the top of the window (largest ``y``), so the
     default ``origin="upper"`` shows ``y`` growing upward, as in a scatter plot.
     A pixel with no point is NaN; without ``value``, pixels count points.
-    ``labels`` are the bin centres of the grid last aggregated (before that,
-    only the axis titles and the values' name).
+    ``labels`` are the bin centres and the window's edges of the grid last
+    aggregated (before that, only the axis titles and the values' name): the
+    default ticks are at round x and y values.
     """
 
     shape = None
@@ -116,10 +117,12 @@ class PointSource(Source):
             values = np.asarray(grid.values, dtype=np.float64)
             if reduction.name == "count":  # a count state: no point -> NaN
                 values = reduction.values(values[np.newaxis])
-        # The labels are the bin centres; datashader names the grid's
-        # dimensions after the columns.
-        self.labels = replace(self.labels, cols=_centre_labels(grid.coords[self.x].values),
-                              rows=_centre_labels(grid.coords[self.y].values[::-1]))
+        # The labels are the bin centres, the axes the window's edges (row 0
+        # is the top: its outer edge is the largest y); datashader names the
+        # grid's dimensions after the columns.
+        xc, yc = grid.coords[self.x].values, grid.coords[self.y].values[::-1]
+        self.labels = replace(self.labels, cols=_centre_labels(xc), rows=_centre_labels(yc),
+                              col_edges=coordinate_edges(xc), row_edges=coordinate_edges(yc))
         return np.ascontiguousarray(values[::-1], dtype=np.float64)
 
     def _bin(self, canvas, agg):

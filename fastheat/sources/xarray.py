@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .registry import _register_builtin
 from .array import ArraySource
-from .base import Labels, check_matrix, format_labels, module_of
+from .base import Labels, check_matrix, coordinate_edges, format_labels, module_of
 from .chunked import ChunkedSource
 from .dask import DaskSource
 
@@ -16,12 +16,16 @@ from .dask import DaskSource
 def xarray_source(da, *, progress=False):
     """The source for an xarray ``DataArray``: coordinates become the row and
     column labels, the dimensions' names the axis titles (like a DataFrame's
-    index and columns names) and the array's name the values' name."""
+    index and columns names) and the array's name the values' name. Evenly
+    spaced numeric coordinates are also an axis in data units (ticks at round
+    values where they are); others (dates, uneven) stay labels."""
     what = f"DataArray {da.name!r}" if da.name is not None else "DataArray"
     check_matrix(da.shape, da.dtype, what)
-    rows, cols = (format_labels(da.indexes[d]) if d in da.indexes else None for d in da.dims)
+    coords = [da.indexes[d] if d in da.indexes else None for d in da.dims]
+    rows, cols = (None if c is None else format_labels(c) for c in coords)
+    row_edges, col_edges = (None if c is None else coordinate_edges(c) for c in coords)
     row_name, col_name = (str(d) for d in da.dims)
-    labels = Labels(rows, cols, row_name, col_name, da.name)
+    labels = Labels(rows, cols, row_name, col_name, da.name, row_edges, col_edges)
     if da.chunks is not None:
         return DaskSource(da.data, progress=progress, labels=labels)
     if getattr(da.variable, "_in_memory", True):

@@ -69,3 +69,18 @@ def raster_region(comp):
 
 def overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+_SUPER = "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+_PLAIN = str.maketrans(_SUPER + "\u2212", "-0123456789-")
+
+
+def tick_value(text):
+    """The number a tick label shows (``"−2.5×10⁶"``, ``"10⁻²"``, ``"0.3"``)."""
+    k = next((i for i, ch in enumerate(text) if ch in _SUPER), None)
+    if k is None:
+        return float(text.translate(_PLAIN))
+    base, exp = text[:k].translate(_PLAIN), int(text[k:].translate(_PLAIN))
+    mant = base[:-2].rstrip("\u00d7") if base.endswith("10") else base
+    mant = {"": 1.0, "-": -1.0}.get(mant) or float(mant)
+    return mant * 10.0 ** exp

@@ -95,10 +95,14 @@ def test_points_default_range_and_labels(points):
     assert labels.name == "count"
     assert (labels.row_name, labels.col_name) == ("i", "x")
     assert raster.matrix_shape == (10, 20) and len(labels.rows) == 10 and len(labels.cols) == 20
-    rows, cols = np.array(labels.rows, float), np.array(labels.cols, float)
+    number = lambda texts: np.array([t.replace("\u2212", "-") for t in texts], float)  # noqa: E731
+    rows, cols = number(labels.rows), number(labels.cols)
     assert (np.diff(rows) < 0).all()  # row 0 is the top (largest y)
     assert (np.diff(cols) > 0).all()
     assert rows[0] == pytest.approx(points.i.max() - 0.45, abs=0.01)
+    # the window's edges: row 0's outer edge is the top (largest y)
+    assert labels.row_edges == pytest.approx((points.i.max(), points.i.min()), abs=1e-9)
+    assert labels.col_edges == pytest.approx((points.x.min(), points.x.max()), abs=1e-9)
     assert np.nansum(raster.values) == len(points)  # the default window holds every point
     assert fastheat.heatmap(points, x="x", y="y").size == (1000, 1000)
     assert fastheat.heatmap(points, x="x", y="y", width=300).size == (300, 300)
@@ -180,3 +184,21 @@ def test_mask_is_refused_for_point_tables(points):
     with pytest.raises(TypeError, match="mask= works with in-memory and memory-mapped arrays, "
                                         "not PointSource"):
         src.masked(np.zeros((3, 3), bool))
+
+
+def test_point_axes_have_round_ticks_at_their_positions(points):
+    from tests.compose.helpers import compose, tick_value
+
+    comp, _ = compose(points, x="x", y="y", width=400, height=400, x_range=(-4.4414, -0.041),
+                      y_range=(-3, 10), colorbar=True)
+    x0, y0 = comp.raster_box[:2]
+    xt = [it.text for it in comp.items if it.kind == "xticklabel"]
+    yt = [it.text for it in comp.items if it.kind == "yticklabel"]
+    # not -4.4414 ... -0.0410 every 20 px: as matplotlib's MaxNLocator, at most 9
+    assert xt == ["\u22124.0", "\u22123.5", "\u22123.0", "\u22122.5", "\u22122.0", "\u22121.5",
+                  "\u22121.0", "\u22120.5"]
+    assert [tick_value(t) for t in yt] == [10, 8, 6, 4, 2, 0, -2]  # y grows upward
+    for box, t in zip(comp.boxes("xtick"), xt):
+        assert abs(box[0] - x0 - (tick_value(t) + 4.4414) / 4.4004 * 400) <= 1
+    for box, t in zip(comp.boxes("ytick"), yt):
+        assert abs(box[1] - y0 - (10 - tick_value(t)) / 13 * 400) <= 1
