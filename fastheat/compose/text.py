@@ -4,7 +4,9 @@ renders many short strings from cached glyph bitmaps.
 Measuring is what layout does most (every tick label, every annotation
 string), so boxes come from cached glyphs wherever that reproduces Pillow
 exactly (:func:`composable`, :meth:`Stamp.anchored_box`) and from Pillow
-otherwise. Drawing the text is :mod:`fastheat.compose.draw`'s.
+otherwise. Characters a font lacks are drawn with the glyphs of a fallback
+font (:func:`fallback_font`), one by one, by :class:`Stamp`: Pillow has no
+font fallback of its own. Drawing the text is :mod:`fastheat.compose.draw`'s.
 """
 from __future__ import annotations
 
