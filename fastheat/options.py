@@ -276,7 +276,9 @@ dict: ``size`` (or ``fontsize``, px at scale 1; default ``font_size``), ``color`
     font: object = opt(None, """Path of a TrueType/OpenType font, or a Pillow
 ``FreeTypeFont``; default DejaVu Sans (bundled). Characters the font lacks are
 drawn from DejaVu Sans or a system font that has them (CJK: e.g. Debian's
-``fonts-wqy-microhei``), never as boxes.""", type="str or FreeTypeFont, optional", cli={})
+``fonts-wqy-microhei``), never as boxes.""", type="str or FreeTypeFont, optional",
+                       cli=dict(help="path of a TrueType/OpenType font (default: DejaVu Sans, "
+                                "bundled; missing characters come from system fonts)"))
     background: object = opt(None, """Canvas colour: white when there are overlays,
 transparent for a bare raster; ``"none"`` for transparent.""", type="colour, optional",
                              cli={})

@@ -3,7 +3,8 @@ no import cycle, lazy imports inside functions included (read from the source
 with ``ast``, nothing imported).
 
     helpers -> aggregation -> sources -> color -> compose -> options -> api -> cli
-    encode is a leaf (helpers only); only the driver and front-ends import it.
+    encode is a leaf (helpers only); only the driver and front-ends import it
+    (notebook, the image ``heatmap`` returns, sits beside the driver).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "fastheat"
 #: Rank of each part; a module may import parts of its own rank or lower.
 RANKS = {"_jit": 0, "_extras": 0, "_fields": 0, "_progress": 0, "_validate": 0, "encode": 0, "demo": 7,
          "aggregation": 1, "sources": 2, "color": 3, "compose": 4, "options": 5, "api": 6,
-         "outofcore": 6, "frontends": 7, "cli": 8, "__main__": 9, "__init__": 9}
+         "notebook": 6, "outofcore": 6, "frontends": 7, "cli": 8, "__main__": 9, "__init__": 9}
 
 
 def modules(root=PACKAGE):

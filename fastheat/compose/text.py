@@ -4,7 +4,9 @@ renders many short strings from cached glyph bitmaps.
 Measuring is what layout does most (every tick label, every annotation
 string), so boxes come from cached glyphs wherever that reproduces Pillow
 exactly (:func:`composable`, :meth:`Stamp.anchored_box`) and from Pillow
-otherwise. Drawing the text is :mod:`fastheat.compose.draw`'s.
+otherwise. Characters a font lacks are drawn with the glyphs of a fallback
+font (:func:`fallback_font`), one by one, by :class:`Stamp`: Pillow has no
+font fallback of its own. Drawing the text is :mod:`fastheat.compose.draw`'s.
 """
 from __future__ import annotations
 
@@ -86,20 +88,26 @@ KNOWN_FALLBACKS = (
     "C:/Windows/Fonts/seguisym.ttf",
 )
 
-_COVERAGE: dict = {}  # (file, face index) -> {char: bool}
+_COVERAGE: dict = {}  # font file and face (or _font_key) -> {char: bool}
+_COVERED: dict = {}   # the same key -> the set of the chars it has (a fast first test)
 _FOUND: list = []     # fallback files (path, index) found so far, tried first
+
+
+def _coverage_key(font):
+    path = getattr(font, "path", None)
+    return (path, getattr(font, "index", 0)) if isinstance(path, str) else _font_key(font)
 
 
 def covers(font, ch):
     """Whether ``font`` has a glyph of its own for the character ``ch`` (not
     its .notdef box): its advance, box or ink differ from the probe's."""
-    path = getattr(font, "path", None)
-    key = (path, getattr(font, "index", 0)) if isinstance(path, str) else _font_key(font)
+    key = _coverage_key(font)
     seen = _COVERAGE.setdefault(key, {})
     has = seen.get(ch)
     if has is None:
         if len(seen) > 65536:
             seen.clear()
+            _COVERED.pop(key, None)
         if ch == NOTDEF_PROBE or not ch.isprintable() or ch.isspace():
             has = True  # spaces have no ink; control characters are Pillow's business
         elif (font.getlength(ch), font.getbbox(ch)) != (font.getlength(NOTDEF_PROBE),
@@ -108,12 +116,16 @@ def covers(font, ch):
         else:
             has = bytes(font.getmask(ch)) != bytes(font.getmask(NOTDEF_PROBE))
         seen[ch] = has
+        if has:
+            _COVERED.setdefault(key, set()).add(ch)
     return has
 
 
 def needs_fallback(font, text):
     """Whether some character of ``text`` is missing from ``font``."""
-    return not all(covers(font, ch) for ch in text)
+    if _COVERED.get(_coverage_key(font), frozenset()).issuperset(text):
+        return False
+    return not all([covers(font, ch) for ch in text])
 
 
 def fallback_font(font, ch):

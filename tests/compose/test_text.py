@@ -1,7 +1,9 @@
 """Fonts and cached-glyph text (:mod:`fastheat.compose.text`): :class:`Stamp`
 reproduces Pillow's boxes exactly and its pixels up to glyph overlaps
 (tolerance stated in ``test_mask_matches_pillow_text``), and only for fonts
-where that holds (:func:`composable`)."""
+where that holds (:func:`composable`); the default DejaVu Sans and the
+per-glyph fallback fonts draw international text with real glyphs, never the
+.notdef box."""
 from __future__ import annotations
 
 import os
