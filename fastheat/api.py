@@ -45,16 +45,21 @@ def _open(data, opts: options.Options):
     return source
 
 
-def _cells(source, opts: options.Options, scale: float = 1.0):
+def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = False):
     """Aggregate ``source`` to the raster's cells: ``(cells, row_index,
-    col_index)``, an upsampled axis kept at the matrix's own resolution (see
-    :func:`fastheat.aggregation.geometry.upsampling`)."""
+    col_index, data_range)``, an upsampled axis kept at the matrix's own
+    resolution (see :func:`fastheat.aggregation.geometry.upsampling`);
+    ``data_range`` is the input's range gathered in the same pass (``track``)
+    or None."""
     h, w = output_shape(source.shape, opts.size.width, opts.size.height)
     if scale != 1:
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
     (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
-    return source.aggregate(ch, cw, opts.reading.reduce), rows, cols
+    reduce = opts.reading.reduce
+    grid, data_range = source.aggregate_range(ch, cw, reduce) if track else \
+        (source.aggregate(ch, cw, reduce), None)
+    return grid, rows, cols, data_range
 
 
 def _raster(data, opts: options.Options) -> Raster:
@@ -69,7 +74,10 @@ def _raster(data, opts: options.Options) -> Raster:
 
         check_annot_shape(decor.annot, source.shape)  # before any kernel runs
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
-    cells, row_index, col_index = _cells(source, opts, decor.scale if decor else 1.0)
+    track = bool(reduction(opts.reading.reduce).input_range) and \
+        norms.takes_input_range(c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+    cells, row_index, col_index, data_range = _cells(source, opts, decor.scale if decor else 1.0,
+                                                     track)
     if c.origin == "lower":
         cells = cells[::-1]
         if row_index is not None:
@@ -79,7 +87,7 @@ def _raster(data, opts: options.Options) -> Raster:
     value_dtype = source.dtype if reduction(opts.reading.reduce).keeps_dtype else np.float64
     fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
                        robust=c.robust, linthresh=c.linthresh, gamma=c.gamma,
-                       dtype=norms.work_dtype(value_dtype))
+                       dtype=norms.work_dtype(value_dtype), data_range=data_range)
     codes = norms.codes(fitted.forward(cells), palette.N)
     return Raster(cells, codes, palette, fitted, source.labels, tuple(source.shape or cells.shape),
                   c.origin, row_index, col_index)
@@ -114,8 +122,8 @@ def aggregate(data, **kwargs) -> np.ndarray:
     Reads the input once, in its own dtype and byte order, with no full-size
     temporary. Non-integer ratios use exact area weights: an input cell
     straddling two output pixels contributes to both by its overlap. Upsampled
-    axes repeat cells as crisp blocks. NaN (and masked cells of a masked array)
-    count as missing.
+    axes repeat cells as crisp blocks. NaN, +-inf (as matplotlib's ``imshow``
+    masks them) and masked cells of a masked array count as missing.
 
     {parameters}
 
@@ -134,7 +142,7 @@ def aggregate(data, **kwargs) -> np.ndarray:
     array([[2., 3.]])
     """
     opts = options.split("aggregate", kwargs)
-    return expand(*_cells(_open(data, opts), opts))
+    return expand(*_cells(_open(data, opts), opts)[:3])
 
 
 @options.public("rasterize", "data")

@@ -73,7 +73,15 @@ colormap (which gives exactly matplotlib's bytes).""",
     norm: str = opt("linear", """``"linear"``, ``"log"`` (non-positive values are
 bad), ``"symlog"`` (``linthresh``, default 1% of the largest magnitude),
 ``"sqrt"``, ``"power"`` (``gamma``, default 0.5) or ``"eq_hist"`` (histogram
-equalization).""", type="str", cli=dict(choices="NORMS", help="value scaling"))
+equalization). Default range (where ``vmin``/``vmax`` are not given and
+``robust`` is off): ``"log"`` spans the input's smallest positive value to its
+largest and ``"symlog"`` its min to max, as matplotlib's ``imshow`` autoscales
+on the whole matrix, gathered in the aggregation's one pass (pixels that
+average a sliver of a cell with zeros fall below it: the under colour); with
+``reduce="sum"`` log's bottom is the input's smallest positive value and its
+top the largest sum; for ``count``, ``std`` and ``nearest``, and for the
+other norms, the range is the aggregated values'.""", type="str",
+                    cli=dict(choices="NORMS", help="value scaling"))
     vmin: float | None = opt(None, """Data range mapped to the colormap ends;
 default the aggregated values' range. Outside it: the under/over colours.""",
                              type="float, optional", cli=dict(

@@ -59,6 +59,14 @@ class Norm:
     def finish(self, usable, *, linthresh, gamma):
         """Set the kind's own parameters once the range is known."""
 
+    #: Whether the default range comes from the input's values (see :func:`fit`).
+    from_input = False
+
+    @staticmethod
+    def input_extent(lo, hi, data_range):
+        """The default range from the grid's ``(lo, hi)`` and the input's range."""
+        return lo, hi
+
     # --- mapping
     def forward(self, x):
         # matplotlib's arithmetic, in its dtype, so codes match byte for byte.
@@ -81,6 +89,17 @@ class LogNorm(Norm):
     """Decades; non-positive values are bad."""
 
     kind = "log"
+    from_input = True
+
+    @staticmethod
+    def input_extent(lo, hi, data_range):
+        # the input's smallest positive value, not the slivers of cells that
+        # area weights leave below it; an ulp of rounding above the input's max
+        # stays in range
+        if data_range.max is not None:
+            hi = max(hi, data_range.max)
+        bottom = data_range.min_positive
+        return (bottom if bottom is not None and bottom <= hi else lo), hi
 
     @staticmethod
     def usable(finite):
@@ -119,6 +138,12 @@ class SymLogNorm(Norm):
 
     kind = "symlog"
     linthresh = 1.0
+    from_input = True
+
+    @staticmethod
+    def input_extent(lo, hi, data_range):
+        return (lo if data_range.min is None else min(lo, data_range.min),
+                hi if data_range.max is None else max(hi, data_range.max))
 
     def finish(self, usable, *, linthresh, gamma):
         self.linthresh = float(linthresh) if linthresh is not None else \
@@ -231,14 +256,29 @@ def _check_number(name, v, positive=False):
         raise ValueError(f"{name}={v!r} must be a finite number or None")
 
 
+def takes_input_range(norm, *, vmin=None, vmax=None, robust=False):
+    """Whether :func:`fit` with these options would use the input's range
+    (so the aggregation should gather it)."""
+    cls = KINDS.get(norm) if isinstance(norm, str) else None
+    return cls is not None and cls.from_input and not robust and (vmin is None or vmax is None)
+
+
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
-        linthresh=None, gamma=None, dtype=np.float64) -> Norm:
+        linthresh=None, gamma=None, dtype=np.float64, data_range=None) -> Norm:
     """Fit a :class:`Norm` to the aggregated ``grid``.
 
     ``vmin``/``vmax`` default to the range of the finite values (2nd-98th
     percentile with ``robust=True``, like seaborn); ``center`` makes the range
     symmetric around it (seaborn's diverging maps); ``norm="log"`` starts at the
     smallest positive value.
+
+    ``data_range`` (a :class:`~fastheat.aggregation.reductions.DataRange` of
+    the input, any field None) sets the default range of ``log`` (the input's
+    smallest positive value to its largest, as matplotlib's ``LogNorm``
+    autoscales on the whole matrix) and ``symlog`` (the input's min to max),
+    so slivers of cells at the edges of pixels do not stretch it; the range
+    also takes in the grid's values above (or, for symlog, below) it. The
+    other norms, and ``robust=True``, use the grid.
     """
     cls = KINDS.get(norm) if isinstance(norm, str) else None
     if cls is None:
@@ -254,6 +294,8 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if usable is not finite:
         extent = (usable.min(), usable.max()) if usable.size else (None, None)
     cls.check(vmin, vmax, None, usable.size)
+    if data_range is not None and cls.from_input and not robust and extent[0] is not None:
+        extent = cls.input_extent(*extent, data_range)
     lo, hi = vmin, vmax
     if usable.size and (lo is None or hi is None):
         p_lo, p_hi = np.percentile(usable, [2, 98]) if robust else extent

@@ -2,7 +2,8 @@
 
 With a matplotlib colormap object, ``norm="linear"`` and the raster at the
 matrix's own size, ``to_rgba`` must equal ``obj(Normalize(a, b)(x), bytes=True)``
-byte for byte, bad/under/over included. Names resolve through the ``cmap``
+byte for byte, bad/under/over included, with +-inf masked as bad as matplotlib's
+``imshow`` masks them. Names resolve through the ``cmap``
 catalogue and must come within 1 unit per channel of matplotlib's colormap of
 that name (gist_stern excepted, see fastheat/color/colormaps.py).
 
@@ -29,9 +30,10 @@ mpl = matplotlib.colormaps
 
 
 def mpl_rgba(obj, x, a, b):
+    # +-inf (and NaN) masked as bad, as matplotlib's imshow masks them
     # (float16 data can overflow in matplotlib's in-place arithmetic: inf is fine)
     with np.errstate(over="ignore", invalid="ignore"):
-        return obj(mcolors.Normalize(a, b)(x), bytes=True)
+        return obj(mcolors.Normalize(a, b)(np.ma.masked_invalid(x)), bytes=True)
 
 
 def fh_rgba(x, cmap, a, b, **kw):
@@ -269,13 +271,13 @@ def test_custom_bad_under_over(cmap):
     assert got[0, 1].tolist() == [0, 0, 255, 255]  # under
     assert got[0, 2].tolist() == [0, 255, 0, 128]  # over
     assert got[0, 3].tolist() == [255, 0, 0, 255]  # bad
-    assert got[0, 4].tolist() == [0, 0, 255, 255] and got[0, 5].tolist() == [0, 255, 0, 128]
+    assert got[0, 4].tolist() == got[0, 5].tolist() == [255, 0, 0, 255]  # +-inf: bad
     plain = fh_rgba(x, obj, 0, 1)
     assert_bytes_equal(got[:, [0, 6, 7]], plain[:, [0, 6, 7]])  # in-range colours untouched
     # defaults: under/over are the end colours, bad transparent
-    assert_bytes_equal(plain[:, [1, 4]], plain[:, [6, 6]])
-    assert_bytes_equal(plain[:, [2, 5]], plain[:, [7, 7]])
-    assert plain[0, 3].tolist() == [0, 0, 0, 0]
+    assert_bytes_equal(plain[:, [1]], plain[:, [6]])
+    assert_bytes_equal(plain[:, [2]], plain[:, [7]])
+    assert plain[0, 3].tolist() == plain[0, 4].tolist() == plain[0, 5].tolist() == [0, 0, 0, 0]
 
 
 def test_custom_extremes_match_matplotlib_with_extremes():
