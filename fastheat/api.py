@@ -45,12 +45,13 @@ def _open(data, opts: options.Options):
     return source
 
 
-def _cells(source, opts: options.Options, scale: float = 1.0):
+def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = False):
     """Aggregate ``source`` to the raster's cells: ``(cells, row_index,
-    col_index)``, an upsampled axis kept at the matrix's own resolution (see
-    :func:`fastheat.aggregation.geometry.upsampling`). With no size given,
-    drawn tick labels and annotations make room for themselves
-    (:func:`fastheat.compose.layout.raster_room`)."""
+    col_index, data_range)``, an upsampled axis kept at the matrix's own
+    resolution (see :func:`fastheat.aggregation.geometry.upsampling`);
+    ``data_range`` is the input's range gathered in the same pass (``track``)
+    or None. With no size given, drawn tick labels and annotations make room
+    for themselves (:func:`fastheat.compose.layout.raster_room`)."""
     size, decor = opts.size, opts.decor
     room, cap, own = (0, 0), LABEL_SIDE, None
     if size.width is None and size.height is None and source.shape is not None and \
@@ -63,9 +64,12 @@ def _cells(source, opts: options.Options, scale: float = 1.0):
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
     (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
-    if own is not None and own.shape == (ch, cw):
-        return own, rows, cols
-    return source.aggregate(ch, cw, opts.reading.reduce), rows, cols
+    reduce = opts.reading.reduce
+    if own is not None and own.shape == (ch, cw) and not track:
+        return own, rows, cols, None
+    grid, data_range = source.aggregate_range(ch, cw, reduce) if track else \
+        (source.aggregate(ch, cw, reduce), None)
+    return grid, rows, cols, data_range
 
 
 def _raster(data, opts: options.Options) -> Raster:
@@ -80,7 +84,10 @@ def _raster(data, opts: options.Options) -> Raster:
 
         check_annot_shape(decor.annot, source.shape)  # before any kernel runs
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
-    cells, row_index, col_index = _cells(source, opts, decor.scale if decor else 1.0)
+    track = bool(reduction(opts.reading.reduce).input_range) and \
+        norms.takes_input_range(c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+    cells, row_index, col_index, data_range = _cells(source, opts, decor.scale if decor else 1.0,
+                                                     track)
     hidden = _hidden(opts, cells.shape)
     if c.origin == "lower":
         cells = cells[::-1]
@@ -93,7 +100,7 @@ def _raster(data, opts: options.Options) -> Raster:
     fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
                        robust=c.robust, linthresh=c.linthresh, linscale=c.linscale,
                        base=c.base, gamma=c.gamma, levels=c.levels,
-                       dtype=norms.work_dtype(value_dtype))
+                       dtype=norms.work_dtype(value_dtype), data_range=data_range)
     palette = fitted.recentred(palette, c.center)  # seaborn's center=: the colormap resampled
     codes = fitted.encode(cells, palette.N)
     return Raster(cells, codes, palette, fitted, source.labels, tuple(source.shape or cells.shape),
@@ -138,8 +145,8 @@ def aggregate(data, **kwargs) -> np.ndarray:
     Reads the input once, in its own dtype and byte order, with no full-size
     temporary. Non-integer ratios use exact area weights: an input cell
     straddling two output pixels contributes to both by its overlap. Upsampled
-    axes repeat cells as crisp blocks. NaN (and masked cells of a masked array)
-    count as missing.
+    axes repeat cells as crisp blocks. NaN, +-inf (as matplotlib's ``imshow``
+    masks them) and masked cells of a masked array count as missing.
 
     {parameters}
 
@@ -158,7 +165,7 @@ def aggregate(data, **kwargs) -> np.ndarray:
     array([[2., 3.]])
     """
     opts = options.split("aggregate", kwargs)
-    return expand(*_cells(_open(data, opts), opts))
+    return expand(*_cells(_open(data, opts), opts)[:3])
 
 
 @options.public("rasterize", "data")

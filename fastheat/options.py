@@ -112,7 +112,14 @@ each side of it spread over half the colormap, like matplotlib's
 ``SymLogNorm``, ``PowerNorm``, ``TwoSlopeNorm``, ``CenteredNorm``,
 ``BoundaryNorm``, ...), which gives matplotlib's bytes for
 ``cmap(norm(data))``: a copy of it is used, its unset limits autoscale to the
-finite values as ``imshow`` does, and NaN and +-inf are bad. In every norm
+finite values as ``imshow`` does, and NaN and +-inf are bad. Default range (where ``vmin``/``vmax`` are not given and
+``robust`` is off): ``"log"`` spans the input's smallest positive value to its
+largest and ``"symlog"`` its min to max, as matplotlib's ``imshow`` autoscales
+on the whole matrix, gathered in the aggregation's one pass (pixels that
+average a sliver of a cell with zeros fall below it: the under colour); with
+``reduce="sum"`` log's bottom is the input's smallest positive value and its
+top the largest sum; for ``count``, ``std`` and ``nearest``, and for the
+other norms, the range is the aggregated values'. In every norm
 +-inf are bad (missing), as in matplotlib.""",
                        type="str or matplotlib.colors.Normalize",
                        cli=dict(choices="NORMS", help="value scaling"))

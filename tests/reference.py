@@ -11,8 +11,9 @@ units.
 - Upsampled axis (``n_out >= n_in``): pixel ``i`` shows the single cell
   ``floor((i + 0.5) * n_in / n_out)`` with weight 1 (crisp blocks).
 
-A cell's weight is its row weight times its column weight. NaN and masked
-cells are missing; a pixel with no valid cell is NaN for every reduction.
+A cell's weight is its row weight times its column weight. NaN, +-inf and
+masked cells are missing (as matplotlib and seaborn mask them); a pixel with
+no valid cell is NaN for every reduction.
 """
 from __future__ import annotations
 
@@ -57,10 +58,10 @@ def nearest_cell(n_in: int, n_out: int):
 
 
 def _values_and_valid(data):
-    """float64 values and a validity mask (not NaN, not masked) of a 2-D input."""
+    """float64 values and a validity mask (finite, not masked) of a 2-D input."""
     mask = np.ma.getmaskarray(data) if isinstance(data, np.ma.MaskedArray) else None
     x = np.asarray(np.ma.getdata(data)).astype(np.float64)
-    valid = ~np.isnan(x)
+    valid = np.isfinite(x)
     if mask is not None:
         valid &= ~mask
     return x, valid
@@ -73,8 +74,8 @@ def _absmax(v):
 
 
 def reduce_pixel(v, w, reduce):
-    """Reduce the valid values ``v`` with weights ``w`` (1-D, same length).
-    Infinities propagate as IEEE arithmetic says (inf - inf is NaN)."""
+    """Reduce the valid (finite) values ``v`` with weights ``w`` (1-D, same
+    length). Sums that overflow are infinite, as IEEE arithmetic says."""
     with np.errstate(invalid="ignore", over="ignore"):
         return _reduce(v, w, reduce)
 
@@ -166,7 +167,7 @@ def tolerance(data, height: int, width: int, reduce: str) -> np.ndarray:
 
 def assert_matches(got, data, height, width, reduce):
     """Assert ``got`` equals the reference within :func:`tolerance`, NaN where
-    the reference is NaN and infinities equal."""
+    the reference is NaN and infinities (overflowed sums) equal."""
     want = aggregate(data, height, width, reduce)
     assert got.shape == want.shape == (height, width)
     assert got.dtype == np.float64
@@ -260,3 +261,13 @@ def merge(reduce, state, part):
             take = (part == part) & ((state != state) | (abs(part) > abs(state))
                                      | ((abs(part) == abs(state)) & (part > state)))
             np.copyto(state, part, where=take)
+
+
+def data_range(data):
+    """``(min, max, smallest positive)`` of the valid cells of 2-D ``data``
+    (None where there is none), as a tracking aggregation gathers them."""
+    x, valid = _values_and_valid(data)
+    v = x[valid]
+    pos = v[v > 0]
+    return (float(v.min()) if v.size else None, float(v.max()) if v.size else None,
+            float(pos.min()) if pos.size else None)

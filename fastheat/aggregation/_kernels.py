@@ -18,6 +18,13 @@ COUNT = 2  # [number of valid cells touching the pixel]
 MIN = 3  # [min], NaN until a valid value is seen
 MAX = 4  # [max]
 ABSMAX = 5  # [value of largest magnitude; ties go to the positive one]
+#: With ``track``, a state has these planes after its own: the smallest, the
+#: largest and the smallest positive input value each pixel read (NaN: none),
+#: merged like MIN, MAX and MIN states.
+TRACKED = 3
+
+# Missing input cells are NaN and +-inf (as matplotlib and seaborn mask them):
+# ``v - v == 0`` is the branch-free test for a finite ``v``.
 
 
 @jit
@@ -43,12 +50,12 @@ def _chan_shift(s_a, w_a, s_b, w_b):
 
 @jit
 def _redo_column(band, row0, r_a, r_b, rw, c):
-    """NaN-aware weighted (sum, weight) of column ``c``."""
+    """Weighted (sum, weight) of column ``c``'s finite cells."""
     s = 0.0
     sw = 0.0
     for r in range(r_a, r_b):
         v = np.float64(band[r - row0, c])
-        if v == v:
+        if v - v == 0.0:
             wr = rw[r - r_a]
             s += wr * v
             sw += wr
@@ -68,9 +75,10 @@ def _bin_columns(j, col0, nc, cstart, cstop, coff):
 def _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff, cweight,
                     uniform, j_lo, j_hi, out_s, out_w):
     """Column pass of mean/sum/std: add each bin's weighted sum and weight to
-    ``out_s``/``out_w``. The row pass summed without NaN tests, so a bin whose
-    sum came out NaN has its NaN columns redone NaN-aware (rare: only where data
-    is missing). ``uniform``: every column weight is 1, so none is read."""
+    ``out_s``/``out_w``. The row pass summed without tests, so a bin whose sum
+    came out NaN or infinite has its non-finite columns redone without their
+    missing cells (rare: only where data is missing, or a sum overflows, which
+    the redo gives again). ``uniform``: every column weight is 1, so none is read."""
     w_rows = rw.sum()
     for j in range(j_lo, j_hi):
         c_a, c_b, base = _bin_columns(j, col0, acc_s.size, cstart, cstop, coff)
@@ -86,12 +94,12 @@ def _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff, 
                 s += wc * acc_s[c]
                 t += wc
         sw = w_rows * t
-        if s != s:
+        if s - s != 0.0:
             s = 0.0
             sw = 0.0
             for c in range(c_a, c_b):
                 wc = 1.0 if uniform else cweight[base + c]
-                cs, cw = (acc_s[c], w_rows) if acc_s[c] == acc_s[c] else \
+                cs, cw = (acc_s[c], w_rows) if acc_s[c] - acc_s[c] == 0.0 else \
                     _redo_column(band, row0, r_a, r_b, rw, c)
                 s += wc * cs
                 sw += wc * cw
@@ -101,31 +109,86 @@ def _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff, 
 
 @jit
 def _deviations(band, row0, r_a, r_b, rw, c_a, c_b, base, cweight, uniform, mean):
-    """Weighted sum of squared deviations from ``mean`` over one bin's cells."""
+    """Weighted sum of squared deviations from ``mean`` over one bin's finite cells."""
     q = 0.0
     for r in range(r_a, r_b):
         wr = rw[r - r_a]
         row = band[r - row0]
         for c in range(c_a, c_b):
             v = np.float64(row[c])
-            if v == v:
+            if v - v == 0.0:
                 d = v - mean
                 q += wr * (1.0 if uniform else cweight[base + c]) * d * d
     return q
 
 
 @jit
-def _has_valid(band, row0, r_a, r_b, c):
+def _finite_extremes(band, row0, r_a, r_b, c):
+    """``(min, max)`` of column ``c``'s finite cells; ``(inf, -inf)`` if none."""
+    lo = np.inf
+    hi = -np.inf
     for r in range(r_a, r_b):
-        v = band[r - row0, c]
-        if v == v:
-            return True
-    return False
+        v = np.float64(band[r - row0, c])
+        if v - v == 0.0:
+            lo = min(lo, v)
+            hi = max(hi, v)
+    return lo, hi
+
+
+@jit
+def _column_extremes(band, row0, r_a, r_b, lo, hi, pos):
+    """Per-column running min, max and smallest positive value of the bin's
+    rows into ``lo``/``hi``/``pos`` (arrays of length 0 are skipped). NaN
+    never wins a comparison; infinities do, and are redone by the caller."""
+    nc = band.shape[1]
+    for r in range(r_a, r_b):
+        row = band[r - row0]
+        if lo.size:
+            for c in range(nc):
+                v = np.float64(row[c])
+                lo[c] = v if v < lo[c] else lo[c]
+        if hi.size:
+            for c in range(nc):
+                v = np.float64(row[c])
+                hi[c] = v if v > hi[c] else hi[c]
+        if pos.size:  # +inf never beats the start value
+            for c in range(nc):
+                v = np.float64(row[c])
+                pos[c] = v if (v > 0.0) & (v < pos[c]) else pos[c]
+
+
+@jit
+def _track(band, row0, r_a, r_b, col0, cstart, cstop, coff, j_lo, j_hi, t_lo, t_hi, t_pos):
+    """Merge the smallest, largest and smallest positive finite value of each
+    bin's cells into the tracked planes ``t_lo``/``t_hi``/``t_pos`` (one
+    output row; NaN: none yet)."""
+    nc = band.shape[1]
+    lo = np.full(nc, np.inf)
+    hi = np.full(nc, -np.inf)
+    pos = np.full(nc, np.inf)
+    _column_extremes(band, row0, r_a, r_b, lo, hi, pos)
+    for j in range(j_lo, j_hi):
+        c_a, c_b, _ = _bin_columns(j, col0, nc, cstart, cstop, coff)
+        a, b, p = np.inf, -np.inf, np.inf
+        for c in range(c_a, c_b):
+            l, h = lo[c], hi[c]
+            if l == -np.inf or h == np.inf:
+                l, h = _finite_extremes(band, row0, r_a, r_b, c)
+            a = min(a, l)
+            b = max(b, h)
+            p = min(p, pos[c])
+        if a <= b:  # a finite value was seen
+            if _better(MIN, a, t_lo[j]):
+                t_lo[j] = a
+            if _better(MAX, b, t_hi[j]):
+                t_hi[j] = b
+        if p < np.inf and _better(MIN, p, t_pos[j]):
+            t_pos[j] = p
 
 
 @pjit
 def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, coff,
-               cweight, i_lo, i_hi, j_lo, j_hi, op, state):
+               cweight, i_lo, i_hi, j_lo, j_hi, op, track, state):
     """Fold one block of the input into the reduction ``state`` in place.
 
     (Long: one body per state kind keeps each kind's hot loops next to the
@@ -136,6 +199,8 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
     area weight ``rweight[roff[i] + r - rstart[i]]`` (likewise columns). Blocks
     may split bins anywhere: folding every block of a matrix, in any order,
     gives the state of the whole (bit-identical for min/max/absmax/count).
+    NaN and +-inf cells are missing. With ``track``, the last :data:`TRACKED`
+    planes of ``state`` gather the input's range (see :data:`TRACKED`).
     Parallel over output rows, each thread owning its rows of ``state``.
     """
     nb_, nc = band.shape
@@ -191,51 +256,59 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                 row = band[r - row0]
                 for c in range(nc):
                     v = row[c]
-                    acc[c] += 1.0 if v == v else 0.0
+                    acc[c] += 1.0 if v - v == 0 else 0.0
             for j in range(j_lo, j_hi):
                 state[0, i, j] += acc[max(cstart[j], col0) - col0: min(cstop[j], col0 + nc) - col0].sum()
         else:
             # Running min and/or max per column: `v < lo` is False for NaN, so
-            # NaN is skipped without a test; a column left at +-inf is checked
-            # afterwards for whether it saw any valid value at all.
+            # NaN is skipped without a test; a column whose extreme came out
+            # infinite is redone without its infinities (or had no valid cell).
             lo = np.full(nc if op != MAX else 0, np.inf)
             hi = np.full(nc if op != MIN else 0, -np.inf)
-            for r in range(r_a, r_b):
-                row = band[r - row0]
-                if op != MAX:
-                    for c in range(nc):
-                        v = np.float64(row[c])
-                        lo[c] = v if v < lo[c] else lo[c]
-                if op != MIN:
-                    for c in range(nc):
-                        v = np.float64(row[c])
-                        hi[c] = v if v > hi[c] else hi[c]
+            _column_extremes(band, row0, r_a, r_b, lo, hi, lo[:0])
             for j in range(j_lo, j_hi):
                 a = state[0, i, j]
                 for c in range(max(cstart[j], col0), min(cstop[j], col0 + nc)):
                     k = c - col0
+                    lo_k = lo[k] if op != MAX else 0.0
+                    hi_k = hi[k] if op != MIN else 0.0
+                    if np.isinf(lo_k) or np.isinf(hi_k):
+                        lo_k, hi_k = _finite_extremes(band, row0, r_a, r_b, k)
+                        if lo_k > hi_k:  # no finite cell
+                            continue
                     if op == MIN:
-                        v = lo[k]
+                        v = lo_k
                     elif op == MAX:
-                        v = hi[k]
+                        v = hi_k
                     else:  # the largest magnitude is the max or the min
-                        v = hi[k] if hi[k] >= -lo[k] else lo[k]
-                    if np.isinf(v) and not _has_valid(band, row0, r_a, r_b, k):
-                        continue
+                        v = hi_k if hi_k >= -lo_k else lo_k
                     if _better(op, v, a):
                         a = v
                 state[0, i, j] = a
+        if track:
+            t0 = state.shape[0] - TRACKED
+            _track(band, row0, r_a, r_b, col0, cstart, cstop, coff, j_lo, j_hi,
+                   state[t0, i], state[t0 + 1, i], state[t0 + 2, i])
 
 
 @jit
-def merge(op, dst, part):
+def merge(op, track, dst, part):
     """Merge the partial state ``part`` into ``dst`` (same shape) in place, by
     the rule of state kind ``op``; bit-identical whatever the order of
     disjoint merges. Sums, weights and counts add; std's squared deviations
     merge by Chan's rule (as :func:`accumulate` merges each block); min, max
     and absmax keep the extreme by :func:`_better` (NaN: none yet; a tie keeps
-    ``dst``'s value, as within a block)."""
+    ``dst``'s value, as within a block). With ``track``, the tracked planes
+    merge as min, max and min."""
     planes, h, w = part.shape
+    if track:
+        planes -= TRACKED
+        for k, rule in ((planes, MIN), (planes + 1, MAX), (planes + 2, MIN)):
+            for i in range(h):
+                for j in range(w):
+                    v = part[k, i, j]
+                    if v == v and _better(rule, v, dst[k, i, j]):
+                        dst[k, i, j] = v
     for i in range(h):
         for j in range(w):
             if op == MOMENTS2:

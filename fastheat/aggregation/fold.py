@@ -65,22 +65,26 @@ def split_mask(data):
 
 
 class Plan:
-    """The fixed geometry of one aggregation: which input cells feed which pixel."""
+    """The fixed geometry of one aggregation: which input cells feed which pixel.
 
-    def __init__(self, n_rows, n_cols, height, width, reduce):
+    With ``track=True`` the states also gather the input's range in the same
+    pass (:meth:`~fastheat.aggregation.reductions.Reduction.data_range`).
+    """
+
+    def __init__(self, n_rows, n_cols, height, width, reduce, track=False):
         self.reduction = reduction(reduce)
         self.n_rows, self.n_cols, self.height, self.width = n_rows, n_cols, height, width
-        self.reduce = reduce
+        self.reduce, self.track = reduce, bool(track)
         self.op = self.reduction.code
         self.rows = axis_map(n_rows, height)
         self.cols = axis_map(n_cols, width)
 
     def transposed(self):
         """The plan of the transposed matrix (for Fortran-ordered input)."""
-        return Plan(self.n_cols, self.n_rows, self.width, self.height, self.reduce)
+        return Plan(self.n_cols, self.n_rows, self.width, self.height, self.reduce, self.track)
 
     def new_state(self):
-        return self.reduction.new_state((self.height, self.width))
+        return self.reduction.new_state((self.height, self.width), self.track)
 
     def fold(self, block, row0, col0, state, bins=None):
         """Fold ``block`` (input rows ``row0..``, columns ``col0..``; native dtype,
@@ -97,7 +101,7 @@ class Plan:
         if i_lo < i_hi and j_lo < j_hi:
             with K.KERNEL_LOCK:
                 K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
-                             j_lo, j_hi, self.op, state)
+                             j_lo, j_hi, self.op, self.track, state)
 
     def finish(self, state):
         """Values from a (merged) state; NaN where a pixel saw no valid value."""
@@ -114,10 +118,10 @@ class Window:
     block's partial state is as small as the pixels it feeds (what travels back
     from a dask worker)."""
 
-    __slots__ = ("reduction", "op", "i0", "j0", "rows", "cols", "shape")
+    __slots__ = ("reduction", "op", "track", "i0", "j0", "rows", "cols", "shape")
 
     def __init__(self, plan, r0, r1, c0, c1):
-        self.reduction, self.op = plan.reduction, plan.op
+        self.reduction, self.op, self.track = plan.reduction, plan.op, plan.track
         self.i0, self.rows = axis_window(plan.rows, r0, r1)
         self.j0, self.cols = axis_window(plan.cols, c0, c1)
         self.shape = (len(self.rows[0]), len(self.cols[0]))
@@ -126,7 +130,7 @@ class Window:
         return self.shape[0] > 0 and self.shape[1] > 0
 
     def new_state(self):
-        return self.reduction.new_state(self.shape)
+        return self.reduction.new_state(self.shape, self.track)
 
     fold = Plan.fold  # the same geometry fields: rows, cols, op
 
@@ -219,7 +223,7 @@ def pick_nearest(plan, take, rows_per_take=None):
     """``reduce="nearest"``: the cells under the pixel centres as float64.
 
     ``take(rows, cols)`` returns the cells at sorted unique indices (a numpy
-    or masked array: masked cells become NaN); it is asked for at most
+    or masked array: masked and +-inf cells become NaN); it is asked for at most
     ``rows_per_take`` rows at a time (default: all at once), so only the rows
     the picked cells lie in are read.
     """
@@ -233,15 +237,17 @@ def pick_nearest(plan, take, rows_per_take=None):
         if isinstance(block, np.ma.MaskedArray):
             block = block.astype(np.float64).filled(np.nan)
         picked[k:k + per] = block
+    picked[np.isinf(picked)] = np.nan  # missing, as in every reduction
     return picked[ri][:, ci]
 
 
-def merge_into(op, state, part, i0=0, j0=0):
+def merge_into(op, state, part, i0=0, j0=0, track=False):
     """Merge the partial ``part`` (covering output rows ``i0..``, columns
     ``j0..``) into ``state`` in place, by the rule of state kind ``op`` (see
-    :func:`fastheat.aggregation._kernels.merge`)."""
+    :func:`fastheat.aggregation._kernels.merge`); ``track``: both have the
+    planes that gather the input's range."""
     h, w = part.shape[1:]
-    K.merge(op, state[:, i0:i0 + h, j0:j0 + w], part)
+    K.merge(op, track, state[:, i0:i0 + h, j0:j0 + w], part)
 
 
 def merge_parts(reduction, parts, shape=None):
@@ -257,7 +263,8 @@ def merge_parts(reduction, parts, shape=None):
                  max(p[1] + p[2].shape[2] for p in parts) - j0)
     else:
         i0 = j0 = 0
-    state = reduction.new_state(shape)
+    track = bool(parts) and reduction.tracks(parts[0][2])
+    state = reduction.new_state(shape, track)
     for i, j, part in parts:
-        merge_into(reduction.code, state, part, i - i0, j - j0)
+        merge_into(reduction.code, state, part, i - i0, j - j0, track)
     return i0, j0, state

@@ -8,11 +8,20 @@ and is finished into values. ``nearest`` has no state: it picks cells.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from . import _kernels as K
+
+
+class DataRange(NamedTuple):
+    """The input's finite values, gathered in the aggregation's pass over it
+    (a plan with ``track=True``): each None when unknown or not used."""
+
+    min: float | None = None
+    max: float | None = None
+    min_positive: float | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,12 @@ class Reduction:
         ``datashader(ds, column)``: the datashader reduction that bins a point
         table's ``column`` this way (``ds`` is the datashader module); None: not
         available for point tables.
+    input_range : tuple of str
+        The :class:`DataRange` fields that mean something for this reduction's
+        values (a norm's default range may take them): all three for values
+        on the input's scale; the smallest positive value for ``sum`` (a pixel
+        holding less than one cell of it is a sliver of a cell); none for
+        counts, spreads and picked cells.
     """
 
     name: str
@@ -48,10 +63,27 @@ class Reduction:
     finish: Callable | None
     keeps_dtype: bool
     datashader: Callable | None
+    input_range: tuple = ()
 
-    def new_state(self, shape):
-        """A fresh state for an output grid of ``shape``."""
-        return np.full((self.planes,) + tuple(shape), self.fill)
+    def new_state(self, shape, track=False):
+        """A fresh state for an output grid of ``shape``; with ``track``, with
+        the planes that gather the input's range after its own."""
+        state = np.full((self.planes + K.TRACKED * track,) + tuple(shape), self.fill)
+        state[self.planes:] = np.nan
+        return state
+
+    def tracks(self, state):
+        """Whether ``state`` has the planes that gather the input's range."""
+        return state.shape[0] > self.planes
+
+    def data_range(self, state):
+        """The :class:`DataRange` a tracking ``state`` gathered, with only the
+        fields in :attr:`input_range` set."""
+        planes = state[self.planes:self.planes + K.TRACKED]
+        found = [np.fmin.reduce(planes[0], axis=None), np.fmax.reduce(planes[1], axis=None),
+                 np.fmin.reduce(planes[2], axis=None)]
+        return DataRange(*(float(v) if f in self.input_range and v == v else None
+                           for f, v in zip(DataRange._fields, found)))
 
     def values(self, state):
         """The values of a (merged) state; NaN where a pixel saw no valid value."""
@@ -88,18 +120,21 @@ def _absmax_agg(ds, column):
     return ds.summary(hi=ds.max(column), lo=ds.min(column))
 
 
-def _row(name, code, planes, finish, keeps_dtype, datashader):
+def _row(name, code, planes, finish, keeps_dtype, datashader, input_range=()):
     fill = np.nan if code in (K.MIN, K.MAX, K.ABSMAX) else 0.0
-    return Reduction(name, code, planes, fill, finish, keeps_dtype, datashader)
+    return Reduction(name, code, planes, fill, finish, keeps_dtype, datashader, input_range)
+
+
+_ALL = DataRange._fields
 
 
 #: ``reduce=`` name -> :class:`Reduction`, in the order errors and the CLI list them.
 REDUCTIONS = {r.name: r for r in (
-    _row("mean", K.MOMENTS, 2, _mean, True, lambda ds, c: ds.mean(c)),
-    _row("sum", K.MOMENTS, 2, _sum, False, lambda ds, c: ds.sum(c)),
-    _row("min", K.MIN, 1, _first, True, lambda ds, c: ds.min(c)),
-    _row("max", K.MAX, 1, _first, True, lambda ds, c: ds.max(c)),
-    _row("absmax", K.ABSMAX, 1, _first, True, _absmax_agg),
+    _row("mean", K.MOMENTS, 2, _mean, True, lambda ds, c: ds.mean(c), _ALL),
+    _row("sum", K.MOMENTS, 2, _sum, False, lambda ds, c: ds.sum(c), ("min_positive",)),
+    _row("min", K.MIN, 1, _first, True, lambda ds, c: ds.min(c), _ALL),
+    _row("max", K.MAX, 1, _first, True, lambda ds, c: ds.max(c), _ALL),
+    _row("absmax", K.ABSMAX, 1, _first, True, _absmax_agg, _ALL),
     _row("std", K.MOMENTS2, 3, _std, False, lambda ds, c: ds.std(c)),
     _row("count", K.COUNT, 1, _count, False, lambda ds, c: ds.count(c)),
     _row("nearest", None, 0, None, True, None),

@@ -118,6 +118,14 @@ class Norm:
             return self.encode(self.inverse(t)[None], n)[0]
         return np.minimum((t * n).astype(np.int64), n - 1)
 
+    #: Whether the default range comes from the input's values (see :func:`fit`).
+    from_input = False
+
+    @staticmethod
+    def input_extent(lo, hi, data_range):
+        """The default range from the grid's ``(lo, hi)`` and the input's range."""
+        return lo, hi
+
     # --- mapping
     def forward(self, x):
         # matplotlib's arithmetic, in its dtype, so codes match byte for byte.
@@ -140,6 +148,17 @@ class LogNorm(Norm):
     """Decades; non-positive values are bad."""
 
     kind = "log"
+    from_input = True
+
+    @staticmethod
+    def input_extent(lo, hi, data_range):
+        # the input's smallest positive value, not the slivers of cells that
+        # area weights leave below it; an ulp of rounding above the input's max
+        # stays in range
+        if data_range.max is not None:
+            hi = max(hi, data_range.max)
+        bottom = data_range.min_positive
+        return (bottom if bottom is not None and bottom <= hi else lo), hi
 
     @staticmethod
     def usable(finite):
@@ -173,6 +192,12 @@ class SymLogNorm(Norm):
 
     kind = "symlog"
     linthresh, linscale, base = 1.0, 1.0, 10.0
+    from_input = True
+
+    @staticmethod
+    def input_extent(lo, hi, data_range):
+        return (lo if data_range.min is None else min(lo, data_range.min),
+                hi if data_range.max is None else max(hi, data_range.max))
 
     def finish(self, usable, *, linthresh=None, linscale=None, base=None, **_):
         self.linthresh = float(linthresh) if linthresh is not None else \
@@ -417,6 +442,13 @@ def _check_number(name, v, positive=False):
         raise ValueError(f"{name}={v!r} must be a finite number or None")
 
 
+def takes_input_range(norm, *, vmin=None, vmax=None, robust=False):
+    """Whether :func:`fit` with these options would use the input's range
+    (so the aggregation should gather it)."""
+    cls = KINDS.get(norm) if isinstance(norm, str) else None
+    return cls is not None and cls.from_input and not robust and (vmin is None or vmax is None)
+
+
 def _is_matplotlib_norm(obj):
     return type(obj).__module__.startswith("matplotlib") and callable(obj) and \
         hasattr(obj, "autoscale_None")
@@ -459,7 +491,7 @@ def nice_edges(lo, hi, n):
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         linthresh=None, linscale=None, base=None, gamma=None, levels=None,
-        dtype=np.float64) -> Norm:
+        dtype=np.float64, data_range=None) -> Norm:
     """Fit a :class:`Norm` to the aggregated ``grid``.
 
     ``vmin``/``vmax`` default to the range of the finite values (2nd-98th
@@ -470,6 +502,14 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     around it, as matplotlib's ``TwoSlopeNorm`` autoscales). ``levels``: band
     edges, or a number of bands with round edges over the range. ``norm`` may
     be a matplotlib ``Normalize`` object (:class:`MatplotlibNorm`).
+
+    ``data_range`` (a :class:`~fastheat.aggregation.reductions.DataRange` of
+    the input, any field None) sets the default range of ``log`` (the input's
+    smallest positive value to its largest, as matplotlib's ``LogNorm``
+    autoscales on the whole matrix) and ``symlog`` (the input's min to max),
+    so slivers of cells at the edges of pixels do not stretch it; the range
+    also takes in the grid's values above (or, for symlog, below) it. The
+    other norms, and ``robust=True``, use the grid.
     """
     if not isinstance(norm, str):
         if not _is_matplotlib_norm(norm):
@@ -515,6 +555,8 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if usable is not finite:
         extent = (usable.min(), usable.max()) if usable.size else (None, None)
     cls.check(vmin, vmax, center, usable.size)
+    if data_range is not None and cls.from_input and not robust and extent[0] is not None:
+        extent = cls.input_extent(*extent, data_range)
     lo, hi = vmin, vmax
     if usable.size and (lo is None or hi is None):
         p_lo, p_hi = np.percentile(usable, [2, 98]) if robust else extent

@@ -140,6 +140,13 @@ class Source:
         """The ``(height, width)`` float64 grid of ``reduce`` over the matrix."""
         raise NotImplementedError
 
+    def aggregate_range(self, height, width, reduce):
+        """``(grid, data_range)``: :meth:`aggregate`'s grid and the input's
+        :class:`~fastheat.aggregation.reductions.DataRange` gathered in the same
+        pass, or None where the source does not gather it (then a norm's
+        default range is the grid's)."""
+        return self.aggregate(height, width, reduce), None
+
     def masked(self, mask) -> Source:
         """This source with ``mask`` (True = hide the cell) added as missing cells."""
         m = np.asarray(mask)
@@ -163,10 +170,19 @@ class MatrixSource(Source):
     cells for ``reduce="nearest"``)."""
 
     def aggregate(self, height, width, reduce):
-        plan = Plan(self.shape[0], self.shape[1], height, width, reduce)
+        return self._aggregate(height, width, reduce, track=False)[0]
+
+    def aggregate_range(self, height, width, reduce):
+        # picked cells (reduce="nearest") are all that is read: no input range
+        return self._aggregate(height, width, reduce, track=True)
+
+    def _aggregate(self, height, width, reduce, track):
+        plan = Plan(self.shape[0], self.shape[1], height, width, reduce, track)
         if plan.reduction.code is None:
-            return self.pick(plan)
-        return np.ascontiguousarray(plan.finish(self.fold(plan)))
+            return self.pick(plan), None
+        state = self.fold(plan)
+        return (np.ascontiguousarray(plan.finish(state)),
+                plan.reduction.data_range(state) if track else None)
 
     def fold(self, plan):
         """The reduction state of ``plan`` over the whole matrix (see

@@ -53,7 +53,7 @@ class DaskSource(MatrixSource):
         blocks = self.x.to_delayed(optimize_graph=True)
         r_edges = np.concatenate([[0], np.cumsum(self.x.chunks[0])])
         c_edges = np.concatenate([[0], np.cumsum(self.x.chunks[1])])
-        token = dask.base.tokenize(self.x, plan.reduce, plan.height, plan.width)
+        token = dask.base.tokenize(self.x, plan.reduce, plan.height, plan.width, plan.track)
         fold_part = dask.delayed(_fold_part, pure=True)
         parts = []
         for bi in range(blocks.shape[0]):

@@ -14,7 +14,10 @@ from hypothesis import given, strategies as st
 import fastheat
 import reference as ref
 from fastheat.aggregation import _kernels as K
-from fastheat.aggregation.fold import Block, Plan, Window, fold, merge_into, merge_parts
+from fastheat.aggregation.fold import (Block, Plan, Window, fold, fold_matrix, merge_into,
+                                       merge_parts)
+from fastheat.aggregation.reductions import REDUCTIONS as TABLE, DataRange
+from fastheat.sources import open_source
 from reference import ALL_TYPES, byte_orders, random_matrix
 
 REDUCTIONS = ref.REDUCTIONS
@@ -23,7 +26,21 @@ REDUCTIONS = ref.REDUCTIONS
 def check(data, height, width, reduce):
     got = fastheat.aggregate(data, width=width, height=height, reduce=reduce)
     ref.assert_matches(got, data, height, width, reduce)
+    # the input's range gathered in the same pass, exactly
+    _, tracked = open_source(data).aggregate_range(height, width, reduce)
+    assert tracked == tracked_range(data, reduce)
     return got
+
+
+def tracked_range(data, reduce):
+    """The :class:`DataRange` a tracking aggregation must gather: the
+    reference's, with only the fields ``reduce`` uses (none: no pass over the
+    input for ``nearest``)."""
+    if reduce == "nearest":
+        return None
+    used = TABLE[reduce].input_range
+    return DataRange(*(v if f in used else None
+                       for f, v in zip(DataRange._fields, ref.data_range(data))))
 
 
 GEOMETRIES = [
@@ -199,12 +216,12 @@ def test_hypothesis_matches_reference(x, height, width, reduce):
 
 @given(x=matrices(), reduce=st.sampled_from(REDUCTIONS))
 def test_hypothesis_same_size_is_identity(x, reduce):
-    # at the matrix's own size every pixel is its cell (count: 1 where valid)
+    # at the matrix's own size every pixel is its cell (count: 1 where valid;
+    # NaN and +-inf are missing)
     got = fastheat.aggregate(x, width=x.shape[1], height=x.shape[0], reduce=reduce)
     vals = np.ma.getdata(x).astype(np.float64)
-    valid = ~np.isnan(vals) & ~np.ma.getmaskarray(x)
-    want = {"count": np.ones_like(vals), "std": np.where(np.isinf(vals), np.nan, 0.0),
-            "sum": vals}.get(reduce, vals)
+    valid = np.isfinite(vals) & ~np.ma.getmaskarray(x)
+    want = {"count": np.ones_like(vals), "std": np.zeros_like(vals)}.get(reduce, vals)
     want = np.where(valid, want, np.nan)
     np.testing.assert_array_equal(got, want)
 
@@ -235,6 +252,58 @@ def test_bins_split_across_conversion_bands(dtype, reduce):
     x = random_matrix(rng, (3001, 1500), np.dtype(dtype).newbyteorder("="), inf=0).astype(dtype)
     assert np.dtype(dtype) not in fastheat.aggregation.NATIVE
     check(x, 7, 5, reduce)
+
+
+# --- NaN and +-inf are missing; the input's range in the same pass ----------------
+
+
+@pytest.mark.parametrize("dtype", ["float16", ">f4", "float64"])
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_infinities_are_missing_like_nan(dtype, reduce):
+    # as matplotlib's imshow and seaborn (np.ma.masked_invalid) mask them
+    rng = np.random.default_rng(21)
+    x = random_matrix(rng, (61, 47), np.dtype(dtype).newbyteorder("="), inf=0.1).astype(dtype)
+    x[:9, :7] = np.inf  # pixels with nothing else: missing
+    x[9:18, :7] = -np.inf
+    for layout, flip in ((x, False), (np.asfortranarray(x), False), (x[::-1, ::-1], True)):
+        nan = np.where(np.isinf(layout), np.nan, layout).astype(dtype)
+        for h, w in ((61, 47), (9, 7), (20, 100)):
+            got = check(layout, h, w, reduce)
+            corner = got[::-1, ::-1] if flip else got
+            assert np.isnan(corner[0, 0]) and np.isnan(corner[1, 0])  # only inf, only +-inf
+            np.testing.assert_array_equal(
+                got, fastheat.aggregate(nan, width=w, height=h, reduce=reduce))
+    # a mean's weight counts only the finite cells: [1, inf, 3, -inf] -> 2
+    assert fastheat.aggregate(np.array([[1.0, np.inf, 3.0, -np.inf]]), width=1, height=1,
+                              reduce=reduce)[0, 0] == {"sum": 4.0, "count": 2.0, "std": 1.0,
+                                                       "min": 1.0, "max": 3.0, "absmax": 3.0,
+                                                       "nearest": 3.0}.get(reduce, 2.0)
+
+
+def test_overflowing_sums_are_still_infinite():
+    # only input infinities are missing: a sum of finite values may overflow
+    x = np.full((2, 2), 1e308)
+    assert fastheat.aggregate(x, width=1, height=1, reduce="sum")[0, 0] == np.inf
+    check(x, 1, 1, "sum")
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS[:-1])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_tracking_the_range_leaves_the_state_as_it_is(reduce, order):
+    x = np.asarray(random_matrix(np.random.default_rng(22), (61, 47), "float32"), order=order)
+    plain = fold_matrix(Plan(61, 47, 9, 7, reduce), x)
+    tracked = fold_matrix(Plan(61, 47, 9, 7, reduce, track=True), x)
+    n = TABLE[reduce].planes
+    assert tracked.shape[0] == n + K.TRACKED
+    assert tracked[:n].tobytes() == plain.tobytes()
+    assert TABLE[reduce].data_range(tracked) == tracked_range(x, reduce)
+
+
+def test_tracked_range_of_nothing_valid_and_of_no_positive_value():
+    x = np.array([[np.nan, np.inf], [-np.inf, np.nan]])
+    assert open_source(x).aggregate_range(1, 1, "mean")[1] == DataRange()
+    x = np.array([[-3.0, 0.0], [-np.inf, -1.0]])
+    assert open_source(x).aggregate_range(1, 1, "mean")[1] == DataRange(-3.0, 0.0, None)
 
 
 # --- merges of partial states ------------------------------------------------------
@@ -284,16 +353,25 @@ def test_merge_is_bit_identical_to_the_numpy_merge(reduce):
         assert tree.tobytes() == got.tobytes()
 
 
+@pytest.mark.parametrize("track", [False, True])
 @pytest.mark.parametrize("reduce", REDUCTIONS[:-1])
-def test_merged_blocks_give_the_whole(reduce):
-    x = random_matrix(np.random.default_rng(13), (61, 47), "float32", inf=0)
-    plan = Plan(61, 47, 9, 7, reduce)
-    whole = plan.finish(fold(plan, [Block(x)]))
-    merged = plan.finish(merge_parts(plan.reduction, _partials(x, plan, 13, 11), (9, 7))[2])
+def test_merged_blocks_give_the_whole(reduce, track):
+    x = random_matrix(np.random.default_rng(13), (61, 47), "float32", inf=0.05)
+    plan = Plan(61, 47, 9, 7, reduce, track)
+    state = fold(plan, [Block(x)])
+    whole = plan.finish(state)
+    merged_state = merge_parts(plan.reduction, _partials(x, plan, 13, 11), (9, 7))[2]
+    merged = plan.finish(merged_state)
     if reduce in ("min", "max", "absmax", "count"):
         np.testing.assert_array_equal(merged, whole)
     else:
         np.testing.assert_allclose(merged, whole, rtol=1e-7 if reduce == "std" else 1e-12)
+    if track:  # the input's range merges exactly, in a tree too
+        r = plan.reduction
+        tree = merge_parts(r, [merge_parts(r, _partials(x, plan, 13, 11)[:5]),
+                               merge_parts(r, _partials(x, plan, 13, 11)[5:])], (9, 7))[2]
+        assert r.data_range(merged_state) == r.data_range(tree) == r.data_range(state) == \
+            tracked_range(x, reduce)
 
 
 def test_merge_ties_keep_the_first_value_as_the_kernel_does():

@@ -2,7 +2,8 @@
 
 With a matplotlib colormap object, ``norm="linear"`` and the raster at the
 matrix's own size, ``to_rgba`` must equal ``obj(Normalize(a, b)(x), bytes=True)``
-byte for byte, bad/under/over included. Names resolve through the ``cmap``
+byte for byte, bad/under/over included, with +-inf masked as bad as matplotlib's
+``imshow`` masks them. Names resolve through the ``cmap``
 catalogue and must come within 1 unit per channel of matplotlib's colormap of
 that name (gist_stern excepted, see fastheat/color/colormaps.py).
 
@@ -33,6 +34,7 @@ mpl = matplotlib.colormaps
 
 
 def mpl_rgba(obj, x, a, b):
+    # +-inf (and NaN) masked as bad, as matplotlib's imshow masks them
     # (float16 data can overflow in matplotlib's in-place arithmetic: inf is fine)
     # +-inf in the data are bad, as matplotlib's images mask them (issue 9)
     with np.errstate(over="ignore", invalid="ignore"):

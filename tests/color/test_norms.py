@@ -9,6 +9,10 @@ whose bytes are its codes.
 seaborn's, byte for byte against the colours of seaborn's mesh; a matplotlib
 ``Normalize`` object as ``norm=`` gives matplotlib's bytes, byte for byte;
 ``norm="twoslope"`` and ``levels=`` are TwoSlopeNorm's and BoundaryNorm's.
+
+The default range of log and symlog comes from the input's values, gathered
+in the aggregation's pass (as matplotlib's ``imshow(m, norm=LogNorm())``
+autoscales on ``m``); the other norms use the aggregated grid's range.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import fastheat
+from fastheat.api import rasterize
 from fastheat.color import norms
 
 # A grey ramp whose bytes are its codes (matplotlib's "gray" has a few
@@ -357,6 +362,83 @@ def test_default_range_is_the_aggregated_range():
         np.testing.assert_array_equal(
             fastheat.to_rgba(x, width=80, height=60, reduce=reduce, cmap=VIRIDIS),
             mpl(mcolors.Normalize(np.nanmin(g), np.nanmax(g)), g, VIRIDIS), err_msg=reduce)
+
+
+@pytest.fixture(scope="module")
+def contacts():
+    """The issue's case: a 1383 x 1383 contact map of counts (every real
+    count >= 1, zeros far from the diagonal), decaying with distance."""
+    rng = np.random.default_rng(9)
+    d = np.abs(np.subtract.outer(np.arange(1383), np.arange(1383)))
+    return rng.poisson(8e4 / (1 + d) ** 1.6).astype(np.float64)
+
+
+def test_log_default_range_is_the_inputs_like_matplotlib(contacts):
+    m = contacts
+    grid = fastheat.aggregate(m, width=1000, height=1000)
+    assert 0 < grid[grid > 0].min() < 1e-3  # slivers of cells at the pixels' edges
+    want = mcolors.LogNorm()
+    want.autoscale_None(m)  # what imshow(m, norm=LogNorm()) spans: m[m > 0].min()..m.max()
+    fitted = rasterize(m, norm="log", width=1000, height=1000).norm
+    assert (fitted.vmin, fitted.vmax) == (want.vmin, want.vmax) == (1.0, m.max())
+    # the picture: matplotlib's colours of the grid, slivers in the under colour
+    got = fastheat.to_rgba(m, norm="log", width=1000, height=1000, cmap=VIRIDIS, under="red")
+    assert max_diff(got, mpl(want, grid, VIRIDIS.with_extremes(under="red"))) <= 1
+    assert ((got == [255, 0, 0, 255]).all(axis=-1) == ((grid > 0) & (grid < 1))).all()
+    # not washed out: the background far from the diagonal (a few counts)
+    # is in the darkest fifth of the map, as in matplotlib's picture
+    far = grid[np.abs(np.subtract.outer(np.arange(1000), np.arange(1000))) > 600]
+    assert fitted.forward(np.median(far)) < 0.2 < mcolors.LogNorm(grid[grid > 0].min(),
+                                                                  grid.max())(np.median(far))
+    # the same default range at any raster size
+    small = rasterize(m, norm="log", width=300, height=300).norm
+    assert (small.vmin, small.vmax) == (fitted.vmin, fitted.vmax)
+
+
+def test_symlog_default_range_is_the_inputs(signed):
+    x = np.repeat(np.repeat(signed, 3, axis=0), 3, axis=1)[:170, :230]
+    fitted = rasterize(x, norm="symlog", width=100, height=70).norm
+    finite = x[np.isfinite(x)]
+    grid = fastheat.aggregate(x, width=100, height=70)
+    # the input's range, widened by the grid's rounding (a mean of equal cells
+    # may come out an ulp beyond them)
+    assert (fitted.vmin, fitted.vmax) == (min(finite.min(), np.nanmin(grid)),
+                                          max(finite.max(), np.nanmax(grid)))
+    assert (fitted.vmin, fitted.vmax) == pytest.approx((finite.min(), finite.max()), rel=1e-15)
+    assert fitted.linthresh == max(-fitted.vmin, fitted.vmax) / 100
+    want = mcolors.SymLogNorm(fitted.linthresh, linscale=1, vmin=fitted.vmin, vmax=fitted.vmax,
+                              base=10)
+    got = fastheat.to_rgba(x, norm="symlog", width=100, height=70, cmap=GRAY)
+    assert max_diff(got, mpl(want, grid)) <= 1
+
+
+def test_which_reductions_and_norms_take_the_inputs_range(contacts):
+    m = contacts[:300, :300]
+    grid = {r: fastheat.aggregate(m, width=200, height=200, reduce=r)
+            for r in ("mean", "sum", "count", "std", "max")}
+
+    def fitted(norm, reduce="mean", **kw):
+        f = rasterize(m, norm=norm, reduce=reduce, width=200, height=200, **kw).norm
+        return f.vmin, f.vmax
+
+    def positive(g):
+        return g[g > 0].min(), g.max()
+
+    assert fitted("log", "max") == (1.0, m.max())
+    # sum: the bottom is one cell of the smallest count, the top the grid's
+    assert fitted("log", "sum") == (1.0, grid["sum"].max())
+    # counts and spreads are not input values: the grid's range
+    assert fitted("log", "count") == positive(grid["count"])
+    assert fitted("log", "std") == positive(grid["std"])
+    # one bound given: the other from the input; robust: the grid's percentiles
+    assert fitted("log", vmin=10) == (10, m.max())
+    assert fitted("log", vmax=100) == (1.0, 100)
+    lo, hi = np.percentile(grid["mean"][grid["mean"] > 0], [2, 98])
+    assert fitted("log", robust=True) == pytest.approx((lo, hi), rel=1e-12)
+    # the other norms keep the aggregated range
+    g = grid["mean"]
+    for norm in ("linear", "sqrt", "power", "eq_hist"):
+        assert fitted(norm) == pytest.approx((g.min(), g.max()), rel=1e-6), norm
 
 
 def test_one_sided_limits():

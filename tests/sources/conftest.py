@@ -29,6 +29,9 @@ def stores(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("stores")
     x = matrix()
+    x[5:9, 100:120] = np.inf  # missing, like NaN, in every store
+    x[150:160, 7] = -np.inf
+    x[np.random.default_rng(1).random(x.shape) < 0.01] = np.inf
     np.save(tmp / "m.npy", x)
     xf = np.asfortranarray(x)
     np.save(tmp / "f.npy", xf)

@@ -13,6 +13,10 @@ import numpy as np
 import pytest
 
 import fastheat
+import reference as ref
+from fastheat.aggregation.reductions import REDUCTIONS as REDUCTION_TABLE
+from fastheat.api import rasterize
+from fastheat.sources import open_source
 
 REDUCTIONS = ("mean", "sum", "min", "max", "absmax", "std", "count", "nearest")
 
@@ -91,6 +95,29 @@ def same_answer_everywhere(stores, kind, reduce, size):
     assert_same(got, want, reduce, exact=kind.startswith("memmap"))
 
 
+def same_range_everywhere(stores, kind, reduce, size):
+    """The body of each module's ``test_same_range_everywhere``: the input's
+    range gathered in the aggregation's pass, and the log norm fitted from it,
+    are the in-memory matrix's (and the reference's)."""
+    x, out = stores
+    if kind not in out:
+        pytest.skip("zarr v3 stores need zarr-python >= 3")
+    h, w = size
+    same = np.asfortranarray(x) if kind == "memmap-fortran" else x
+    grid, tracked = open_source(out[kind]).aggregate_range(h, w, reduce)
+    want_grid, want = open_source(same).aggregate_range(h, w, reduce)
+    assert_same(grid, want_grid, reduce, exact=kind.startswith("memmap"))
+    assert tracked == want
+    used = REDUCTION_TABLE[reduce].input_range
+    assert tracked == tuple(v if f in used else None
+                            for f, v in zip(tracked._fields, ref.data_range(x)))
+    if reduce == "mean":
+        got_norm = rasterize(out[kind], norm="log", width=w, height=h).norm
+        want_norm = rasterize(same, norm="log", width=w, height=h).norm
+        assert (got_norm.vmin, got_norm.vmax) == (want_norm.vmin, want_norm.vmax) == \
+            (tracked.min_positive, tracked.max)
+
+
 def converted_block_by_block(tmp_path, dtype, reduce, kind):
     """The body of each module's ``test_dtypes_converted_block_by_block``, for
     one ``kind`` of store."""
@@ -130,6 +157,17 @@ def same_answer_test(kinds):
         same_answer_everywhere(stores, kind, reduce, size)
 
     return test_same_answer_everywhere
+
+
+def same_range_test(kinds):
+    """A module's ``test_same_range_everywhere``, for its ``kinds`` of store."""
+    @pytest.mark.parametrize("size", SIZES[1:3], ids=lambda s: f"{s[0]}x{s[1]}")
+    @pytest.mark.parametrize("reduce", ["mean", "sum", "max", "count"])
+    @pytest.mark.parametrize("kind", kinds)
+    def test_same_range_everywhere(stores, kind, reduce, size):
+        same_range_everywhere(stores, kind, reduce, size)
+
+    return test_same_range_everywhere
 
 
 def converted_test(kinds):

@@ -7,8 +7,8 @@ import pytest
 import fastheat
 from fastheat.sources import chunked, open_source
 
-from .helpers import (converted_test, progress_bar_only_when_asked, same_answer_test, write_h5,
-                      write_zarr, zarr_major)
+from .helpers import (converted_test, progress_bar_only_when_asked, same_answer_test,
+                      same_range_test, write_h5, write_zarr, zarr_major)
 
 zarr = pytest.importorskip("zarr", reason="zarr is in the test extra; needed for zarr stores")
 h5py = pytest.importorskip("h5py", reason="h5py is in the test extra; needed for HDF5")
@@ -16,6 +16,7 @@ h5py = pytest.importorskip("h5py", reason="h5py is in the test extra; needed for
 KINDS = ["zarr-v2", "zarr-v3", "zarr-v3-sharded", "hdf5", "hdf5-contiguous"]
 
 test_same_answer_everywhere = same_answer_test(KINDS)
+test_same_range_everywhere = same_range_test(KINDS)
 test_dtypes_converted_block_by_block = converted_test(["hdf5", "zarr"])
 
 

@@ -8,13 +8,14 @@ import fastheat
 from fastheat.sources import dask as fdask, open_source
 
 from .helpers import (CHUNKS, assert_same, converted_test, matrix, progress_bar_only_when_asked,
-                      same_answer_test)
+                      same_answer_test, same_range_test)
 
 da = pytest.importorskip("dask.array", reason="dask is in the test extra; needed for dask arrays")
 
 KINDS = ["dask", "dask-irregular", "dask-npy"]
 
 test_same_answer_everywhere = same_answer_test(KINDS)
+test_same_range_everywhere = same_range_test(KINDS)
 test_dtypes_converted_block_by_block = converted_test(["dask"])
 
 

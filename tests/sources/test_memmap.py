@@ -16,11 +16,12 @@ from fastheat.sources import ArraySource, Labels, open_source
 from fastheat.sources.memmap import MemmapSource
 
 from .helpers import (assert_same, converted_test, matrix, progress_bar_only_when_asked,
-                      same_answer_test)
+                      same_answer_test, same_range_test)
 
 KINDS = ["memmap", "memmap-fortran"]
 
 test_same_answer_everywhere = same_answer_test(KINDS)
+test_same_range_everywhere = same_range_test(KINDS)
 test_dtypes_converted_block_by_block = converted_test(["memmap"])
 
 

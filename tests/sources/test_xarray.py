@@ -8,7 +8,7 @@ import fastheat
 from fastheat.api import rasterize
 from fastheat.sources import open_source
 
-from .helpers import matrix, same_answer_test
+from .helpers import matrix, same_answer_test, same_range_test
 
 xr = pytest.importorskip("xarray", reason="xarray is in the test extra")
 
@@ -16,6 +16,7 @@ KINDS = ["xarray", "xarray-dask", "xarray-lazy"]
 
 
 test_same_answer_everywhere = same_answer_test(KINDS)
+test_same_range_everywhere = same_range_test(KINDS)
 
 
 @pytest.mark.parametrize("chunked", [False, True])
