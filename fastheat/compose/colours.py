@@ -70,8 +70,10 @@ def relative_luminance(rgb):
     (seaborn's ``relative_luminance``, which picks annotation colours), or
     integers in 0..255.
 
-    >>> float(relative_luminance(np.array([255, 255, 255]))), float(relative_luminance([0.5, 0.5, 0.5]))
-    (1.0, 0.21404114048223255)
+    >>> float(relative_luminance(np.array([255, 255, 255])))
+    1.0
+    >>> float(relative_luminance(np.array([0.5, 0.5, 0.5])))
+    0.21404114048223255
     """
     c = np.asarray(rgb)[..., :3]
     c = c / 255.0 if c.dtype.kind in "iub" else c.astype(float)

@@ -239,7 +239,8 @@ def test_non_matplotlib_catalogue_names():
 
 LISTS = {
     "three": ["red", "white", "blue"],
-    "mixed-specs": ["#ff000080", (0, 1, 0), (0, 0, 1, 1.0), "C3", "tab:olive", "xkcd:sky blue", "0.15"],
+    "mixed-specs": ["#ff000080", (0, 1, 0), (0, 0, 1, 1.0), "C3", "tab:olive", "xkcd:sky blue",
+                    "0.15"],
     "single": ["orange"],
     "tuple": ("navy", "gold"),
     "husl-8": lambda: seaborn.color_palette("husl", 8),
@@ -285,8 +286,8 @@ def test_gradient_through_colours_as_documented():
     want = mpl_rgba(mcolors.LinearSegmentedColormap.from_list("bw", ["black", "white"]), x, 0, 1)
     assert np.abs(got.astype(int) - want).max() <= 1
     assert len(np.unique(got[0, :, 0])) > 200  # a ramp, not two bands
-    assert_bytes_equal(fh_rgba(x, mcolors.LinearSegmentedColormap.from_list("bw", ["k", "w"]), 0, 1),
-                       want)
+    from_list = mcolors.LinearSegmentedColormap.from_list("bw", ["k", "w"])
+    assert_bytes_equal(fh_rgba(x, from_list, 0, 1), want)
     two = fh_rgba(x, ["black", "white"], 0, 1)
     assert len(np.unique(two[0, :, 0])) == 2 and (two[0, :128, 0] == 0).all()
 
@@ -352,7 +353,8 @@ def test_name_path_does_not_import_matplotlib():
         x = np.random.default_rng(0).normal(size=(50, 60))
         fastheat.to_rgba(x, cmap="magma_r", vmin=-1, vmax=1, bad="red")
         fastheat.to_rgba(x, cmap=["red", "blue"])
-        fastheat.heatmap(x, cmap="cmocean:thermal", norm="log", background="C0", linecolor="xkcd:sky blue")
+        fastheat.heatmap(x, cmap="cmocean:thermal", norm="log", background="C0",
+                         linecolor="xkcd:sky blue")
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "seaborn"))
         print(loaded)
     """)
