@@ -90,10 +90,13 @@ class Norm:
         from .colormaps import Palette
 
         cc = np.linspace(*self.centre_span(center), 256)
-        lut = palette.table[codes(cc[None], palette.N)[0]]
-        under = palette.under if (palette.under != palette.lut[0]).any() else lut[0]
-        over = palette.over if (palette.over != palette.lut[-1]).any() else lut[-1]
-        return Palette(palette.name, lut, under, over, palette.bad)
+        idx = codes(cc[None], palette.N)[0]
+        lut, floats = palette.table[idx], palette.float_table  # floats: seaborn's text colours
+        n = palette.N
+        under = n if (palette.under != palette.lut[0]).any() else idx[0]
+        over = n + 1 if (palette.over != palette.lut[-1]).any() else idx[-1]
+        return Palette(palette.name, lut, palette.table[under], palette.table[over], palette.bad,
+                       np.vstack([floats[idx], floats[[under, over, n + 2]]]))
 
     # --- coding
     nonfinite = True  # the grid may hold +-inf (fit() clears it when it has none)

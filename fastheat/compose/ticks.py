@@ -421,8 +421,16 @@ def colorbar_ticks(norm, L, font, cb, vertical):
         values, step = colorbar_candidates(norm, n)
         return _place_values(norm, cb, L, values, step)
 
-    return list(zip(*fit_ticks(make, n, font, vertical=vertical, gap=gap,
-                               thin_only=norm.kind in CANDIDATES)))
+    thin_only = norm.kind in CANDIDATES
+    pos, texts = fit_ticks(make, n, font, vertical=vertical, gap=gap, thin_only=thin_only)
+    for more in range(n + 1, 12) if len(pos) < 3 and not thin_only else ():
+        # fewer than 3 ticks: a denser nice step, if its labels fit with none dropped
+        p, t = make(more)
+        if len(p) >= 3 and len(thin_positions(np.array(p, float), np.array(
+                _extents(font, t, vertical), float), gap)) == len(p):
+            pos, texts = p, t
+            break
+    return list(zip(pos, texts))
 
 
 def fit_ticks(make, n, font, *, vertical, gap, thin_only=False):

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import fastheat
+import fastheat.api
 from fastheat.compose import annotate as annotate_module
 from fastheat.compose.annotate import (DARK_TEXT, LIGHT_TEXT, LUMINANCE_SWITCH,
                                        AnnotationWarning, annotate, annotation_strings)
@@ -329,3 +330,26 @@ def test_no_growth_when_the_text_cannot_fit_anyway():
     assert (x1 - x0, y1 - y0) == (400, 400)
     assert comp.annot_font_size is None  # 4-px cells: no text at all
     assert not [it for it in comp.scene.items if it.kind == "annotation"]
+
+
+def test_centred_text_colour_is_seaborns():
+    # center= resamples the colormap; the text colour still uses its float colours
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    data = np.linspace(-1, 3, 64).reshape(8, 8)
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():  # seaborn's own use of matplotlib's set_bad
+        warnings.filterwarnings("ignore", "The set_(bad|under|over) function",
+                                PendingDeprecationWarning)
+        sns.heatmap(data, ax=ax, cmap="vlag", center=0, annot=True)
+    want = [t.get_color() for t in ax.texts]
+    plt.close(fig)
+    palette = fastheat.api.rasterize(data, cmap="vlag", center=0).palette
+    assert palette.float_table is palette.rgba  # the floats, not table / 255
+    from fastheat.compose.colours import relative_luminance
+
+    raster = fastheat.api.rasterize(data, cmap="vlag", center=0, width=8, height=8)
+    lum = relative_luminance(raster.palette.float_table[raster.codes.ravel()])
+    got = [".15" if v > 0.408 else "w" for v in lum]
+    assert got == want
