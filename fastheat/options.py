@@ -240,7 +240,7 @@ an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seabor
 ``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
 positions' values; e.g. chromosome names at their middles.""",
                                type="sequence of float, optional", cli=dict(
-                                   nargs="+", type="number", metavar="POS",
+                                   type="numbers", metavar="POS,POS,...",
                                    help="x tick positions (matrix or --extent coordinates)"))
     yticks: tuple | None = opt(None, """Tick positions, all shown, in data coordinates with
 an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seaborn's
@@ -248,21 +248,22 @@ an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seabor
 ``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
 positions' values; e.g. chromosome names at their middles.""",
                                type="sequence of float, optional", cli=dict(
-                                   nargs="+", type="number", metavar="POS",
+                                   type="numbers", metavar="POS,POS,...",
                                    help="y tick positions (matrix or --extent coordinates)"))
     hlines: tuple | None = opt(None, """Lines across the raster at these positions (in
 the coordinates of ``xticks``/``yticks``: ``hlines=[250]`` between rows 249 and
 250, like seaborn users' ``ax.axhline(250)``), e.g. domain or chromosome edges;
 styled by ``line_kws``.""", type="sequence of float, optional", cli=dict(
-        nargs="+", type="number", metavar="POS", help="horizontal lines at these y positions"))
+        type="numbers", metavar="POS,POS,...", help="horizontal lines at these y positions"))
     vlines: tuple | None = opt(None, """Lines across the raster at these positions (in
 the coordinates of ``xticks``/``yticks``: ``hlines=[250]`` between rows 249 and
 250, like seaborn users' ``ax.axhline(250)``), e.g. domain or chromosome edges;
 styled by ``line_kws``.""", type="sequence of float, optional", cli=dict(
-        nargs="+", type="number", metavar="POS", help="vertical lines at these x positions"))
+        type="numbers", metavar="POS,POS,...", help="vertical lines at these x positions"))
     line_kws: object = opt(None, """Style of ``hlines``/``vlines``: a dict of
 ``color`` (default black), ``linestyle``, ``linewidth`` (px) and ``alpha``, as
-``grid``.""", type="dict, optional")
+``grid``.""", type="dict, optional", cli=dict(
+        type="mapping", help="style of --hlines/--vlines, e.g. color=white,linewidth=2"))
     annot: object = opt(False, """``True`` writes each cell's value (of the aggregated
 grid) with ``fmt``; an array of the data's shape gives other values or strings;
 ``"auto"`` annotates only if the text fits, silently. Text is dark on light cells
@@ -275,7 +276,9 @@ some of them), with an ``AnnotationWarning``.""", type='bool, "auto" or array',
     annot_kws: object = opt(None, """seaborn's text options of the annotations, a
 dict: ``size`` (or ``fontsize``, px at scale 1; default ``font_size``), ``color``
 (one colour for all cells instead of dark on light and light on dark) and
-``weight`` (or ``fontweight``: ``"normal"`` or ``"bold"``).""", type="dict, optional")
+``weight`` (or ``fontweight``: ``"normal"`` or ``"bold"``).""", type="dict, optional",
+                            cli=dict(type="mapping", help="annotation text options, e.g. "
+                                     "size=8,color=white,weight=bold"))
     fmt: str = opt(".2g", """Format spec for annotations: ``".2g"``, ``".2f"``, ``"d"``,
 ``".1%"``...""", type="str", cli=dict(help="format spec of --annot values, e.g. .2f, d, .1%%"))
     font_size: float = opt(12, "Text size in px at scale 1 (title 1.25x).", type="float",
