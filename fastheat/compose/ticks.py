@@ -322,7 +322,7 @@ def _log_candidates(norm, lo, hi, n):
     lo = max(lo, np.finfo(float).tiny)
     e0, e1 = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
     decades = list(range(e0, e1 + 1))
-    if len(decades) >= 2:
+    if len(decades) >= 3:  # else 1-2-5 steps too, so a short range still gets 3 ticks
         every = max(1, math.ceil(len(decades) / max(n, 1)))
         return [10.0 ** e for e in decades[::every]], None
     vals = [m * 10.0 ** e for e in range(e0 - 1, e1 + 2) for m in (1, 2, 5)]

@@ -233,3 +233,16 @@ def test_colorbar_has_a_readable_minimum_length(data, size, position):
     comp, _ = compose(RNG.random((500, 500)), colorbar=dict(position=position))
     (x0, y0, x1, y1), = comp.boxes("colorbar")
     assert (y1 - y0 if position == "right" else x1 - x0) == 500
+
+
+@pytest.mark.parametrize("lo, hi", [(1.0, 15.0), (0.02, 0.9), (3.0, 80.0), (1.0, 8e4)])
+def test_log_colorbar_has_at_least_three_ticks_in_one_style(lo, hi):
+    # a range of one or two decades gets 1-2-5 steps, not just its two powers of ten
+    data = np.geomspace(lo, hi, 400).reshape(20, 20)
+    comp, _ = compose(data, norm="log", colorbar=True)
+    texts = [it.text for it in comp.items if it.kind == "colorbar-ticklabel"]
+    values = [tick_value(t) for t in texts]
+    assert len(values) >= 3 and values == sorted(values)
+    assert all(lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9) for v in values)
+    powers = ["10" in t and any(c in t for c in "⁰¹²³⁴⁵⁶⁷⁸⁹") for t in texts]
+    assert all(powers) or not any(powers), texts  # one style on one bar
