@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from numba.extending import overload
+from numba.np import numpy_support
 
 from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K.KERNEL_LOCK)
 
@@ -19,8 +21,10 @@ MIN = 3  # [min], NaN until a valid value is seen
 MAX = 4  # [max]
 ABSMAX = 5  # [value of largest magnitude; ties go to the positive one]
 #: With ``track``, a state has these planes after its own: the smallest, the
-#: largest and the smallest positive input value each pixel read (NaN: none),
-#: merged like MIN, MAX and MIN states.
+#: largest and the smallest positive input value read (NaN: none), merged like
+#: MIN, MAX and MIN states. A fold puts the range of the cells it read for an
+#: output row at that row's first pixel of the block (elsewhere NaN): only the
+#: planes' extremes over the whole grid mean anything (``Reduction.data_range``).
 TRACKED = 3
 
 # Missing input cells are NaN and +-inf (as matplotlib and seaborn mask them):
@@ -136,10 +140,10 @@ def _finite_extremes(band, row0, r_a, r_b, c):
 
 
 @jit
-def _column_extremes(band, row0, r_a, r_b, lo, hi, pos):
-    """Per-column running min, max and smallest positive value of the bin's
-    rows into ``lo``/``hi``/``pos`` (arrays of length 0 are skipped). NaN
-    never wins a comparison; infinities do, and are redone by the caller."""
+def _column_extremes(band, row0, r_a, r_b, lo, hi):
+    """Per-column running min and max of the bin's rows into ``lo``/``hi``
+    (arrays of length 0 are skipped). NaN never wins a comparison;
+    infinities do, and are redone by the caller."""
     nc = band.shape[1]
     for r in range(r_a, r_b):
         row = band[r - row0]
@@ -151,39 +155,112 @@ def _column_extremes(band, row0, r_a, r_b, lo, hi, pos):
             for c in range(nc):
                 v = np.float64(row[c])
                 hi[c] = v if v > hi[c] else hi[c]
-        if pos.size:  # +inf never beats the start value
-            for c in range(nc):
-                v = np.float64(row[c])
-                pos[c] = v if (v > 0.0) & (v < pos[c]) else pos[c]
+
+
+#: Columns per step of :func:`_track`'s row pass: its three running extremes
+#: (3 x 512 values of the input's type) stay in L1 while the rows stream by.
+_TRACK_CHUNK = 512
+
+
+def _lanes(band):
+    """``(top, bottom, exact)``: the start values of :func:`_track`'s running
+    smallest and largest value, in the type it compares ``band``'s values in:
+    the input's own (+-inf for floats, the dtype's bounds for integers, which
+    are never missing; ``exact``: top is a value, not just a start). The
+    extremes of the values in their own type, converted to float64 afterwards,
+    are the extremes of the values converted first (the conversion keeps
+    order), without a conversion per cell."""
+
+
+@overload(_lanes)
+def _lanes_impl(band):
+    dtype = numpy_support.as_dtype(band.dtype)
+    if dtype.kind == "f":
+        top, bottom, exact = dtype.type(np.inf), dtype.type(-np.inf), False
+    else:
+        top, bottom, exact = np.iinfo(dtype).max, np.iinfo(dtype).min, True
+    kind = band.dtype
+    return lambda band: (kind(top), kind(bottom), exact)
 
 
 @jit
-def _track(band, row0, r_a, r_b, col0, cstart, cstop, coff, j_lo, j_hi, t_lo, t_hi, t_pos):
-    """Merge the smallest, largest and smallest positive finite value of each
-    bin's cells into the tracked planes ``t_lo``/``t_hi``/``t_pos`` (one
-    output row; NaN: none yet)."""
-    nc = band.shape[1]
-    lo = np.full(nc, np.inf)
-    hi = np.full(nc, -np.inf)
-    pos = np.full(nc, np.inf)
-    _column_extremes(band, row0, r_a, r_b, lo, hi, pos)
-    for j in range(j_lo, j_hi):
-        c_a, c_b, _ = _bin_columns(j, col0, nc, cstart, cstop, coff)
-        a, b, p = np.inf, -np.inf, np.inf
+def _column_range(row_v, row_w, lo, hi, pos, top):
+    """Fold two rows (of one chunk of columns) into the per-column smallest,
+    largest and smallest positive value ``lo``/``hi``/``pos`` (started at
+    ``top``, bottom, ``top``: see :func:`_lanes`), in the values' own type. NaN
+    never wins a comparison and is never positive; infinities win and are
+    redone by the caller (+inf never beats ``pos``'s start).
+
+    Written to vectorize: whole 1-D views indexed from 0 (an index that might
+    be negative, ``range(c0, c1)``, keeps LLVM from vectorizing), and two rows
+    per step, so every element is stored a value that is not just the one
+    loaded (with one row LLVM makes ``lo[c] = v if v < lo[c] else lo[c]`` a
+    conditional store, vectorized as masked stores, slow on AMD). An odd last
+    row is passed as both rows (harmless for extremes)."""
+    for c in range(lo.size):
+        v = row_v[c]
+        w = row_w[c]
+        m = lo[c]
+        m = v if v < m else m
+        lo[c] = w if w < m else m
+        m = hi[c]
+        m = v if v > m else m
+        hi[c] = w if w > m else m
+        m = pos[c]
+        p = v if v > 0 else top
+        m = p if p < m else m
+        p = w if w > 0 else top
+        pos[c] = p if p < m else m
+
+
+@jit
+def _track(band, row0, r_a, r_b, c_a, c_b, t_lo, t_hi, t_pos):
+    """Merge the smallest, largest and smallest positive finite value of the
+    cells ``r_a:r_b`` x ``c_a:c_b`` (band columns) into the tracked values
+    ``t_lo[0]``/``t_hi[0]``/``t_pos[0]`` (views of one pixel; NaN: none yet).
+
+    A separate read of the rows the hot loop just read (mostly from cache), so
+    the reductions' own loops stay as they are (the tracked path costs about
+    that one cheap read): in chunks of
+    :data:`_TRACK_CHUNK` columns, each folded into per-lane extremes over all
+    the rows, then the lanes reduced; only if an infinity came out are the
+    cells read again without infinities (rare: only input with +-inf)."""
+    top, bottom, exact = _lanes(band)
+    lo = np.full(_TRACK_CHUNK, top)
+    hi = np.full(_TRACK_CHUNK, bottom)
+    pos = np.full(_TRACK_CHUNK, top)
+    for c0 in range(c_a, c_b, _TRACK_CHUNK):
+        c1 = min(c0 + _TRACK_CHUNK, c_b)
+        n = c1 - c0
+        for r in range(r_a, r_b, 2):
+            _column_range(band[r - row0, c0:c1], band[min(r + 1, r_b - 1) - row0, c0:c1],
+                          lo[:n], hi[:n], pos[:n], top)
+    a, b, p = top, bottom, top
+    for k in range(_TRACK_CHUNK):
+        m = lo[k]
+        a = m if m < a else a
+        m = hi[k]
+        b = m if m > b else b
+        m = pos[k]
+        p = m if m < p else p
+    # an integer top is the smallest positive value if no smaller one was seen
+    # and it was (the largest); +inf never is
+    p = np.float64(p) if p < top or (exact and b == top) else np.inf
+    a = np.float64(a)
+    b = np.float64(b)
+    if a == -np.inf or b == np.inf:  # an infinity: the extremes without it
+        a, b = np.inf, -np.inf
         for c in range(c_a, c_b):
-            l, h = lo[c], hi[c]
-            if l == -np.inf or h == np.inf:
-                l, h = _finite_extremes(band, row0, r_a, r_b, c)
-            a = min(a, l)
-            b = max(b, h)
-            p = min(p, pos[c])
-        if a <= b:  # a finite value was seen
-            if _better(MIN, a, t_lo[j]):
-                t_lo[j] = a
-            if _better(MAX, b, t_hi[j]):
-                t_hi[j] = b
-        if p < np.inf and _better(MIN, p, t_pos[j]):
-            t_pos[j] = p
+            l, h = _finite_extremes(band, row0, r_a, r_b, c)
+            a = l if l < a else a
+            b = h if h > b else b
+    if a <= b:  # a finite value was seen
+        if _better(MIN, a, t_lo[0]):
+            t_lo[0] = a
+        if _better(MAX, b, t_hi[0]):
+            t_hi[0] = b
+    if p < np.inf and _better(MIN, p, t_pos[0]):
+        t_pos[0] = p
 
 
 @pjit
@@ -265,7 +342,7 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
             # infinite is redone without its infinities (or had no valid cell).
             lo = np.full(nc if op != MAX else 0, np.inf)
             hi = np.full(nc if op != MIN else 0, -np.inf)
-            _column_extremes(band, row0, r_a, r_b, lo, hi, lo[:0])
+            _column_extremes(band, row0, r_a, r_b, lo, hi)
             for j in range(j_lo, j_hi):
                 a = state[0, i, j]
                 for c in range(max(cstart[j], col0), min(cstop[j], col0 + nc)):
@@ -286,9 +363,14 @@ def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, co
                         a = v
                 state[0, i, j] = a
         if track:
+            # this output row's cells of the block: its rows, the columns of
+            # bins j_lo..j_hi (contiguous: the bins tile the axis, or pick
+            # every column's centre pixel); their range goes to pixel (i, j_lo)
             t0 = state.shape[0] - TRACKED
-            _track(band, row0, r_a, r_b, col0, cstart, cstop, coff, j_lo, j_hi,
-                   state[t0, i], state[t0 + 1, i], state[t0 + 2, i])
+            _track(band, row0, r_a, r_b, max(cstart[j_lo], col0) - col0,
+                   min(cstop[j_hi - 1], col0 + nc) - col0,
+                   state[t0, i, j_lo:j_lo + 1],
+                   state[t0 + 1, i, j_lo:j_lo + 1], state[t0 + 2, i, j_lo:j_lo + 1])
 
 
 @jit
