@@ -80,9 +80,20 @@ class Ticks:
 
 
 def _nice_int(raw):
-    """Smallest round integer step >= raw: 1 to 5, then 1, 2, 2.5, 5 x 10^k."""
+    """Smallest index step >= raw that reads well and packs about as densely
+    as seaborn's (which takes any step): any integer up to 10, multiples of 5
+    up to 50, then 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k.
+
+    >>> [_nice_int(r) for r in (0.3, 3.5, 10, 10.2, 35, 52, 130, 2600)]
+    [1, 4, 10, 15, 35, 60, 150, 3000]
+    """
     raw = max(1, math.ceil(raw))
-    return raw if raw <= 5 else int(nice_step(raw))
+    if raw <= 10:
+        return raw
+    if raw <= 50:
+        return 5 * math.ceil(raw / 5)
+    mag = 10 ** (len(str(raw)) - 1)
+    return next(int(m * mag) for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * mag >= raw)
 
 
 def _label_width(font, texts):
@@ -146,11 +157,11 @@ def _tick_mode(option, source_labels, n, *, horizontal, name):
 
 def _auto_step(axis, font, texts_of, labels, *, horizontal, gap):
     """The ``"auto"`` step, as dense as fits: like seaborn's ``_auto_ticks``
-    (any step for given labels; for indices a round one, :func:`_nice_int`)
+    (any step for given labels; for indices a multiple of 5 beyond 10, :func:`_nice_int`)
     but from the labels' real glyph boxes, so that neighbours' ink keeps
     ``gap`` pixels and their boxes never overlap. Along y a label takes its
     ink height; along x its width, or, turned vertical (which x labels are when
-    that shows more of them, index numbers when twice as many), its ink height
+    that shows more of them, as seaborn turns them), its ink height
     and at least its line box.
     Returns ``(step, rotated)``."""
     n, ppc = axis.n_in, axis.cell_px
@@ -166,10 +177,7 @@ def _auto_step(axis, font, texts_of, labels, *, horizontal, gap):
         return fit(ink / ppc), False
     step_h = fit(((boxes[:, 2] - boxes[:, 0]).max() + gap) / ppc)
     step_v = fit(max(ink, line_height(font)) / ppc)
-    # index numbers read best upright (as matplotlib's numeric axes): they turn
-    # only when that shows at least twice as many
-    turn = step_v < step_h if labels is not None else 2 * step_v <= step_h
-    return (step_v, True) if turn else (step_h, False)
+    return (step_v, True) if step_v < step_h else (step_h, False)
 
 
 def coordinate_ticks(axis, edges, font, *, horizontal, gap):
