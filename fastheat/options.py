@@ -186,6 +186,11 @@ as seaborn's, and x labels turn vertical when that shows more of them. On an axi
 data units (``extent``, an xarray's evenly spaced coordinates, a point table)
 ``"auto"`` puts ticks at round values instead, numbers in one style per axis."""
 _TICKS_CLI = dict(type="ticks", metavar="auto|all|none|N")
+_TICK_POSITIONS = """Tick positions, all shown, in data coordinates with
+an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seaborn's
+(cell ``k`` spans ``k..k+1``: its centre is ``k + 0.5``). Labelled by
+``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
+positions' values; e.g. chromosome names at their middles."""
 
 
 @dataclass(frozen=True)
@@ -234,19 +239,11 @@ coordinates and a point table's window are such an axis by default.""",
                                    nargs=4, type="number", metavar=("X0", "X1", "Y0", "Y1"),
                                    help="data coordinates of the raster's left, right, bottom "
                                         "and top edges: ticks at round values"))
-    xticks: tuple | None = opt(None, """Tick positions, all shown, in data coordinates with
-an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seaborn's
-(cell ``k`` spans ``k..k+1``: its centre is ``k + 0.5``). Labelled by
-``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
-positions' values; e.g. chromosome names at their middles.""",
+    xticks: tuple | None = opt(None, _TICK_POSITIONS,
                                type="sequence of float, optional", cli=dict(
                                    type="numbers", metavar="POS,POS,...",
                                    help="x tick positions (matrix or --extent coordinates)"))
-    yticks: tuple | None = opt(None, """Tick positions, all shown, in data coordinates with
-an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seaborn's
-(cell ``k`` spans ``k..k+1``: its centre is ``k + 0.5``). Labelled by
-``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
-positions' values; e.g. chromosome names at their middles.""",
+    yticks: tuple | None = opt(None, _TICK_POSITIONS,
                                type="sequence of float, optional", cli=dict(
                                    type="numbers", metavar="POS,POS,...",
                                    help="y tick positions (matrix or --extent coordinates)"))
