@@ -29,18 +29,20 @@ def stamp_cells(region, y0, x0, label, shade, tiles, colors):
                         px[c] = (np.int32(px[c]) * (255 - a) + np.int32(color[c]) * a + 127) // 255
 
 
-@jit
+@pjit
 def fill_boxes(canvas, boxes, colors):
     """Fill boxes ``(x0, y0, x1, y1)`` of ``canvas`` (clipped to it) with
-    ``colors[k]``, in order: ticks, frames, solid lines."""
+    ``colors[k]``, in order: ticks, frames, solid lines. Parallel over canvas
+    rows, each row painting the boxes that cross it in order."""
     H, W, nch = canvas.shape
-    for k in range(boxes.shape[0]):
-        x0, y0 = max(boxes[k, 0], 0), max(boxes[k, 1], 0)
-        x1, y1 = min(boxes[k, 2], W), min(boxes[k, 3], H)
-        for y in range(y0, y1):
-            for x in range(x0, x1):
-                for c in range(nch):
-                    canvas[y, x, c] = colors[k, c]
+    for y in nb.prange(H):
+        row = canvas[y]
+        for k in range(boxes.shape[0]):
+            if boxes[k, 1] <= y < boxes[k, 3]:
+                color = colors[k]
+                for x in range(max(boxes[k, 0], 0), min(boxes[k, 2], W)):
+                    for c in range(nch):
+                        row[x, c] = color[c]
 
 
 @jit

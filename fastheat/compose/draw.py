@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _kernels as K
 from .scene import LINESTYLES, CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
-from .text import Stamp, needs_fallback, stamp_for
+from .text import stamp_for
 
 
 # --------------------------------------------------------------------------- the scene
@@ -104,14 +104,12 @@ def _draw_around(canvas, items, raster_box, pad=2):
             sides = it.sides()
             boxes += sides
             colors += [it.color] * len(sides)
-        elif kind is Text and not it.rotated:
+        elif kind is Text:
             # cached glyphs where they reproduce Pillow or need fallback fonts, else Pillow
-            stamp = stamp_for(it.font, it.text)
-            if stamp is None or stamp.anchored_box(it.text, it.anchor) is None:
+            mask = _text_mask(it)
+            if mask is None:
                 pillow.append(it)
-                continue
-            mask = stamp.mask(it.text)
-            if mask.size:
+            elif mask.size:
                 masks.append((mask, it))
         else:
             pillow.append(it)
@@ -161,10 +159,27 @@ def _draw_with_pillow(canvas, window, items):
     view[...] = np.asarray(img)
 
 
+def _text_mask(item):
+    """The coverage mask of the :class:`Text` ``item`` from cached glyphs,
+    to blend with its top-left corner at ``item.box[:2]`` (a rotated one is
+    the upright line box turned counter-clockwise, ink outside it clipped),
+    or None where Pillow must draw it."""
+    stamp = stamp_for(item.font, item.text)
+    anchor = "ls" if item.rotated else item.anchor
+    ink = None if stamp is None else stamp.anchored_box(item.text, anchor)
+    if ink is None:
+        return None
+    if not item.rotated:
+        return stamp.mask(item.text)
+    x0, y0, x1, y1 = item.box
+    asc, l = item.xy[0] - x0, item.xy[1] - y1  # see scene.rotated_text_at
+    return stamp.turned(item.text, x1 - x0, y1 - y0, ink[0] - l, ink[1] + asc)
+
+
 def _paste_rotated(img, item, dx, dy):
     """Draw the rotated :class:`Text` ``item`` on the Pillow image ``img``
-    whose origin is at canvas ``(-dx, -dy)``: its line box rendered upright,
-    turned, and pasted through itself as a mask."""
+    whose origin is at canvas ``(-dx, -dy)``: its line box rendered upright
+    by Pillow, turned, and pasted through itself as a mask."""
     from PIL import Image as PILImage, ImageDraw
 
     x0, y0, x1, y1 = item.box
@@ -172,19 +187,8 @@ def _paste_rotated(img, item, dx, dy):
     if w <= 0:
         return
     asc, l = item.xy[0] - x0, item.xy[1] - y0 - w  # see scene.rotated_text_at
-    stamp = Stamp.of(item.font) if needs_fallback(item.font, item.text) else None
-    ink = None if stamp is None else stamp.anchored_box(item.text, "ls")
-    if ink is None:
-        mask = PILImage.new("L", (w, h), 0)
-        ImageDraw.Draw(mask).text((-l, asc), item.text, font=item.font, fill=255, anchor="ls")
-    else:  # glyphs from fallback fonts: Pillow cannot draw them
-        upright = np.zeros((h, w), np.uint8)
-        glyphs = stamp.mask(item.text)
-        gx, gy = ink[0] - l, ink[1] + asc
-        view = upright[max(gy, 0): gy + glyphs.shape[0], max(gx, 0): gx + glyphs.shape[1]]
-        view[...] = glyphs[max(-gy, 0): max(-gy, 0) + view.shape[0],
-                           max(-gx, 0): max(-gx, 0) + view.shape[1]]
-        mask = PILImage.fromarray(upright)
+    mask = PILImage.new("L", (w, h), 0)
+    ImageDraw.Draw(mask).text((-l, asc), item.text, font=item.font, fill=255, anchor="ls")
     mask = mask.transpose(PILImage.Transpose.ROTATE_90)
     img.paste(item.color, (x0 + dx, y0 + dy), mask)
 

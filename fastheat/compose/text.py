@@ -240,9 +240,16 @@ def composable(font):
 def _font_key(font):
     """Equal for fonts that render alike: a font's file, face, size and layout
     engine (user fonts are new objects at every :func:`load_font`)."""
-    path = getattr(font, "path", None)
-    return (path if isinstance(path, str) else "<builtin>",) + tuple(font.getname()) + \
-        (font.size, getattr(font, "index", 0), getattr(font, "layout_engine", None))
+    key = getattr(font, "_fastheat_key", None)  # a font object never changes: kept on it
+    if key is None:
+        path = getattr(font, "path", None)
+        key = (path if isinstance(path, str) else "<builtin>",) + tuple(font.getname()) + \
+            (font.size, getattr(font, "index", 0), getattr(font, "layout_engine", None))
+        try:
+            font._fastheat_key = key
+        except AttributeError:
+            pass
+    return key
 
 
 class Stamp:
@@ -315,6 +322,24 @@ class Stamp:
                 np.maximum(view, glyph, out=view)
             out.flags.writeable = False
             self._masks[text] = out
+        return out
+
+    def turned(self, text, h, w, gx, gy):
+        """``text``'s coverage turned 90 degrees counter-clockwise: an upright
+        ``(h, w)`` line box with the ink's top-left corner at ``(gx, gy)`` (ink
+        outside clipped), turned to ``(w, h)`` (cached: do not write to it)."""
+        key = (text, h, w, gx, gy)
+        out = self._masks.get(key)
+        if out is None:
+            glyphs = self.mask(text)
+            upright = np.zeros((h, w), np.uint8)
+            view = upright[max(gy, 0): max(gy + glyphs.shape[0], 0),
+                           max(gx, 0): max(gx + glyphs.shape[1], 0)]
+            view[...] = glyphs[max(-gy, 0): max(-gy, 0) + view.shape[0],
+                               max(-gx, 0): max(-gx, 0) + view.shape[1]]
+            out = np.ascontiguousarray(np.rot90(upright))
+            out.flags.writeable = False
+            self._masks[key] = out
         return out
 
     def glyph(self, ch):

@@ -1,7 +1,7 @@
 """The scene's item types (:mod:`fastheat.compose.scene`) mean what its
 docstring says, so that a back-end can paint them without compose's help:
-a rotated text is the upright text turned 90 degrees counter-clockwise about
-its ``xy``; a frame is a ring inside its box; shifting an item moves all its
+a rotated text is the upright text (as drawn) turned 90 degrees
+counter-clockwise about its ``xy``; a frame is a ring inside its box; shifting an item moves all its
 coordinates. Exact (uint8) comparisons."""
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+import os
+
+from PIL import Image, ImageDraw, ImageFont
 
 from fastheat.compose import draw
 from fastheat.compose.scene import (Frame, Polygon, Rect, Text, frame_around, rotated_text_at,
                                     text_at, union_box)
 from fastheat.compose.text import load_font
 
-from .helpers import TEXTS
+from .helpers import DEJAVU, TEXTS
 
 
 @pytest.mark.parametrize("size", [7, 12, 19])
@@ -28,15 +30,33 @@ def test_rotated_text_is_the_upright_text_turned_about_xy(size, align):
         item = rotated_text_at("label", font, s, 17.3, 41.5, align, (255, 255, 255))
         assert item.rotated and item.anchor == "ls"
         item.shift(p - item.xy[0], p - item.xy[1])
-        upright = Image.new("L", (2 * p, 2 * p))
-        ImageDraw.Draw(upright).text((p, p), s, font=font, fill=255, anchor="ls")
-        want = np.asarray(upright.transpose(Image.Transpose.ROTATE_90))
+        # the upright text as the back-end draws it (cached glyphs: Pillow's
+        # pixels but where two glyphs' ink overlaps, test_text.py), turned
+        upright = np.zeros((2 * p, 2 * p, 3), np.uint8)
+        draw.draw_item(upright, text_at("label", font, s, p, p, "ls", (255, 255, 255)))
+        want = np.ascontiguousarray(np.rot90(upright[..., 0]))
         canvas = np.zeros((2 * p, 2 * p, 3), np.uint8)
         draw.draw_item(canvas, item)
         np.testing.assert_array_equal(canvas[..., 0], want, err_msg=s)
         x0, y0, x1, y1 = item.box
         assert not want[:y0].any() and not want[y1:].any(), s  # ink inside the line box
         assert not want[:, :x0].any() and not want[:, x1:].any(), s
+
+
+@pytest.mark.skipif(not os.path.isfile(DEJAVU), reason=f"needs the system font {DEJAVU}")
+def test_rotated_text_in_a_shaped_font_is_pillows_text_turned():
+    """Fonts Pillow shapes (raqm layout) are drawn by Pillow itself, turned."""
+    font = ImageFont.truetype(DEJAVU, 13, layout_engine=ImageFont.Layout.RAQM)
+    p = 120
+    for s in TEXTS:
+        item = rotated_text_at("label", font, s, 17.3, 41.5, "top", (255, 255, 255))
+        item.shift(p - item.xy[0], p - item.xy[1])
+        upright = Image.new("L", (2 * p, 2 * p))
+        ImageDraw.Draw(upright).text((p, p), s, font=font, fill=255, anchor="ls")
+        want = np.asarray(upright.transpose(Image.Transpose.ROTATE_90))
+        canvas = np.zeros((2 * p, 2 * p, 3), np.uint8)
+        draw.draw_item(canvas, item)
+        np.testing.assert_array_equal(canvas[..., 0], want, err_msg=s)
 
 
 def test_text_box_is_pillows_box_at_whole_pixels():
