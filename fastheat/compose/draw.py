@@ -3,10 +3,11 @@
 
 The canvas is never copied whole. Numba kernels paint the raster into it
 (straight from the cell codes), fill boxes (ticks, frames, solid lines),
-blend text masks composed from cached glyphs and stamp annotation tiles;
-Pillow draws only what it alone can (polygons, rotated text, text in fonts
-with shaping or kerning) on small images of the margins. Every path gives
-Pillow's own pixels.
+blend text masks composed from cached glyphs (upright, or turned for
+rotated labels) and stamp annotation tiles; Pillow draws only what it alone
+can (polygons, text in fonts with shaping or kerning) on small images of the
+margins. Every path gives Pillow's own pixels, but where two glyphs' ink
+overlaps in cached-glyph text (see :class:`~fastheat.compose.text.Stamp`).
 """
 from __future__ import annotations
 

@@ -280,9 +280,8 @@ def union_box(items):
     >>> union_box([Rect("a", (0, 0, 4, 4), (0,)), Rect("b", (-2, 1, 3, 9), (0,))])
     (-2, 0, 4, 9)
     """
-    boxes = [it.box for it in items]
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    x0, y0, x1, y1 = zip(*[it.box for it in items])
+    return min(x0), min(y0), max(x1), max(y1)
 
 
 # --------------------------------------------------------------------------- scene and result
