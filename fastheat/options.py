@@ -193,6 +193,12 @@ an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seabor
 positions' values; e.g. chromosome names at their middles."""
 
 
+#: Largest text size in px (``font_size`` or an annotation ``size``, times ``scale``).
+MAX_FONT_PX = 4000
+#: Longest number in a ``fmt`` spec (width, precision): longer ones make strings no cell holds.
+MAX_FMT_DIGITS = 1000
+
+
 @dataclass(frozen=True)
 class Decor:
     """Everything drawn around and over the raster. Constructing it checks every
@@ -302,6 +308,10 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
         if not is_number(self.scale) or not 0 < self.scale <= 64:
             raise ValueError(f"scale={self.scale!r} must be a number > 0 and <= 64 (2 for a "
                              f"high-DPI image twice the size)")
+        if self.font_size * self.scale > MAX_FONT_PX:  # FreeType's own limit is not far above
+            raise ValueError(f"font_size={self.font_size!r} at scale={self.scale!r} is "
+                             f"{self.font_size * self.scale:g} px; text is at most {MAX_FONT_PX} "
+                             f"px (font_size x scale)")
         if not isinstance(self.fmt, str):
             raise TypeError(f"fmt={self.fmt!r} must be a format spec string such as '.2f', "
                             f"'.2g', 'd' or '.1%'")
@@ -311,6 +321,10 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
                 raise TypeError(f"{name}={v!r} must be a string or None")
         set_("annot", _annot_option(self.annot))
         set_("annot_kws", _annot_kws(self.annot_kws))
+        if self.annot_kws.size is not None and self.annot_kws.size * self.scale > MAX_FONT_PX:
+            raise ValueError(f"annot_kws size={self.annot_kws.size!r} at scale={self.scale!r} "
+                             f"is {self.annot_kws.size * self.scale:g} px; text is at most "
+                             f"{MAX_FONT_PX} px (size x scale)")
         # compose's modules load only when something may be drawn: a bare
         # raster's defaults need none of them
         if self.colorbar not in (None, False) or self.grid not in (None, False):
@@ -460,11 +474,16 @@ def _background(value):
 def _check_fmt(fmt):
     from .compose.annotate import _INT_TYPES
 
+    import re
+
+    if max(map(int, re.findall(r"\d+", fmt)), default=0) > MAX_FMT_DIGITS:
+        raise ValueError(f"fmt={fmt!r} asks for more than {MAX_FMT_DIGITS} characters or "
+                         f"digits; use a format spec such as '.2g', '.2f', 'd' or '.1%'")
     kind = fmt[-1:]
     probe = 1 if kind in _INT_TYPES else 1.5
     try:
         ("{:" + fmt + "}").format(probe)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError) as e:
         raise ValueError(f"fmt={fmt!r} cannot format numbers ({e}); use a format spec such as "
                          f"'.2g', '.2f', 'd' (whole numbers) or '.1%'") from None
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import real
+
 _EQ_HIST_BINS = 256 * 256
 #: Most bands ``levels=`` may ask for.
 MAX_LEVELS = 1000
@@ -30,6 +32,24 @@ def work_dtype(dtype):
     if dtype.kind in "biu":
         return np.promote_types(dtype, np.float32)
     return dtype.newbyteorder("=")
+
+
+def _overflows(*spans):
+    """Whether a difference of finite values overflowed (their range exceeds
+    the float range): the arithmetic is then done on halved values, which
+    halving keeps finite and, but for subnormals, exact."""
+    return not all(np.isfinite(s).all() for s in spans)
+
+
+def _lerp(lo, hi, t):
+    """``lo + t * (hi - lo)`` for positions ``t``, finite even when ``hi - lo``
+    exceeds the float range."""
+    t = np.asarray(t, float)
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    if _overflows(span):
+        return lo * (1 - t) + hi * t
+    return lo + t * span
 
 
 def _mpl_scalar(v):
@@ -69,11 +89,14 @@ class Norm:
         """The part ``(cmin, cmax)`` of the colormap that ``vmin..vmax`` shows
         once it is resampled around ``center``: seaborn's arithmetic
         (``_HeatMapper._determine_cmap_params``), in float64."""
-        vmin, vmax = float(self.vmin), float(self.vmax)
+        vmin, vmax, center = float(self.vmin), float(self.vmax), float(center)
         if self.kind != "linear":  # the same rule in the norm's own scale (log: decades)
             with np.errstate(all="ignore"):
                 center = float(np.asarray(self.forward(np.array([center], float)), float)[0])
             vmin, vmax = 0.0, 1.0
+        with np.errstate(over="ignore"):
+            if _overflows(vmax - center, center - vmin, 2 * (vmax - vmin)):
+                vmin, vmax, center = vmin / 4, vmax / 4, center / 4  # the same ratios
         vrange = max(vmax - center, center - vmin)
         lo, hi = center - vrange, center + vrange
         if hi == lo:
@@ -137,14 +160,17 @@ class Norm:
             lo, hi = _mpl_scalar(self.vmin), _mpl_scalar(self.vmax)
             if lo == hi:
                 return np.where(np.isnan(t), t, 0).astype(self.dtype)
+            if _overflows(hi - lo):  # a range beyond the float range: halved, finite
+                half = self.dtype.type(0.5)
+                lo, hi = lo * half, hi * half
+                t *= half
             t -= lo
             t /= hi - lo
             return t
 
     def inverse(self, t):
         """Data values at normalized positions ``t`` (0..1)."""
-        t = np.asarray(t, float)
-        return self.vmin + t * (self.vmax - self.vmin)
+        return _lerp(float(self.vmin), float(self.vmax), t)
 
 
 class LogNorm(Norm):
@@ -250,7 +276,8 @@ class PowerNorm(Norm):
             return np.where(t < 0, t, np.abs(t) ** self.gamma)
 
     def inverse(self, t):
-        return self.vmin + np.asarray(t, float) ** (1 / self.gamma) * (self.vmax - self.vmin)
+        with np.errstate(over="ignore"):
+            return _lerp(float(self.vmin), float(self.vmax), np.asarray(t, float) ** (1 / self.gamma))
 
 
 class SqrtNorm(PowerNorm):
@@ -301,8 +328,7 @@ class TwoSlopeNorm(Norm):
         return palette  # center is the norm's own midpoint
 
     def forward(self, x):
-        return np.interp(np.asarray(x, float), [self.vmin, self.center, self.vmax],
-                         [0.0, 0.5, 1.0], left=-np.inf, right=np.inf)
+        return _interp(x, [self.vmin, self.center, self.vmax], [0.0, 0.5, 1.0])
 
     def inverse(self, t):
         return np.interp(np.asarray(t, float), [0.0, 0.5, 1.0],
@@ -329,8 +355,7 @@ class LevelsNorm(Norm):
         return np.linspace(0.0, 1.0, len(self.edges))
 
     def forward(self, x):
-        return np.interp(np.asarray(x, float), self.edges, self._steps(),
-                         left=-np.inf, right=np.inf)
+        return _interp(x, self.edges, self._steps())
 
     def inverse(self, t):
         return np.interp(np.asarray(t, float), self._steps(), self.edges)
@@ -420,7 +445,23 @@ NORMS = tuple(KINDS)
 
 
 def _unit(x, lo, hi):
-    return (x - lo) / (hi - lo) if hi > lo else np.where(np.isnan(x), x, 0.0)
+    if not hi > lo:
+        return np.where(np.isnan(x), x, 0.0)
+    with np.errstate(over="ignore"):
+        if _overflows(hi - lo):  # a range beyond the float range: halved, finite
+            x, lo, hi = np.asarray(x) * 0.5, lo * 0.5, hi * 0.5
+    return (x - lo) / (hi - lo)
+
+
+def _interp(x, xp, fp):
+    """``np.interp`` with -inf/inf outside ``xp``, as matplotlib's
+    ``TwoSlopeNorm``; on halved values when a step of ``xp`` exceeds the float
+    range (np.interp's slope would be 0)."""
+    x, xp = np.asarray(x, float), np.asarray(xp, float)
+    with np.errstate(over="ignore"):
+        if _overflows(np.diff(xp)):
+            x, xp = x * 0.5, xp * 0.5
+    return np.interp(x, xp, fp, left=-np.inf, right=np.inf)
 
 
 def _finite(grid):
@@ -434,15 +475,14 @@ def _finite(grid):
 
 
 def _check_number(name, v, positive=False):
-    if v is None:
-        return
-    ok = not isinstance(v, (bool, np.bool_)) and np.isscalar(v) and np.isreal(v) and \
-        np.isfinite(v)
+    """``v`` checked and, where its type cannot do the range arithmetic,
+    converted (:func:`fastheat._validate.real`)."""
     if positive:
-        if not (np.isscalar(v) and np.isreal(v) and np.isfinite(v) and v > 0):
+        v = real(name, v, "a positive number")
+        if v is not None and not v > 0:
             raise ValueError(f"{name}={v!r} must be a positive number")
-    elif not ok:
-        raise ValueError(f"{name}={v!r} must be a finite number or None")
+        return v
+    return real(name, v)
 
 
 def takes_input_range(norm, *, vmin=None, vmax=None, robust=False):
@@ -485,11 +525,17 @@ def nice_edges(lo, hi, n):
     if not hi > lo:
         d = 0.1 * abs(lo) or 0.5  # one band around a constant
         return np.array([lo - d, hi + d])
-    raw = (hi - lo) / n
+    with np.errstate(over="ignore"):
+        raw = (hi - lo) / n
+    if _overflows(raw):
+        raw = hi / n - lo / n  # finite when hi - lo is not
     mag = 10.0 ** np.floor(np.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
     k0, k1 = np.floor(lo / step + 1e-9), np.ceil(hi / step - 1e-9)
-    return np.round(np.arange(k0, k1 + 1) * step, 12) + 0.0
+    big = np.finfo(float).max
+    with np.errstate(over="ignore"):  # the round edges beyond the float range: its ends
+        edges = np.clip(np.arange(k0, k1 + 1) * step, -big, big)
+    return np.unique(np.round(edges, 12) + 0.0)
 
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
@@ -532,14 +578,15 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if cls is None:
         raise ValueError(f"norm={norm!r} is not a norm; choose one of " + ", ".join(map(repr, NORMS))
                          + ", or pass a matplotlib Normalize object")
-    for name, v in (("vmin", vmin), ("vmax", vmax), ("center", center)):
-        _check_number(name, v)
+    vmin, vmax = _check_number("vmin", vmin), _check_number("vmax", vmax)
+    center = _check_number("center", center)
+    center = None if center is None else float(center)  # range arithmetic in float64
     if vmin is not None and vmax is not None and vmin > vmax:
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
-    _check_number("gamma", gamma, positive=True)
-    _check_number("linthresh", linthresh, positive=True)
-    _check_number("linscale", linscale, positive=True)
-    _check_number("base", base, positive=True)
+    gamma = _check_number("gamma", gamma, positive=True)
+    linthresh = _check_number("linthresh", linthresh, positive=True)
+    linscale = _check_number("linscale", linscale, positive=True)
+    base = _check_number("base", base, positive=True)
     if base is not None and base == 1:
         raise ValueError(f"base={base!r} must be a positive number other than 1")
     if levels is not None:
@@ -575,10 +622,11 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         lo, hi = (lo, lo) if vmin is not None else (hi, hi)
     if cls is TwoSlopeNorm:
         center = 0.0 if center is None else center
+        big = np.finfo(float).max  # a mirrored bound beyond the float range: its end
         if vmin is None and lo >= center:
-            lo = 2 * center - hi
+            lo = max(-big, center - (float(hi) - center))
         if vmax is None and hi <= center:
-            hi = 2 * center - lo
+            hi = min(big, center + (center - float(lo)))
         if not lo <= center <= hi:
             raise ValueError(f"center={center!r} must lie between vmin={lo!r} and vmax={hi!r} "
                              f"for norm='twoslope'")
@@ -601,11 +649,16 @@ def _eq_hist(values, lo, hi):
     65,536 bins, rescaled so the lowest value maps to 0 and the highest to 1."""
     if values.size == 0 or hi <= lo:
         return np.array([lo, hi]), np.array([0.0, 1.0])
+    lo, hi, scale = float(lo), float(hi), 1.0
+    with np.errstate(over="ignore"):
+        if _overflows(hi - lo):  # beyond the float range: binned in halved values
+            values, lo, hi, scale = values * 0.5, lo * 0.5, hi * 0.5, 2.0
     try:
         hist, edges = np.histogram(values, bins=_EQ_HIST_BINS, range=(lo, hi))
     except ValueError:  # a range of a few ulps: fewer, distinct bin edges
         hist, edges = np.histogram(values, bins=np.unique(np.linspace(lo, hi, _EQ_HIST_BINS + 1)))
-    centers = (edges[:-1] + edges[1:]) / 2
+    lo, hi = lo * scale, hi * scale
+    centers = (edges[:-1] * 0.5 + edges[1:] * 0.5) * scale
     keep = hist > 0
     cdf = np.cumsum(hist[keep]).astype(float)
     centers = centers[keep]

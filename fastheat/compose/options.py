@@ -78,9 +78,14 @@ class ColorbarOptions:
             raise TypeError(f"colorbar format={self.format!r} must be a format spec such as "
                             f"'.1f', a '{{}}' template or a callable")
         if isinstance(self.format, str):
+            import re
+
+            if max(map(int, re.findall(r"\d+", self.format)), default=0) > 1000:
+                raise ValueError(f"colorbar format={self.format!r} asks for more than 1000 "
+                                 f"characters or digits; use a spec such as '.2f' or '.0%'")
             try:
                 format_with(self.format, [1.5])
-            except (ValueError, TypeError, IndexError, KeyError) as e:
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError) as e:
                 raise ValueError(f"colorbar format={self.format!r} cannot format numbers "
                                  f"({e}); use a spec such as '.2f' or '.0%'") from None
         if self.ticks is not None:
