@@ -37,11 +37,29 @@ def real(name, v, allowed="a finite number or None"):
     if v is None:
         return None
     if not is_number(v) or isinstance(v, np.ndarray):
-        raise ValueError(f"{name}={v!r} must be {allowed}")
+        raise ValueError(f"{name}={short_repr(v)} must be {allowed}")
     if isinstance(v, (np.float16, np.longdouble)) or (
             isinstance(v, int) and not -2 ** 63 <= v < 2 ** 64):
         f = float(v)
         if not math.isfinite(f):
-            raise ValueError(f"{name}={v!r} must be {allowed} (beyond the float64 range)")
+            raise ValueError(f"{name}={short_repr(v)} must be {allowed} (beyond the float64 "
+                             f"range)")
         return f
     return v
+
+
+def short_repr(v, limit=60):
+    """``repr(v)``, shortened in the middle beyond ``limit`` characters (an
+    int of 400 digits, a long string) for error messages.
+
+    >>> short_repr(10 ** 400)
+    '100000000000000000000000000…000000000000000000000000000 (401 digits)'
+    """
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10 ** limit:
+        text, tail = str(v), f" ({len(str(abs(v)))} digits)"
+    else:
+        text, tail = repr(v), ""
+    if len(text) <= limit:
+        return text + tail
+    half = (limit - 6) // 2
+    return text[:half] + "\u2026" + text[-half:] + tail

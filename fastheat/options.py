@@ -63,6 +63,10 @@ in matplotlib's ``imshow(aspect=)``.""", type='"auto", "equal" or float',
     def __post_init__(self):
         from .aggregation.geometry import check_aspect
 
+        if isinstance(self.aspect, (complex, np.complexfloating)) or (
+                isinstance(self.aspect, int) and not is_number(self.aspect)):
+            raise ValueError(f"aspect={self.aspect!r} must be a finite number > 0 (cell height "
+                             f"/ cell width), 'auto' or 'equal'")
         aspect = check_aspect(self.aspect)
         if not isinstance(self.square, (bool, np.bool_)):
             raise TypeError(f"square={self.square!r} must be True or False")
@@ -357,7 +361,7 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
 
             kws = {} if self.line_kws is None else self.line_kws
             set_("line_kws", GridOptions.parse({"color": "black", **kws}
-                                               if isinstance(kws, dict) else kws))
+                                               if isinstance(kws, dict) else kws, "line_kws"))
         set_("font_size", float(self.font_size))
         set_("background", None if self.background is None else
              _frozen(_background(self.background)))
@@ -404,9 +408,12 @@ def _frozen(array):
 def _positions(name, value, count=None):
     """A sequence of finite numbers (``count`` of them) as a tuple of floats."""
     try:
-        out = tuple(float(v) for v in np.ravel(np.asarray(value, dtype=object)))
+        items = np.ravel(np.asarray(value, dtype=object)).tolist()
     except (TypeError, ValueError):
-        out = None
+        items = None
+    # each a real number within the float range (not a complex, bool or huge int)
+    out = tuple(float(v) for v in items) if items is not None and all(map(is_number, items)) \
+        else None
     want = f"{count} numbers (x0, x1, y0, y1)" if count else "a sequence of numbers"
     if out is None or isinstance(value, (str, bytes)) or not all(map(np.isfinite, out)) \
             or (count and len(out) != count):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import real
+from .._validate import is_number, real
 
 _EQ_HIST_BINS = 256 * 256
 #: Most bands ``levels=`` may ask for.
@@ -504,8 +504,9 @@ def _check_levels(levels):
             raise ValueError(f"levels={levels!r} must be between 1 and {MAX_LEVELS} bands")
         return int(levels)
     try:
-        edges = np.asarray(levels, float)
-    except (TypeError, ValueError):
+        items = np.ravel(np.asarray(levels, dtype=object)).tolist()
+        edges = np.asarray(levels, float) if all(map(is_number, items)) else np.array([np.nan])
+    except (TypeError, ValueError):  # (complex, bool, beyond the float range: not edges)
         edges = np.array([np.nan])
     if edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all() or \
             not (np.diff(edges) > 0).all():
@@ -533,9 +534,10 @@ def nice_edges(lo, hi, n):
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
     k0, k1 = np.floor(lo / step + 1e-9), np.ceil(hi / step - 1e-9)
     big = np.finfo(float).max
-    with np.errstate(over="ignore"):  # the round edges beyond the float range: its ends
-        edges = np.clip(np.arange(k0, k1 + 1) * step, -big, big)
-    return np.unique(np.round(edges, 12) + 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.clip(np.arange(k0, k1 + 1) * step, -big, big)  # beyond the range: its ends
+        rounded = np.round(edges, 12)  # (huge edges overflow when scaled by 10^12: kept)
+    return np.unique(np.where(np.isfinite(rounded), rounded, edges) + 0.0)
 
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,

@@ -251,8 +251,10 @@ def _colors(colors, nch):
 def fill_boxes(canvas, boxes, colors):
     """Fill ``boxes`` (``(n, 4)`` int x0, y0, x1, y1; clipped) of ``canvas``
     (``(H, W, C)`` uint8) with ``colors`` in order: one kernel call."""
-    colors = _colors(colors, canvas.shape[2])
     boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    if not len(boxes) and not len(colors):
+        return
+    colors = _colors(colors, canvas.shape[2])
     if len(boxes) != len(colors):
         raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
     K.fill_boxes(canvas, boxes, colors)
@@ -311,6 +313,8 @@ def draw_lines(region, positions, *, vertical, width, color, alpha=1.0, style="-
     coordinates ``positions`` (in place). Returns the drawn spans."""
     h, w = region.shape[:2]
     along, across = (h, w) if vertical else (w, h)
+    # lines far off the region (positions up to +-1e308 are valid input) draw nothing
+    positions = [c for c in positions if -width - 1 <= c <= across + width + 1]
     mask = dash_mask(along, style, width)
     full = bool(mask.all())
     if full and alpha >= 1:  # solid lines: boxes, filled in one kernel call

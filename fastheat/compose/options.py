@@ -16,6 +16,8 @@ from .scene import LINESTYLES
 from .ticks import TICK_MODES, format_with
 
 POSITIONS = ("right", "left", "top", "bottom")
+#: Thickest colorbar, px at scale 1.
+MAX_THICKNESS = 1000
 EXTENDS = ("auto", "neither", "both", "min", "max")
 
 
@@ -66,9 +68,10 @@ class ColorbarOptions:
         if not (is_number(self.length) and 0 < self.length <= 1):
             raise ValueError(f"colorbar length={self.length!r} must be a fraction of the "
                              f"raster side, 0 < length <= 1")
-        if self.thickness is not None and not (is_number(self.thickness) and self.thickness >= 1):
+        if self.thickness is not None and not (is_number(self.thickness) and
+                                               1 <= self.thickness <= MAX_THICKNESS):
             raise ValueError(f"colorbar thickness={self.thickness!r} must be a number of "
-                             f"pixels >= 1")
+                             f"pixels, 1 to {MAX_THICKNESS}")
         if self.extend not in EXTENDS:
             raise ValueError(f"colorbar extend={self.extend!r} is not allowed; choose "
                              + ", ".join(map(repr, EXTENDS)))
@@ -90,10 +93,13 @@ class ColorbarOptions:
                                  f"({e}); use a spec such as '.2f' or '.0%'") from None
         if self.ticks is not None:
             try:
-                ticks = tuple(float(t) for t in np.ravel(self.ticks))
+                items = np.ravel(np.asarray(self.ticks, dtype=object)).tolist()
             except (TypeError, ValueError):
+                items = [None]
+            if not all(map(is_number, items)):  # complex, bool, NaN, beyond the float range
                 raise TypeError(f"colorbar ticks={self.ticks!r} must be a sequence of "
-                                f"numbers") from None
+                                f"finite numbers")
+            ticks = tuple(float(t) for t in items)
             object.__setattr__(self, "ticks", ticks)
 
     @classmethod
@@ -132,8 +138,10 @@ class GridOptions:
         to_color(self.color, "grid color")
 
     @classmethod
-    def parse(cls, value):
-        return _parse_options(cls, "grid", value, "True/False or a dict with keys color, "
+    def parse(cls, value, name="grid"):
+        """As :meth:`ColorbarOptions.parse`; ``name`` is the option's, for errors
+        (``line_kws`` is one too)."""
+        return _parse_options(cls, name, value, "True/False or a dict with keys color, "
                               "linestyle, linewidth, alpha",
                               aliases={"ls": "linestyle", "lw": "linewidth", "c": "color"})
 

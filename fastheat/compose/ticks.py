@@ -54,6 +54,10 @@ class Axis:
         """Pixel-edge coordinates of matrix coordinates ``p`` (seaborn's: cell
         ``k`` spans ``k..k+1``), linear within each drawn cell."""
         p = np.asarray(p, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):  # far off the view: off it
+            return self._pixels(p)
+
+    def _pixels(self, p):
         if self.upsampled:  # every cell drawn: through the edges of its pixel run
             edges = np.concatenate([self.starts, [self.n_out]]).astype(float)
             inside = np.clip(p, 0, self.n_in)
@@ -298,18 +302,21 @@ def nice_ticks(lo, hi, n):
         return [lo], 0.0
     span = hi - lo
     raw = span / n if math.isfinite(span) else hi / n - lo / n
+    if not math.isfinite(raw):  # one tick over a range beyond the float range: its ends
+        return [lo, hi], 0.0
     raw = max(raw, 5e-324)  # a subnormal range: its ulps
     step = nice_step(raw)
     k0, k1 = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
     if k1 - k0 > MAX_TICKS:  # rounding at the float's limits: its ends only
         return [lo, hi], 0.0
     digits = max(0, -math.floor(math.log10(step)) + 2)
-    out = []
+    out, slack = [], step * 1e-6
     for k in range(k0, k1 + 1):
-        v = k * step
-        if math.isfinite(v):
-            out.append(_round(v, digits) + 0.0)
-    return out, step
+        v = _round(k * step, digits) + 0.0
+        # (a step of a few ulps rounds values together, or out of the range)
+        if math.isfinite(v) and lo - slack <= v <= hi + slack and (not out or v > out[-1]):
+            out.append(v)
+    return (out or [lo, hi]), step
 
 
 def _round(v, digits):
@@ -371,6 +378,9 @@ def format_ticks(values, step=None):
         return []
     big = max(abs(v) for v in vals)
     sci = big >= 1e6 or 0 < big < 1e-3
+    if step and not big:  # only zeros: the step's magnitude decides the style
+        big = abs(step)
+        sci = big >= 1e6 or big < 1e-3
     if not step:  # None, or 0 for a single value
         nonzero = [v for v in vals if v]
         if len(nonzero) >= 2 and all(_is_power_of_ten(v) for v in nonzero):
@@ -382,7 +392,7 @@ def format_ticks(values, step=None):
         return [_minus(np.format_float_positional(_round_sig(v, 6), trim="-")) for v in vals]
     exp = math.floor(math.log10(big)) if sci else 0
     scaled = shift10(step, exp)
-    decimals = max(0, -math.floor(math.log10(scaled) + 1e-9))
+    decimals = min(20, max(0, -math.floor(math.log10(scaled) + 1e-9)))
     if abs(scaled * 10 ** decimals - round(scaled * 10 ** decimals)) > 1e-6:
         decimals += 1  # 2.5 x 10^k steps
     if sci:
