@@ -327,3 +327,41 @@ def test_every_option_takes_hostile_values_or_names_itself(name, sub, value):
             assert (sub or name) in str(e), f"{type(e).__name__} does not name {sub or name}: {e}"
         else:
             assert image.size[0] > 0 and image.size[1] > 0
+
+
+# --------------------------------------------------------------------------- every norm, extreme data
+
+EXTREME = {
+    "float max": np.array([[BIG, -BIG], [0, 1.0]]),
+    "range beyond float max": np.array([[-1.7e308, 1.7e308]]),
+    "subnormal": np.array([[0, 5e-324], [1e-323, 2e-323]]),
+    "subnormal around 0": np.array([[-5e-324, 5e-324]]),
+    "tiny to max": np.array([[5e-324, 1e-300], [1.0, BIG]]),
+    "constant float max": np.full((2, 2), BIG),
+    "float16 extremes": np.array([[0, 65504], [-65504, 1]], np.float16),
+    "float32 extremes": np.array([[np.finfo(np.float32).max, -np.finfo(np.float32).max]],
+                                 np.float32),
+    "int64 extremes": np.array([[np.iinfo(np.int64).min, np.iinfo(np.int64).max]]),
+    "uint64 max": np.array([[0, np.iinfo(np.uint64).max]], np.uint64),
+    "nan and inf": np.array([[np.nan, np.inf], [-np.inf, 1.0]]),
+    "all nan": np.full((2, 2), np.nan),
+}
+NORM_KWS = [dict(), dict(norm="log"), dict(norm="symlog"), dict(norm="sqrt"),
+            dict(norm="power", gamma=3), dict(norm="eq_hist"), dict(norm="twoslope"),
+            dict(levels=5), dict(robust=True), dict(center=0.0), dict(center=1e308),
+            dict(norm="symlog", linthresh=5e-324), dict(norm="symlog", linscale=1e308),
+            dict(norm="power", gamma=1e-300), dict(vmin=-BIG, vmax=BIG)]
+
+
+@pytest.mark.parametrize("kwargs", NORM_KWS, ids=lambda kw: ",".join(f"{k}={v}"
+                                                                    for k, v in kw.items()))
+@pytest.mark.parametrize("data", list(EXTREME.values()), ids=list(EXTREME))
+def test_extreme_matrices_through_every_norm_with_a_colorbar_and_annotations(data, kwargs):
+    """Returns an image or a ValueError (log of data without positive values,
+    twoslope's centre outside the range); never a foreign exception or warning."""
+    try:
+        image = fastheat.heatmap(data, colorbar=True, annot=True, **kwargs)
+    except ValueError as e:
+        assert any(k in str(e) for k in ("norm=", "center=", "vmin=", "vmax=")), str(e)
+    else:
+        assert image.size[0] > 0

@@ -524,14 +524,18 @@ def nice_edges(lo, hi, n):
     """
     lo, hi = float(lo), float(hi)
     if not hi > lo:
-        d = 0.1 * abs(lo) or 0.5  # one band around a constant
-        return np.array([lo - d, hi + d])
+        d = 0.1 * abs(lo) or 0.5  # one band around a constant (inside the float range)
+        big = np.finfo(float).max
+        return np.array([max(lo - d, -big), min(hi + d, big)])
     with np.errstate(over="ignore"):
         raw = (hi - lo) / n
     if _overflows(raw):
-        raw = hi / n - lo / n  # finite when hi - lo is not
-    mag = 10.0 ** np.floor(np.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
+        raw = hi / max(n, 2) - lo / max(n, 2)  # finite when hi - lo is not
+    raw = max(raw, 5e-324)  # a subnormal range: its ulps
+    e = int(np.floor(np.log10(raw)))
+    # (10 ** e via its decimal text: 0.0 below the float range, not an error)
+    steps = [m * float(f"1e{e}") for m in (1, 2, 2.5, 5)] + [float(f"1e{e + 1}")]
+    step = next((m for m in steps if m >= raw * (1 - 1e-9) and np.isfinite(m)), raw)
     k0, k1 = np.floor(lo / step + 1e-9), np.ceil(hi / step - 1e-9)
     big = np.finfo(float).max
     with np.errstate(over="ignore", invalid="ignore"):
@@ -611,7 +615,14 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         extent = cls.input_extent(*extent, data_range)
     lo, hi = vmin, vmax
     if usable.size and (lo is None or hi is None):
-        p_lo, p_hi = np.percentile(usable, [2, 98]) if robust else extent
+        if robust:
+            with np.errstate(over="ignore"):
+                wide = _overflows(float(extent[1]) - float(extent[0]))
+            # beyond the float range, percentiles interpolate in halved values
+            p_lo, p_hi = np.percentile(usable * 0.5, [2, 98]) * 2 if wide else \
+                np.percentile(usable, [2, 98])
+        else:
+            p_lo, p_hi = extent
         # linear: in the values' own float type, as matplotlib's autoscale keeps
         # it (forward() casts the values to that type too); others compute in
         # float64, where a rounded bound would turn the extreme pixels under/over
@@ -632,7 +643,8 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         if not lo <= center <= hi:
             raise ValueError(f"center={center!r} must lie between vmin={lo!r} and vmax={hi!r} "
                              f"for norm='twoslope'")
-    elif vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
+    elif vmin is None and vmax is None and \
+            float(hi) - float(lo) <= 2.0 ** -40 * max(abs(float(lo)), abs(float(hi))):
         # A constant matrix resampled with fractional area weights is constant
         # only up to rounding: one colour, not that noise stretched over the map.
         lo = hi
