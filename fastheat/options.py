@@ -184,7 +184,8 @@ _LABELS = """Text above the image and along the axes. A DataFrame's index and
 column names are the default axis labels."""
 _TICKS = """``"auto"`` (the default when anything else is drawn): indices at nice
 steps, or a DataFrame's labels, thinned so they never overlap; ``True`` every
-label; an integer: every n-th; a list: one label per column/row (or per
+label (at most one per 2 px of the axis); an integer: every n-th; a list: one
+label per column/row (or per
 ``xticks``/``yticks`` position); ``False``: none. ``"auto"`` packs labels as densely
 as seaborn's, and x labels turn vertical when that shows more of them. On an axis in
 data units (``extent``, an xarray's evenly spaced coordinates, a point table)
@@ -288,7 +289,8 @@ dict: ``size`` (or ``fontsize``, px at scale 1; default ``font_size``), ``color`
                                      "size=8,color=white,weight=bold"))
     fmt: str = opt(".2g", """Format spec for annotations: ``".2g"``, ``".2f"``, ``"d"``,
 ``".1%"``...""", type="str", cli=dict(help="format spec of --annot values, e.g. .2f, d, .1%%"))
-    font_size: float = opt(12, "Text size in px at scale 1 (title 1.25x).", type="float",
+    font_size: float = opt(12, """Text size in px at scale 1 (title 1.25x); ``font_size``
+x ``scale`` at most 4000.""", type="float",
                            cli=dict(type="number"))
     font: object = opt(None, """Path of a TrueType/OpenType font, or a Pillow
 ``FreeTypeFont``; default DejaVu Sans (bundled). Characters the font lacks are

@@ -224,6 +224,16 @@ def test_linear_forward_of_a_range_beyond_the_float_range_is_finite():
     np.testing.assert_allclose(fitted.inverse([0.0, 0.5, 1.0]), [-BIG, 0.0, BIG])
 
 
+def test_centre_span_stays_finite_for_a_huge_center_or_range():
+    # was: center + vrange overflowed to inf and the colormap collapsed to (0, 0)
+    small = norms.fit(np.array([[0.0, 1.0]]))
+    lo, hi = small.centre_span(1e308)
+    assert lo == 0.0 and 0 < hi < 1e-300
+    wide = norms.fit(np.array([[-1.7e308, 1.7e308]]))
+    assert wide.centre_span(0.0) == (0.0, 1.0)
+    assert wide.centre_span(1.7e308) == (0.0, 0.5)
+
+
 def test_nice_edges_of_a_range_beyond_the_float_range_are_finite_and_cover_it():
     edges = norms.nice_edges(-1.7e308, 1.7e308, 5)
     assert np.isfinite(edges).all() and (np.diff(edges) > 0).all()
@@ -329,7 +339,7 @@ def test_every_option_takes_hostile_values_or_names_itself(name, sub, value):
             assert image.size[0] > 0 and image.size[1] > 0
 
 
-# --------------------------------------------------------------------------- every norm, extreme data
+# ------------------------------------------------------------------- every norm, extreme data
 
 EXTREME = {
     "float max": np.array([[BIG, -BIG], [0, 1.0]]),

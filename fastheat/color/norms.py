@@ -93,12 +93,13 @@ class Norm:
         if self.kind != "linear":  # the same rule in the norm's own scale (log: decades)
             with np.errstate(all="ignore"):
                 center = float(np.asarray(self.forward(np.array([center], float)), float)[0])
-            vmin, vmax = 0.0, 1.0
-        with np.errstate(over="ignore"):
-            if _overflows(vmax - center, center - vmin, 2 * (vmax - vmin)):
-                vmin, vmax, center = vmin / 4, vmax / 4, center / 4  # the same ratios
+            vmin, vmax, center = 0.0, 1.0, min(max(center, -1e300), 1e300)
         vrange = max(vmax - center, center - vmin)
         lo, hi = center - vrange, center + vrange
+        if _overflows(hi - lo):  # beyond the float range: in quarters, the same ratios
+            vmin, vmax, center = vmin / 4, vmax / 4, center / 4
+            vrange = max(vmax - center, center - vmin)
+            lo, hi = center - vrange, center + vrange
         if hi == lo:
             return 0.0, 0.0
         return (vmin - lo) / (hi - lo), (vmax - lo) / (hi - lo)
@@ -277,7 +278,8 @@ class PowerNorm(Norm):
 
     def inverse(self, t):
         with np.errstate(over="ignore"):
-            return _lerp(float(self.vmin), float(self.vmax), np.asarray(t, float) ** (1 / self.gamma))
+            u = np.asarray(t, float) ** (1 / self.gamma)
+        return _lerp(float(self.vmin), float(self.vmax), u)
 
 
 class SqrtNorm(PowerNorm):

@@ -219,7 +219,7 @@ def ellipsize(font, text, max_px):
 
     >>> font = load_font(None, 12)
     >>> ellipsize(font, "short", 100), ellipsize(font, "x" * 1000, 40)
-    ('short', 'xxxxx…')
+    ('short', 'xxxx…')
     """
     if "\n" in text:
         return "\n".join(ellipsize(font, line, max_px) for line in text.split("\n"))
