@@ -304,9 +304,10 @@ HOSTILE = {
     "string": "bogus", "uint64 max": np.uint64(2 ** 64 - 1), "list of nan": [float("nan")],
 }
 M = np.arange(12.0).reshape(3, 4)
-#: Options whose value may not name them: data-shaped ones checked against the data.
+#: The keys of the dict-valued options, each swept on its own.
 _SUBKEYS = ([("colorbar", f.name) for f in fields(ColorbarOptions)]
             + [("grid", f.name) for f in fields(GridOptions)]
+            + [("line_kws", f.name) for f in fields(GridOptions)]
             + [("annot_kws", k) for k in ("size", "color", "weight")])
 OPTIONS = [(f.name, None) for cls in options.FUNCTIONS["heatmap"] for f in fields(cls)] + \
     _SUBKEYS
@@ -316,6 +317,8 @@ def _call(name, sub, value, colorbar):
     kw = {name: value} if sub is None else {name: {sub: value}}
     if name == "annot_kws":
         kw["annot"] = True
+    if name == "line_kws":
+        kw["hlines"] = [1]
     if colorbar and name != "colorbar":
         kw["colorbar"] = True
     return fastheat.heatmap(M, **kw)

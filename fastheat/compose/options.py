@@ -141,6 +141,11 @@ class GridOptions:
     def parse(cls, value, name="grid"):
         """As :meth:`ColorbarOptions.parse`; ``name`` is the option's, for errors
         (``line_kws`` is one too)."""
+        if name != "grid":  # the fields' messages say "grid ...": say whose they are
+            try:
+                return cls.parse(value)
+            except (ValueError, TypeError) as e:
+                raise type(e)(str(e).replace("grid", name, 1)) from None
         return _parse_options(cls, name, value, "True/False or a dict with keys color, "
                               "linestyle, linewidth, alpha",
                               aliases={"ls": "linestyle", "lw": "linewidth", "c": "color"})
