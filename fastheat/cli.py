@@ -284,6 +284,7 @@ def _add_option_flags(p, groups=GROUPS, skip=(), skip_fields=()):
 def _load_mask(path):
     if not os.path.exists(path):
         raise UsageError(f"--mask file {path!r} does not exist")
+    _check_readable(path, "--mask")
     if not path.lower().endswith(".npy"):
         raise UsageError(f"--mask {path!r} must be a .npy file (a boolean array of the "
                          f"matrix's shape)")
@@ -334,6 +335,7 @@ def open_input(args, kwargs):
     from .sources import files
 
     points = any(kwargs.get(k) is not None for k in ("x", "y", "value", "x_range", "y_range"))
+    _check_readable(files.split_dataset(args.input, args.dataset)[0], "input")
     if points and (args.x is None or args.y is None):
         raise UsageError("a point table needs both --x and --y columns")
     try:
@@ -341,6 +343,14 @@ def open_input(args, kwargs):
                                    columns=(args.x, args.y, args.value))
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None
+    if data is not None and getattr(args, "allow_sparse", False) and not points:
+        from .sources import chunked
+
+        make = chunked.zarr_source if "zarr" in type(data).__module__ else chunked.hdf5_source
+        try:
+            data = make(data, allow_sparse=True, progress=kwargs.get("progress", False))
+        except (ValueError, TypeError) as e:
+            raise UsageError(str(e)) from None
     if data is None:
         if points:
             raise UsageError(f"--x/--y are for point tables (.parquet, .csv, .tsv), not "
@@ -373,6 +383,9 @@ def parser():
     r.add_argument("--index", action=argparse.BooleanOptionalAction,
                    help="text matrix: the first column is row labels (default: when the "
                         "header's first field is empty, or every row starts with a name)")
+    r.add_argument("--allow-sparse", action="store_true",
+                   help="zarr/HDF5: read a store even when most of its chunks were never "
+                        "written (their cells are the fill value); refused by default")
     _add_option_flags(r)
     d = sub.add_parser("demo", help="render a built-in 10,000 x 10,000 synthetic matrix",
                        description="Render a built-in synthetic genome contact map "
@@ -409,6 +422,24 @@ def same_file(a, b):
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_readable(path, what):
+    """A file or a folder (zarr); a FIFO or device would block or stream forever."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # said by the opener, with the formats it reads
+    except OSError as e:
+        raise UsageError(f"cannot read {what} {path!r}: {e.strerror}") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise UsageError(f"{what} {path!r} is not a regular file (a device, FIFO or socket); "
+                         f"fastheat reads files: {INPUTS}")
+    if stat.S_ISDIR(mode) and not path.rstrip("/\\").lower().endswith(".zarr"):
+        raise UsageError(f"{what} {path!r} is a folder; fastheat reads files, and folders "
+                         f"only as .zarr stores")
 
 
 def _check_not_input(args):
