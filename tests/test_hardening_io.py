@@ -265,7 +265,7 @@ def test_ctrl_c_in_png_writer_never_blocks_exit(tmp_path):
         except subprocess.TimeoutExpired:
             p.kill()
             pytest.fail(f"trial {trial}: exit blocked after Ctrl-C")
-        assert p.returncode == 1  # KeyboardInterrupt's traceback, then exit
+        assert p.returncode in (1, -signal.SIGINT)  # died of the KeyboardInterrupt
 
 
 def test_png_writer_threads_are_daemons(monkeypatch):
