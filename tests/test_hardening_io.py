@@ -725,3 +725,12 @@ def test_memory_error_is_one_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["fastheat: error: out of memory: Unable to allocate 80.0 GiB for an array "
                    "(try a smaller --width/--height, or a memory-mapped .npy input)"]
+
+
+def test_library_refuses_to_overwrite_its_memmapped_input(tmp_path):
+    np.save(tmp_path / "v.npy", np.eye(5))
+    before = (tmp_path / "v.npy").read_bytes()
+    data = np.load(tmp_path / "v.npy", mmap_mode="r")
+    with pytest.raises(ValueError, match="is the file the data is memory-mapped from"):
+        fastheat.save(data, tmp_path / "v.npy", format="png")
+    assert (tmp_path / "v.npy").read_bytes() == before

@@ -235,6 +235,21 @@ def write(image, target, *, format=None, background="white", **params):
     _fsync_folder(folder)
 
 
+def check_not_source(target, data):
+    """Refuse to write over the file ``data`` is memory-mapped from (the
+    same inode: a symlink or hard link too): it would destroy the input."""
+    filename = getattr(data, "filename", None)
+    if not isinstance(target, (str, os.PathLike)) or not isinstance(filename, (str, os.PathLike)):
+        return
+    try:
+        same = os.path.samefile(filename, target)
+    except OSError:
+        return
+    if same:
+        raise ValueError(f"path={os.fspath(target)!r} is the file the data is memory-mapped "
+                         f"from; writing it would destroy the data: give another path")
+
+
 def _encode(save, f, fmt, size, where):
     """Run the encoder; its errors in one line: disk errors as such, the rest
     as an encoder failure naming the format and size."""
