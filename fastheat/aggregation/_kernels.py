@@ -97,6 +97,12 @@ def _redo_column(band, row0, r_a, r_b, rw, c):
 
 
 @jit
+def _set_row(acc, a, wa):
+    for k in range(acc.size):
+        acc[k] = wa * np.float64(a[k])
+
+
+@jit
 def _rows_1(acc, a, wa):
     for k in range(acc.size):
         acc[k] += wa * np.float64(a[k])
@@ -116,24 +122,112 @@ def _rows_4(acc, a, b, c, d, wa, wb, wc, wd):
 
 
 @jit
+def _add_1(acc, a):
+    for k in range(acc.size):
+        acc[k] += np.float64(a[k])
+
+
+@jit
+def _add_2(acc, a, b):
+    for k in range(acc.size):
+        acc[k] += np.float64(a[k]) + np.float64(b[k])
+
+
+@jit
+def _add_4(acc, a, b, c, d):
+    for k in range(acc.size):
+        acc[k] += (np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))
+
+
+@jit
+def _add_8(acc, a, b, c, d, e, f, g, h):
+    for k in range(acc.size):
+        acc[k] += ((np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))) \
+            + ((np.float64(e[k]) + np.float64(f[k])) + (np.float64(g[k]) + np.float64(h[k])))
+
+
+@jit
 def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
-    """``acc[k] = sum over rows r of rw[r] * band[r, c0 + k]``, in a fixed order
-    (four rows per step, then the rest): plain sums, no NaN test; a missing
-    cell poisons its column's sum, which the column pass redoes."""
-    acc[:] = 0.0
+    """``acc[k] = sum over rows r of rw[r] * band[r, c0 + k]``, in an order
+    fixed by the rows' weights alone: a partial first row, then the rows of
+    weight 1 eight at a time without multiplying (a uniform grid's interior
+    rows; others four at a time with their weights), then a partial last row.
+    Plain sums, no NaN test: a missing cell poisons its column's sum, which
+    the column pass redoes."""
     r = r_a
-    while r + 4 <= r_b:
-        k = r - row0
-        _rows_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
-                band[k + 3, c0:c1], rw[r - r_a], rw[r + 1 - r_a], rw[r + 2 - r_a],
-                rw[r + 3 - r_a])
-        r += 4
-    if r + 2 <= r_b:
-        k = r - row0
-        _rows_2(acc, band[k, c0:c1], band[k + 1, c0:c1], rw[r - r_a], rw[r + 1 - r_a])
-        r += 2
-    if r < r_b:
-        _rows_1(acc, band[r - row0, c0:c1], rw[r - r_a])
+    e = r_b
+    if rw[0] != 1.0:
+        _set_row(acc, band[r - row0, c0:c1], rw[0])
+        r += 1
+    else:
+        acc[:] = 0.0
+    if e - 1 > r_a and rw[e - 1 - r_a] != 1.0:
+        e -= 1
+    ones = True
+    for q in range(r, e):
+        if rw[q - r_a] != 1.0:
+            ones = False
+            break
+    if ones:
+        while r + 8 <= e:
+            k = r - row0
+            _add_8(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                   band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
+                   band[k + 6, c0:c1], band[k + 7, c0:c1])
+            r += 8
+        if r + 4 <= e:
+            k = r - row0
+            _add_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                   band[k + 3, c0:c1])
+            r += 4
+        if r + 2 <= e:
+            _add_2(acc, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1])
+            r += 2
+        if r < e:
+            _add_1(acc, band[r - row0, c0:c1])
+            r += 1
+    else:
+        while r + 4 <= e:
+            k = r - row0
+            _rows_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                    band[k + 3, c0:c1], rw[r - r_a], rw[r + 1 - r_a], rw[r + 2 - r_a],
+                    rw[r + 3 - r_a])
+            r += 4
+        if r + 2 <= e:
+            _rows_2(acc, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1], rw[r - r_a],
+                    rw[r + 1 - r_a])
+            r += 2
+        if r < e:
+            _rows_1(acc, band[r - row0, c0:c1], rw[r - r_a])
+            r += 1
+    if e < r_b:
+        _rows_1(acc, band[e - row0, c0:c1], rw[e - r_a])
+
+
+@jit
+def _equal_bins(acc, k, n):
+    """Sums of ``n`` runs of ``k`` values of ``acc``, each in cell order
+    (bit-identical to one loop per run), ``k`` passes across the runs."""
+    out = np.empty(n)
+    for j in range(n):
+        out[j] = acc[j * k]
+    for t in range(1, k):
+        for j in range(n):
+            out[j] += acc[j * k + t]
+    return out
+
+
+@jit
+def _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, a, b, c0):
+    """(sum, weight) of a uniform bin's band columns ``a:b`` without missing cells."""
+    s = 0.0
+    sw = 0.0
+    for c in range(a, b):
+        v = acc[c - c0]
+        cs, cw = (v, w_rows) if v - v == 0.0 else _redo_column(band, row0, r_a, r_b, rw, c)
+        s += cs
+        sw += cw
+    return s, sw
 
 
 @jit
@@ -146,22 +240,65 @@ def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cst
     missing cells (rare: only where data is missing, or a sum overflows, which
     the redo gives again). ``uniform``: every column weight is 1, none is read."""
     c_end = c0 + acc.size
+    k = cstop[j_a] - cstart[j_a]
+    if uniform and k > 1 and c0 == cstart[j_a] - col0 and c_end == cstop[j_b - 1] - col0 and \
+            c_end - c0 == k * (j_b - j_a):
+        # whole bins of k cells side by side (an integer ratio): summed for
+        # all bins at once, k strided passes that vectorize across bins
+        sums = _equal_bins(acc, k, j_b - j_a)
+        for j in range(j_a, j_b):
+            s = sums[j - j_a]
+            sw = w_rows * k
+            if s - s != 0.0:
+                s, sw = _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, c0 + (j - j_a) * k,
+                                  c0 + (j - j_a + 1) * k, c0)
+            out_s[j] += s
+            out_w[j] += sw
+        return
     for j in range(j_a, j_b):
         a = max(cstart[j] - col0, c0)
         b = min(cstop[j] - col0, c_end)
         s = 0.0
         t = 0.0
-        if uniform:
-            for c in range(a, b):
-                s += acc[c - c0]
-            t = b - a
-        else:
-            st, sp, fj, lj = cstart[j] - col0, cstop[j] - 1 - col0, cfirst[j], clast[j]
-            has = ccells.size > 0
-            for c in range(a, b):
-                wc = fj if c == st else (lj if c == sp else (ccells[c + col0] if has else 1.0))
+        lo = a
+        hi = b
+        s_last = 0.0
+        t_last = 0.0
+        if not uniform:
+            # the partial first and last cells by their weights, the interior
+            # by the per-cell weights of an uneven grid, or unweighted
+            if lo == cstart[j] - col0:
+                s = cfirst[j] * acc[lo - c0]
+                t = cfirst[j]
+                lo += 1
+            if hi > lo and hi == cstop[j] - col0:
+                s_last = clast[j] * acc[hi - 1 - c0]
+                t_last = clast[j]
+                hi -= 1
+        if not uniform and ccells.size:
+            for c in range(lo, hi):
+                wc = ccells[c + col0]
                 s += wc * acc[c - c0]
                 t += wc
+        elif uniform:  # one chain, in cell order: as :func:`_equal_bins` sums
+            for c in range(lo, hi):
+                s += acc[c - c0]
+            t = hi - lo
+        else:
+            # two chains: the adds overlap instead of waiting on each other
+            s0 = 0.0
+            s1 = 0.0
+            c = lo
+            while c + 2 <= hi:
+                s0 += acc[c - c0]
+                s1 += acc[c + 1 - c0]
+                c += 2
+            if c < hi:
+                s0 += acc[c - c0]
+            s += s0 + s1
+            t += hi - lo
+        s += s_last
+        t += t_last
         sw = w_rows * t
         if s - s != 0.0:
             s = 0.0

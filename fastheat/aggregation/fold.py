@@ -109,7 +109,12 @@ class Plan:
                              j_lo, j_hi, self.op, self.track, state)
 
     def finish(self, state):
-        """Values from a (merged) state; NaN where a pixel saw no valid value."""
+        """Values from a (merged) state; NaN where a pixel saw no valid value.
+        A mean is divided in place, into the state's first plane (no third
+        full-size plane for large outputs): the state is used up."""
+        if self.reduction.name == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.divide(state[0], state[1], out=state[0])
         return self.reduction.values(state)
 
     def nearest_index(self):
