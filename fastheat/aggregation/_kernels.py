@@ -52,6 +52,36 @@ def _chan_shift(s_a, w_a, s_b, w_b):
     return delta * delta * (w_a * w_b / (w_a + w_b))
 
 
+#: Input columns per segment of a row pass: a segment's accumulators
+#: (2048 float64, 16 KB) stay in L1 while the rows stream by. Segments start
+#: at bin edges (a bin longer than this is cut at fixed offsets from its own
+#: first cell), so a pixel's arithmetic depends on its cells only, not on the
+#: block it arrived in or its memory layout.
+SEGMENT = 2048
+
+
+@jit
+def _weight(start, stop, first, last, cells, i, c):
+    """Weight of cell ``c`` in pixel ``i`` of an axis (see
+    :class:`fastheat.aggregation.geometry.AxisMap`)."""
+    if c == start[i]:
+        return first[i]
+    if c == stop[i] - 1:
+        return last[i]
+    return cells[c] if cells.size else 1.0
+
+
+@jit
+def _is_uniform(first, last, cells):
+    """Whether every weight of an axis is 1 (none need be read)."""
+    if cells.size:
+        return False
+    for k in range(first.size):
+        if first[k] != 1.0 or last[k] != 1.0:
+            return False
+    return True
+
+
 @jit
 def _redo_column(band, row0, r_a, r_b, rw, c):
     """Weighted (sum, weight) of column ``c``'s finite cells."""
@@ -67,43 +97,217 @@ def _redo_column(band, row0, r_a, r_b, rw, c):
 
 
 @jit
-def _bin_columns(j, col0, nc, cstart, cstop, coff):
-    """Bin ``j``'s columns in block coordinates, and the offset that turns a
-    block column into an index of the column weights."""
-    c_a = max(cstart[j], col0) - col0
-    c_b = min(cstop[j], col0 + nc) - col0
-    return c_a, c_b, coff[j] - cstart[j] + col0
+def _set_row(acc, a, wa):
+    for k in range(acc.size):
+        acc[k] = wa * np.float64(a[k])
 
 
 @jit
-def _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff, cweight,
-                    uniform, j_lo, j_hi, out_s, out_w):
-    """Column pass of mean/sum/std: add each bin's weighted sum and weight to
-    ``out_s``/``out_w``. The row pass summed without tests, so a bin whose sum
-    came out NaN or infinite has its non-finite columns redone without their
+def _rows_1(acc, a, wa):
+    for k in range(acc.size):
+        acc[k] += wa * np.float64(a[k])
+
+
+@jit
+def _rows_2(acc, a, b, wa, wb):
+    for k in range(acc.size):
+        acc[k] += wa * np.float64(a[k]) + wb * np.float64(b[k])
+
+
+@jit
+def _rows_4(acc, a, b, c, d, wa, wb, wc, wd):
+    for k in range(acc.size):
+        acc[k] += (wa * np.float64(a[k]) + wb * np.float64(b[k])) + \
+            (wc * np.float64(c[k]) + wd * np.float64(d[k]))
+
+
+@jit
+def _add_1(acc, a):
+    for k in range(acc.size):
+        acc[k] += np.float64(a[k])
+
+
+@jit
+def _add_2(acc, a, b):
+    for k in range(acc.size):
+        acc[k] += np.float64(a[k]) + np.float64(b[k])
+
+
+@jit
+def _add_4(acc, a, b, c, d):
+    for k in range(acc.size):
+        acc[k] += (np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))
+
+
+@jit
+def _add_8(acc, a, b, c, d, e, f, g, h):
+    for k in range(acc.size):
+        acc[k] += ((np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))) \
+            + ((np.float64(e[k]) + np.float64(f[k])) + (np.float64(g[k]) + np.float64(h[k])))
+
+
+@jit
+def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
+    """``acc[k] = sum over rows r of rw[r] * band[r, c0 + k]``, in an order
+    fixed by the rows' weights alone: a partial first row, then the rows of
+    weight 1 eight at a time without multiplying (a uniform grid's interior
+    rows; others four at a time with their weights), then a partial last row.
+    Plain sums, no NaN test: a missing cell poisons its column's sum, which
+    the column pass redoes."""
+    r = r_a
+    e = r_b
+    if rw[0] != 1.0:
+        _set_row(acc, band[r - row0, c0:c1], rw[0])
+        r += 1
+    else:
+        acc[:] = 0.0
+    if e - 1 > r_a and rw[e - 1 - r_a] != 1.0:
+        e -= 1
+    ones = True
+    for q in range(r, e):
+        if rw[q - r_a] != 1.0:
+            ones = False
+            break
+    if ones:
+        while r + 8 <= e:
+            k = r - row0
+            _add_8(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                   band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
+                   band[k + 6, c0:c1], band[k + 7, c0:c1])
+            r += 8
+        if r + 4 <= e:
+            k = r - row0
+            _add_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                   band[k + 3, c0:c1])
+            r += 4
+        if r + 2 <= e:
+            _add_2(acc, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1])
+            r += 2
+        if r < e:
+            _add_1(acc, band[r - row0, c0:c1])
+            r += 1
+    else:
+        while r + 4 <= e:
+            k = r - row0
+            _rows_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                    band[k + 3, c0:c1], rw[r - r_a], rw[r + 1 - r_a], rw[r + 2 - r_a],
+                    rw[r + 3 - r_a])
+            r += 4
+        if r + 2 <= e:
+            _rows_2(acc, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1], rw[r - r_a],
+                    rw[r + 1 - r_a])
+            r += 2
+        if r < e:
+            _rows_1(acc, band[r - row0, c0:c1], rw[r - r_a])
+            r += 1
+    if e < r_b:
+        _rows_1(acc, band[e - row0, c0:c1], rw[e - r_a])
+
+
+@jit
+def _equal_bins(acc, k, n):
+    """Sums of ``n`` runs of ``k`` values of ``acc``, each in cell order
+    (bit-identical to one loop per run), ``k`` passes across the runs."""
+    out = np.empty(n)
+    for j in range(n):
+        out[j] = acc[j * k]
+    for t in range(1, k):
+        for j in range(n):
+            out[j] += acc[j * k + t]
+    return out
+
+
+@jit
+def _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, a, b, c0):
+    """(sum, weight) of a uniform bin's band columns ``a:b`` without missing cells."""
+    s = 0.0
+    sw = 0.0
+    for c in range(a, b):
+        v = acc[c - c0]
+        cs, cw = (v, w_rows) if v - v == 0.0 else _redo_column(band, row0, r_a, r_b, rw, c)
+        s += cs
+        sw += cw
+    return s, sw
+
+
+@jit
+def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cstop, cfirst,
+                    clast, ccells, uniform, j_a, j_b, out_s, out_w):
+    """Column pass of mean/sum/std over one segment (``acc`` holds the row
+    sums of band columns ``c0 ..``): add each bin's weighted sum and weight,
+    over its cells in the segment, to ``out_s``/``out_w``. A bin whose sum came
+    out NaN or infinite has its non-finite columns redone without their
     missing cells (rare: only where data is missing, or a sum overflows, which
-    the redo gives again). ``uniform``: every column weight is 1, so none is read."""
-    w_rows = rw.sum()
-    for j in range(j_lo, j_hi):
-        c_a, c_b, base = _bin_columns(j, col0, acc_s.size, cstart, cstop, coff)
+    the redo gives again). ``uniform``: every column weight is 1, none is read."""
+    c_end = c0 + acc.size
+    k = cstop[j_a] - cstart[j_a]
+    if uniform and k > 1 and c0 == cstart[j_a] - col0 and c_end == cstop[j_b - 1] - col0 and \
+            c_end - c0 == k * (j_b - j_a):
+        # whole bins of k cells side by side (an integer ratio): summed for
+        # all bins at once, k strided passes that vectorize across bins
+        sums = _equal_bins(acc, k, j_b - j_a)
+        for j in range(j_a, j_b):
+            s = sums[j - j_a]
+            sw = w_rows * k
+            if s - s != 0.0:
+                s, sw = _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, c0 + (j - j_a) * k,
+                                  c0 + (j - j_a + 1) * k, c0)
+            out_s[j] += s
+            out_w[j] += sw
+        return
+    for j in range(j_a, j_b):
+        a = max(cstart[j] - col0, c0)
+        b = min(cstop[j] - col0, c_end)
         s = 0.0
         t = 0.0
-        if uniform:
-            for c in range(c_a, c_b):
-                s += acc_s[c]
-            t = c_b - c_a
-        else:
-            for c in range(c_a, c_b):
-                wc = cweight[base + c]
-                s += wc * acc_s[c]
+        lo = a
+        hi = b
+        s_last = 0.0
+        t_last = 0.0
+        if not uniform:
+            # the partial first and last cells by their weights, the interior
+            # by the per-cell weights of an uneven grid, or unweighted
+            if lo == cstart[j] - col0:
+                s = cfirst[j] * acc[lo - c0]
+                t = cfirst[j]
+                lo += 1
+            if hi > lo and hi == cstop[j] - col0:
+                s_last = clast[j] * acc[hi - 1 - c0]
+                t_last = clast[j]
+                hi -= 1
+        if not uniform and ccells.size:
+            for c in range(lo, hi):
+                wc = ccells[c + col0]
+                s += wc * acc[c - c0]
                 t += wc
+        elif uniform:  # one chain, in cell order: as :func:`_equal_bins` sums
+            for c in range(lo, hi):
+                s += acc[c - c0]
+            t = hi - lo
+        else:
+            # two chains: the adds overlap instead of waiting on each other
+            s0 = 0.0
+            s1 = 0.0
+            c = lo
+            while c + 2 <= hi:
+                s0 += acc[c - c0]
+                s1 += acc[c + 1 - c0]
+                c += 2
+            if c < hi:
+                s0 += acc[c - c0]
+            s += s0 + s1
+            t += hi - lo
+        s += s_last
+        t += t_last
         sw = w_rows * t
         if s - s != 0.0:
             s = 0.0
             sw = 0.0
-            for c in range(c_a, c_b):
-                wc = 1.0 if uniform else cweight[base + c]
-                cs, cw = (acc_s[c], w_rows) if acc_s[c] - acc_s[c] == 0.0 else \
+            for c in range(a, b):
+                wc = 1.0 if uniform else _weight(cstart, cstop, cfirst, clast, ccells, j,
+                                                 c + col0)
+                v = acc[c - c0]
+                cs, cw = (v, w_rows) if v - v == 0.0 else \
                     _redo_column(band, row0, r_a, r_b, rw, c)
                 s += wc * cs
                 sw += wc * cw
@@ -112,7 +316,42 @@ def _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff, 
 
 
 @jit
-def _deviations(band, row0, r_a, r_b, rw, c_a, c_b, base, cweight, uniform, mean):
+def _segments(j_lo, j_hi, col0, nc, cstart, cstop):
+    """The column segments of a block (the same for every output row):
+    ``(c0, c1, j_a, j_b)`` rows: band columns ``c0:c1`` hold the cells of bins
+    ``j_a:j_b`` (clipped to the block) that one row pass sums. Bins of at most
+    :data:`SEGMENT` cells are grouped while they fit; a longer bin is cut every
+    :data:`SEGMENT` cells from its own first cell, so its partial sums do not
+    depend on the block it arrived in."""
+    out = np.empty((j_hi - j_lo + nc // SEGMENT + 2, 4), np.int64)
+    n = 0
+    j = j_lo
+    while j < j_hi:
+        a = max(cstart[j] - col0, 0)
+        if cstop[j] - cstart[j] > SEGMENT:
+            b = min(cstop[j] - col0, nc)
+            p = cstart[j] - col0
+            c = a
+            while c < b:
+                e = min(p + ((c - p) // SEGMENT + 1) * SEGMENT, b)
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3] = c, e, j, j + 1
+                n += 1
+                c = e
+            j += 1
+            continue
+        j_b = j + 1
+        while j_b < j_hi and cstop[j_b] - cstart[j_b] <= SEGMENT and \
+                min(cstop[j_b] - col0, nc) - a <= SEGMENT:
+            j_b += 1
+        out[n, 0], out[n, 1], out[n, 2], out[n, 3] = a, min(cstop[j_b - 1] - col0, nc), j, j_b
+        n += 1
+        j = j_b
+    return out[:n]
+
+
+@jit
+def _deviations(band, row0, r_a, r_b, rw, c_a, c_b, col0, j, cstart, cstop, cfirst, clast,
+                ccells, uniform, mean):
     """Weighted sum of squared deviations from ``mean`` over one bin's finite cells."""
     q = 0.0
     for r in range(r_a, r_b):
@@ -122,7 +361,9 @@ def _deviations(band, row0, r_a, r_b, rw, c_a, c_b, base, cweight, uniform, mean
             v = np.float64(row[c])
             if v - v == 0.0:
                 d = v - mean
-                q += wr * (1.0 if uniform else cweight[base + c]) * d * d
+                wc = 1.0 if uniform else _weight(cstart, cstop, cfirst, clast, ccells, j,
+                                                 c + col0)
+                q += wr * wc * d * d
     return q
 
 
@@ -140,21 +381,19 @@ def _finite_extremes(band, row0, r_a, r_b, c):
 
 
 @jit
-def _column_extremes(band, row0, r_a, r_b, lo, hi):
-    """Per-column running min and max of the bin's rows into ``lo``/``hi``
-    (arrays of length 0 are skipped). NaN never wins a comparison;
-    infinities do, and are redone by the caller."""
-    nc = band.shape[1]
+def _column_extremes(band, row0, r_a, r_b, c0, lo, hi):
+    """Per-column running min and max of the bin's rows, band columns ``c0 ..``
+    (as many as ``lo``/``hi`` hold; one of them may be of length 0 and is
+    skipped) into ``lo``/``hi``. NaN never wins a comparison; infinities do,
+    and are redone by the caller."""
     for r in range(r_a, r_b):
         row = band[r - row0]
-        if lo.size:
-            for c in range(nc):
-                v = np.float64(row[c])
-                lo[c] = v if v < lo[c] else lo[c]
-        if hi.size:
-            for c in range(nc):
-                v = np.float64(row[c])
-                hi[c] = v if v > hi[c] else hi[c]
+        for k in range(lo.size):
+            v = np.float64(row[c0 + k])
+            lo[k] = v if v < lo[k] else lo[k]
+        for k in range(hi.size):
+            v = np.float64(row[c0 + k])
+            hi[k] = v if v > hi[k] else hi[k]
 
 
 #: Columns per step of :func:`_track`'s row pass: its three running extremes
@@ -264,104 +503,116 @@ def _track(band, row0, r_a, r_b, c_a, c_b, t_lo, t_hi, t_pos):
 
 
 @pjit
-def accumulate(band, row0, col0, rstart, rstop, roff, rweight, cstart, cstop, coff,
-               cweight, i_lo, i_hi, j_lo, j_hi, op, track, state):
+def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, cstop, cfirst,
+               clast, ccells, i_lo, i_hi, j_lo, j_hi, op, track, state):
     """Fold one block of the input into the reduction ``state`` in place.
 
     (Long: one body per state kind keeps each kind's hot loops next to the
     row/column bookkeeping they share, and numba compiles one kernel.)
 
     ``band`` holds input rows ``row0 ..`` and columns ``col0 ..`` of the matrix;
-    output bin ``i`` covers input rows ``rstart[i]:rstop[i]``, row ``r`` with
-    area weight ``rweight[roff[i] + r - rstart[i]]`` (likewise columns). Blocks
-    may split bins anywhere: folding every block of a matrix, in any order,
-    gives the state of the whole (bit-identical for min/max/absmax/count).
-    NaN and +-inf cells are missing. With ``track``, the last :data:`TRACKED`
-    planes of ``state`` gather the input's range (see :data:`TRACKED`).
-    Parallel over output rows, each thread owning its rows of ``state``.
+    output bin ``i`` covers input rows ``rstart[i]:rstop[i]`` with the weights
+    ``rfirst``/``rlast``/``rcells`` describe (likewise columns; see
+    :class:`fastheat.aggregation.geometry.AxisMap`). Blocks may split bins
+    anywhere: folding every block of a matrix, in any order, gives the state
+    of the whole (bit-identical for min/max/absmax/count; for sums too when
+    each bin lies whole in one block, whatever the blocks and the memory
+    layout). NaN and +-inf cells are missing. With ``track``, the last
+    :data:`TRACKED` planes of ``state`` gather the input's range (see
+    :data:`TRACKED`). Parallel over output rows, each thread owning its rows
+    of ``state`` and its :data:`SEGMENT`-long accumulators.
     """
     nb_, nc = band.shape
-    uniform = True  # every column weight is 1: integer ratio or upsampled columns
-    for k in range(cweight.size):
-        if cweight[k] != 1.0:
-            uniform = False
-            break
+    uniform = _is_uniform(cfirst, clast, ccells)
+    segments = _segments(j_lo, j_hi, col0, nc, cstart, cstop)
     for i in nb.prange(i_lo, i_hi):
         r_a = max(rstart[i], row0)
         r_b = min(rstop[i], row0 + nb_)
         if r_a >= r_b:
             continue
-        rw = rweight[roff[i] + r_a - rstart[i]: roff[i] + r_b - rstart[i]]
-        # Row pass: fold this bin's rows into row-length accumulators
-        # (contiguous, so the inner loops vectorize); column pass: reduce them
-        # across the output columns.
+        rw = np.empty(r_b - r_a)
+        for r in range(r_a, r_b):
+            rw[r - r_a] = _weight(rstart, rstop, rfirst, rlast, rcells, i, r)
+        acc = np.empty(SEGMENT)
+        # Per segment of columns: a row pass folds this bin's rows into
+        # accumulators that stay in L1 (contiguous, so the loops vectorize);
+        # the column pass reduces them across the segment's bins.
         if op == MOMENTS or op == MOMENTS2:
-            # Plain weighted sums, no NaN test in the hot loop: a NaN poisons its
-            # column's sum, and only such columns are redone.
-            acc_s = np.zeros(nc)
+            w_rows = 0.0
             for r in range(r_a, r_b):
-                wr = rw[r - r_a]
-                row = band[r - row0]
-                for c in range(nc):
-                    acc_s[c] += wr * row[c]
-            if op == MOMENTS:
-                _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff,
-                                cweight, uniform, j_lo, j_hi, state[0, i], state[1, i])
-            else:
-                # std: this block's bin sums, then squared deviations from the
-                # block's own bin means (no cancellation, no overflow of x*x),
-                # merged into the state by Chan's rule.
-                bs = np.zeros(state.shape[2])
-                bw = np.zeros(state.shape[2])
-                _moment_columns(band, row0, r_a, r_b, rw, acc_s, col0, cstart, cstop, coff,
-                                cweight, uniform, j_lo, j_hi, bs, bw)
+                w_rows += rw[r - r_a]
+            # std: this block's bin sums first, then squared deviations from
+            # the block's own bin means (no cancellation, no overflow of x*x),
+            # merged into the state by Chan's rule
+            out_s = state[0, i] if op == MOMENTS else np.zeros(state.shape[2])
+            out_w = state[1, i] if op == MOMENTS else np.zeros(state.shape[2])
+            for g in range(segments.shape[0]):
+                c0, c1, j_a, j_b = segments[g, 0], segments[g, 1], segments[g, 2], segments[g, 3]
+                _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0])
+                _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc[:c1 - c0], c0, col0,
+                                cstart, cstop, cfirst, clast, ccells, uniform, j_a, j_b,
+                                out_s, out_w)
+            if op == MOMENTS2:
                 for j in range(j_lo, j_hi):
-                    if bw[j] > 0:
-                        c_a, c_b, base = _bin_columns(j, col0, nc, cstart, cstop, coff)
-                        mean = bs[j] / bw[j]
-                        q = _deviations(band, row0, r_a, r_b, rw, c_a, c_b, base, cweight,
-                                        uniform, mean)
+                    if out_w[j] > 0:
+                        c_a = max(cstart[j] - col0, 0)
+                        c_b = min(cstop[j] - col0, nc)
+                        mean = out_s[j] / out_w[j]
+                        q = _deviations(band, row0, r_a, r_b, rw, c_a, c_b, col0, j, cstart,
+                                        cstop, cfirst, clast, ccells, uniform, mean)
                         wa = state[1, i, j]
                         if wa > 0:
-                            q += state[2, i, j] + _chan_shift(state[0, i, j], wa, bs[j], bw[j])
-                        state[0, i, j] += bs[j]
-                        state[1, i, j] += bw[j]
+                            q += state[2, i, j] + _chan_shift(state[0, i, j], wa, out_s[j],
+                                                              out_w[j])
+                        state[0, i, j] += out_s[j]
+                        state[1, i, j] += out_w[j]
                         state[2, i, j] = q
         elif op == COUNT:
-            acc = np.zeros(nc)
-            for r in range(r_a, r_b):
-                row = band[r - row0]
-                for c in range(nc):
-                    v = row[c]
-                    acc[c] += 1.0 if v - v == 0 else 0.0
-            for j in range(j_lo, j_hi):
-                state[0, i, j] += acc[max(cstart[j], col0) - col0: min(cstop[j], col0 + nc) - col0].sum()
+            for g in range(segments.shape[0]):
+                c0, c1, j_a, j_b = segments[g, 0], segments[g, 1], segments[g, 2], segments[g, 3]
+                cnt = acc[:c1 - c0]
+                cnt[:] = 0.0
+                for r in range(r_a, r_b):
+                    row = band[r - row0, c0:c1]
+                    for k in range(cnt.size):
+                        v = row[k]
+                        cnt[k] += 1.0 if v - v == 0 else 0.0
+                for j in range(j_a, j_b):
+                    t = 0.0
+                    for c in range(max(cstart[j] - col0, c0), min(cstop[j] - col0, c1)):
+                        t += cnt[c - c0]
+                    state[0, i, j] += t
         else:
             # Running min and/or max per column: `v < lo` is False for NaN, so
             # NaN is skipped without a test; a column whose extreme came out
             # infinite is redone without its infinities (or had no valid cell).
-            lo = np.full(nc if op != MAX else 0, np.inf)
-            hi = np.full(nc if op != MIN else 0, -np.inf)
-            _column_extremes(band, row0, r_a, r_b, lo, hi)
-            for j in range(j_lo, j_hi):
-                a = state[0, i, j]
-                for c in range(max(cstart[j], col0), min(cstop[j], col0 + nc)):
-                    k = c - col0
-                    lo_k = lo[k] if op != MAX else 0.0
-                    hi_k = hi[k] if op != MIN else 0.0
-                    if np.isinf(lo_k) or np.isinf(hi_k):
-                        lo_k, hi_k = _finite_extremes(band, row0, r_a, r_b, k)
-                        if lo_k > hi_k:  # no finite cell
-                            continue
-                    if op == MIN:
-                        v = lo_k
-                    elif op == MAX:
-                        v = hi_k
-                    else:  # the largest magnitude is the max or the min
-                        v = hi_k if hi_k >= -lo_k else lo_k
-                    if _better(op, v, a):
-                        a = v
-                state[0, i, j] = a
+            hi_acc = np.empty(SEGMENT if op != MIN else 0)
+            for g in range(segments.shape[0]):
+                c0, c1, j_a, j_b = segments[g, 0], segments[g, 1], segments[g, 2], segments[g, 3]
+                lo = acc[:c1 - c0] if op != MAX else acc[:0]
+                hi = hi_acc[:c1 - c0] if op != MIN else hi_acc[:0]
+                lo[:] = np.inf
+                hi[:] = -np.inf
+                _column_extremes(band, row0, r_a, r_b, c0, lo, hi)
+                for j in range(j_a, j_b):
+                    a = state[0, i, j]
+                    for c in range(max(cstart[j] - col0, c0), min(cstop[j] - col0, c1)):
+                        k = c - c0
+                        lo_k = lo[k] if op != MAX else 0.0
+                        hi_k = hi[k] if op != MIN else 0.0
+                        if np.isinf(lo_k) or np.isinf(hi_k):
+                            lo_k, hi_k = _finite_extremes(band, row0, r_a, r_b, c)
+                            if lo_k > hi_k:  # no finite cell
+                                continue
+                        if op == MIN:
+                            v = lo_k
+                        elif op == MAX:
+                            v = hi_k
+                        else:  # the largest magnitude is the max or the min
+                            v = hi_k if hi_k >= -lo_k else lo_k
+                        if _better(op, v, a):
+                            a = v
+                    state[0, i, j] = a
         if track:
             # this output row's cells of the block: its rows, the columns of
             # bins j_lo..j_hi (contiguous: the bins tile the axis, or pick

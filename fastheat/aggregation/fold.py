@@ -86,25 +86,35 @@ class Plan:
     def new_state(self):
         return self.reduction.new_state((self.height, self.width), self.track)
 
-    def fold(self, block, row0, col0, state, bins=None):
+    def fold(self, block, row0, col0, state, bins=None, col_bins=None):
         """Fold ``block`` (input rows ``row0..``, columns ``col0..``; native dtype,
-        C-contiguous) into ``state``: every output row it touches, or only
-        output rows ``bins[0]:bins[1]``."""
-        (rstart, rstop, _, _), (cstart, cstop, _, _) = self.rows, self.cols
+        C-contiguous) into ``state``: every output row (column) it touches, or
+        only output rows ``bins[0]:bins[1]`` (columns ``col_bins[0]:col_bins[1]``)."""
+        rstart, rstop, cstart, cstop = self.rows.start, self.rows.stop, self.cols.start, \
+            self.cols.stop
         nb_, nc = block.shape
         if bins is None:
             i_lo = np.searchsorted(rstop, row0, "right")
             i_hi = np.searchsorted(rstart, row0 + nb_, "left")
         else:
             i_lo, i_hi = bins
-        j_lo, j_hi = np.searchsorted(cstop, col0, "right"), np.searchsorted(cstart, col0 + nc, "left")
+        if col_bins is None:
+            j_lo = np.searchsorted(cstop, col0, "right")
+            j_hi = np.searchsorted(cstart, col0 + nc, "left")
+        else:
+            j_lo, j_hi = col_bins
         if i_lo < i_hi and j_lo < j_hi:
             with K.KERNEL_LOCK:
                 K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
                              j_lo, j_hi, self.op, self.track, state)
 
     def finish(self, state):
-        """Values from a (merged) state; NaN where a pixel saw no valid value."""
+        """Values from a (merged) state; NaN where a pixel saw no valid value.
+        A mean is divided in place, into the state's first plane (no third
+        full-size plane for large outputs): the state is used up."""
+        if self.reduction.name == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.divide(state[0], state[1], out=state[0])
         return self.reduction.values(state)
 
     def nearest_index(self):
@@ -124,7 +134,7 @@ class Window:
         self.reduction, self.op, self.track = plan.reduction, plan.op, plan.track
         self.i0, self.rows = axis_window(plan.rows, r0, r1)
         self.j0, self.cols = axis_window(plan.cols, c0, c1)
-        self.shape = (len(self.rows[0]), len(self.cols[0]))
+        self.shape = (len(self.rows.start), len(self.cols.start))
 
     def __bool__(self):
         return self.shape[0] > 0 and self.shape[1] > 0
@@ -148,13 +158,46 @@ class Block(NamedTuple):
     bins: tuple | None = None
 
 
+def bin_groups(axis, lo, hi, bins, budget):
+    """Consecutive output bins of one axis in groups whose input cells (within
+    ``lo:hi``) number at most ``budget``: ``[(g0, g1, c0, c1)]``, bins
+    ``g0:g1`` reading cells ``c0:c1``. ``bins`` (or, when None, every bin the
+    cells ``lo:hi`` feed) are the bins to cover. A bin longer than ``budget``
+    is a group of its own, cut into pieces of ``budget`` cells."""
+    start, stop = axis.start, axis.stop
+    if bins is None:
+        b0 = int(np.searchsorted(stop, lo, "right"))
+        b1 = int(np.searchsorted(start, hi, "left"))
+    else:
+        b0, b1 = bins
+    groups = []
+    g = b0
+    while g < b1:
+        c0 = max(int(start[g]), lo)
+        if min(int(stop[g]), hi) - c0 > budget:
+            end = min(int(stop[g]), hi)
+            groups += [(g, g + 1, c, min(c + budget, end)) for c in range(c0, end, budget)]
+            g += 1
+            continue
+        # the first bin past the budget, found by bisection (bins are sorted)
+        e = min(max(int(np.searchsorted(stop, c0 + budget, "right")), g + 1), b1)
+        groups.append((g, e, c0, min(int(stop[e - 1]), hi)))
+        g = e
+    return groups
+
+
 def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
     """Fold a 2-D array (in memory or memory-mapped, starting at input cell
     ``origin``) into ``state``.
 
     C-contiguous arrays of a native dtype go to the kernel as they are (no
-    copy); anything else is converted in row bands of about 8 MB into one
-    reusable buffer, masked cells set to NaN there.
+    copy); anything else (another dtype or byte order, Fortran order,
+    strides, a mask) is converted tile by tile into one reusable buffer of
+    about 8 MB, masked cells set to NaN there. Tiles hold whole output bins
+    (rows and columns) wherever a bin fits in one, so every pixel's arithmetic,
+    and so its value to the last bit, is the same as for the C-ordered native
+    array, whatever the layout or dtype of the input's memory (a Fortran-ordered
+    array is tiled in tall column bands, read in its own order).
     """
     row0, col0 = origin
     target = kernel_dtype(a.dtype)
@@ -163,16 +206,29 @@ def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
     if mask is None and a.dtype == target and a.flags.c_contiguous:
         plan.fold(a, row0, col0, state, bins)
         return
-    n = a.shape[0]
-    rows = conversion_rows(a.shape[1], target)
-    buf = np.empty((min(rows, n), a.shape[1]), target)
-    for lo in range(0, n, rows):
-        hi = min(lo + rows, n)
-        band = buf[: hi - lo]
-        np.copyto(band, a[lo:hi], casting="unsafe")
-        if mask is not None:
-            band[mask[lo:hi]] = np.nan
-        plan.fold(band, row0 + lo, col0, state, bins)
+    n, m = a.shape
+    cells = max(1, BAND_BYTES // target.itemsize)
+    fortran = a.flags.f_contiguous and not a.flags.c_contiguous
+    if fortran:  # tall column bands: each tile is read as whole column pieces
+        col_budget = max(1, cells // max(1, n))
+        row_budget = max(1, cells // min(col_budget, m))
+    else:  # row bands of full rows
+        col_budget = m
+        row_budget = max(1, cells // max(1, m))
+    col_groups = [(None, 0, m)] if col_budget >= m else \
+        [((g0, g1), c0 - col0, c1 - col0)
+         for g0, g1, c0, c1 in bin_groups(plan.cols, col0, col0 + m, None, col_budget)]
+    row_groups = [(b, c0 - row0, c1 - row0)
+                  for g0, g1, c0, c1 in bin_groups(plan.rows, row0, row0 + n, bins, row_budget)
+                  for b in [(g0, g1)]]
+    buf = np.empty(min(cells, n * m) or 1, target)
+    for cbins, c0, c1 in col_groups:
+        for rbins, r0, r1 in row_groups:
+            tile = buf[:(r1 - r0) * (c1 - c0)].reshape(r1 - r0, c1 - c0)
+            np.copyto(tile, a[r0:r1, c0:c1], casting="unsafe")
+            if mask is not None:
+                tile[mask[r0:r1, c0:c1]] = np.nan
+            plan.fold(tile, row0 + r0, col0 + c0, state, rbins, cbins)
 
 
 def fold_block(plan, block: Block, state):
@@ -200,16 +256,14 @@ def fold(plan, blocks):
 
 
 def fold_matrix(plan, a, mask=None, blocks=None):
-    """The state of ``plan`` over the whole 2-D array ``a``, read in row order.
+    """The state of ``plan`` over the whole 2-D array ``a``.
 
-    A Fortran-ordered array is folded as its transpose (C-ordered: no copy) and
-    the state transposed back. ``blocks(plan, a)`` yields the :class:`Block`\\ s
-    of a C-ordered ``a`` (default: ``a`` as one block, converted in bands when
-    it needs converting).
+    ``blocks(plan, a)`` yields the :class:`Block`\\ s of ``a`` (default: ``a`` as
+    one block, converted tile by tile when it needs converting, a
+    Fortran-ordered array in its own order: see :func:`fold_array`). Each
+    pixel is computed as for the C-ordered copy: the memory layout never
+    changes a value.
     """
-    if a.flags.f_contiguous and not a.flags.c_contiguous:
-        state = fold_matrix(plan.transposed(), a.T, None if mask is None else mask.T, blocks)
-        return state.transpose(0, 2, 1)
     return fold(plan, blocks(plan, a) if blocks is not None else [Block(a, mask=mask)])
 
 

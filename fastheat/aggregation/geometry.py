@@ -6,6 +6,7 @@ automatic raster size, upsampled axes (crisp blocks). Nothing here reads data.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -166,40 +167,82 @@ def centre_cells(n_in, n_out):
     return ((2 * i + 1) * n_in) // (2 * n_out)
 
 
-def axis_map(n_in, n_out):
-    """How ``n_in`` input cells feed ``n_out`` pixels along one axis.
+class AxisMap(NamedTuple):
+    """How the input cells of one axis feed its output pixels (see :func:`axis_map`).
 
-    Returns ``start, stop, offset, weight``: pixel ``i`` reads cells
-    ``start[i]:stop[i]``, cell ``k`` with weight ``weight[offset[i] + k - start[i]]``,
-    its area inside the pixel in cell units (exact: the bounds are integers
-    scaled by ``n_out``). Upsampled axes give each pixel the one cell under its
+    Pixel ``i`` reads cells ``start[i]:stop[i]``; cell ``start[i]`` has weight
+    ``first[i]``, cell ``stop[i] - 1`` weight ``last[i]`` (equal to ``first[i]``
+    when the pixel reads one cell) and every cell ``c`` in between weight
+    ``cells[c]``, or 1 when ``cells`` is empty (a uniform grid: the interior
+    cells lie wholly inside the pixel). Arrays of the output's length only, so
+    an axis of 10^9 cells costs no more than one of 10^3; ``cells`` is the
+    general hook for uneven grids (a weight per input cell).
+    """
+
+    start: np.ndarray
+    stop: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    cells: np.ndarray
+
+    @property
+    def uniform(self):
+        """Every weight is 1: a whole number of cells per pixel, or upsampled."""
+        return self.cells.size == 0 and bool(np.all(self.first == 1.0)) and \
+            bool(np.all(self.last == 1.0))
+
+    def weights(self, i):
+        """The weights of pixel ``i``'s cells ``start[i]:stop[i]`` (for tests
+        and references; the kernels compute them on the fly)."""
+        a, b = int(self.start[i]), int(self.stop[i])
+        w = self.cells[a:b].copy() if self.cells.size else np.ones(b - a)
+        w[-1] = self.last[i]
+        w[0] = self.first[i]  # == last when the pixel reads one cell
+        return w
+
+
+_NO_CELLS = np.zeros(0)
+
+
+def axis_map(n_in, n_out):
+    """How ``n_in`` input cells feed ``n_out`` pixels along one axis: an
+    :class:`AxisMap` (arrays of length ``n_out``).
+
+    Pixel ``i`` covers ``[i * n_in / n_out, (i + 1) * n_in / n_out)`` in cell
+    units; each cell's weight is its length inside the pixel, exact: the bounds
+    are integers scaled by ``n_out``, so only the pixel's first and last cell
+    can be partial. Upsampled axes give each pixel the one cell under its
     centre with weight 1, so cells become crisp blocks.
+
+    >>> m = axis_map(3, 2)
+    >>> m.start.tolist(), m.stop.tolist(), m.weights(0).tolist(), m.weights(1).tolist()
+    ([0, 1], [2, 3], [1.0, 0.5], [0.5, 1.0])
     """
     i = np.arange(n_out, dtype=np.int64)
     if n_out >= n_in:
         start = centre_cells(n_in, n_out)
-        return start, start + 1, i, np.ones(n_out)
-    start, stop = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-    length = stop - start
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
-    pixel = np.repeat(i, length)
-    cell = np.arange(length.sum()) - np.repeat(offset, length) + np.repeat(start, length)
-    lo = np.maximum(cell * n_out, pixel * n_in)
-    hi = np.minimum((cell + 1) * n_out, (pixel + 1) * n_in)
-    return start, stop, offset, (hi - lo) / n_out
+        one = np.ones(n_out)
+        return AxisMap(start, start + 1, one, one.copy(), _NO_CELLS)
+    n_in, n_out = np.int64(n_in), np.int64(n_out)
+    lo, hi = i * n_in, (i + 1) * n_in  # pixel bounds, in cell units times n_out
+    start, stop = lo // n_out, -(-hi // n_out)
+
+    def overlap(cell):
+        return (np.minimum((cell + 1) * n_out, hi) - np.maximum(cell * n_out, lo)) / n_out
+
+    first = overlap(start)
+    last = np.where(stop - start == 1, first, overlap(stop - 1))
+    return AxisMap(start, stop, first, last, _NO_CELLS)
 
 
 def axis_window(geometry, lo, hi):
     """The part of one axis' :func:`axis_map` that input cells ``lo:hi`` feed:
-    ``(first pixel, geometry of just those pixels)``, offsets rebased."""
-    start, stop, offset, weight = geometry
+    ``(first pixel, AxisMap of just those pixels)`` (cell indices stay global)."""
+    start, stop = geometry.start, geometry.stop
     a = int(np.searchsorted(stop, lo, "right"))
     b = int(np.searchsorted(start, hi, "left"))
-    if a >= b:
-        empty = np.zeros(0, np.int64)
-        return a, (empty, empty, empty, np.zeros(0))
-    w0, w1 = offset[a], offset[b - 1] + stop[b - 1] - start[b - 1]
-    return a, (start[a:b].copy(), stop[a:b].copy(), offset[a:b] - w0, weight[w0:w1].copy())
+    b = max(a, b)
+    return a, AxisMap(*(f[a:b].copy() for f in geometry[:4]), geometry.cells)
 
 
 def upsampling(n_in, n_out):
@@ -209,7 +252,7 @@ def upsampling(n_in, n_out):
     otherwise ``(n_out, None)``."""
     if n_out <= n_in:
         return n_out, None
-    return n_in, axis_map(n_in, n_out)[0]
+    return n_in, axis_map(n_in, n_out).start
 
 
 def expand(cells, row_index=None, col_index=None):

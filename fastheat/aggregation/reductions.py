@@ -68,7 +68,10 @@ class Reduction:
     def new_state(self, shape, track=False):
         """A fresh state for an output grid of ``shape``; with ``track``, with
         the planes that gather the input's range after its own."""
-        state = np.full((self.planes + K.TRACKED * track,) + tuple(shape), self.fill)
+        shape = (self.planes + K.TRACKED * track,) + tuple(shape)
+        # zeros come from calloc: the kernel's threads touch the pages first,
+        # in parallel, instead of one thread filling them
+        state = np.zeros(shape) if self.fill == 0 else np.full(shape, self.fill)
         state[self.planes:] = np.nan
         return state
 

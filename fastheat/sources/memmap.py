@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .._progress import byte_bar
-from ..aggregation.fold import Block, conversion_rows, fold_matrix, kernel_dtype, rows_within
+from ..aggregation.fold import Block, fold_matrix, kernel_dtype
 from .registry import _register_builtin
 from .array import ArraySource
 from .base import Labels
@@ -84,23 +84,28 @@ class MemmapSource(ArraySource):
         self.progress = progress
 
     def fold(self, plan):
-        # a Fortran-ordered file's rows are the matrix's columns: fold_matrix bands over those
         return fold_matrix(plan, self.array, blocks=self._bands)
 
     def _bands(self, plan, a):
-        """The :class:`Block`\\ s of C-ordered ``a``: bands of whole output rows
-        folded in place (each pixel computed exactly as in one call over the
-        whole matrix: bit-identical sums), or converted bands."""
+        """The :class:`Block`\\ s of ``a``: bands of whole output rows, folded in
+        place (C order, a native dtype) or converted tile by tile; each pixel is
+        computed exactly as in one call over the whole matrix (bit-identical
+        sums, whatever the dtype or layout). A Fortran-ordered file is one
+        block, tiled in tall column bands, so it is read in its own order."""
+        label = os.path.basename(getattr(a, "filename", None) or "memmap")
+        if a.flags.f_contiguous and not a.flags.c_contiguous:
+            with byte_bar(a.nbytes, f"reading {label}", self.progress) as bar:
+                yield Block(a)
+                bar.update(a.nbytes)
+            return
         target = kernel_dtype(a.dtype)
         direct = a.dtype == target and a.flags.c_contiguous
         # Pages are dropped only from a shared file mapping: dropping those of a
         # private copy-on-write mapping (or of anonymous memory) would lose data.
         drop = direct and getattr(a, "_mmap", None) is not None and getattr(a, "mode", "c") != "c"
-        spans = _bin_spans(plan, a.shape[1] * a.dtype.itemsize) if direct else \
-            _conversion_spans(a.shape, target)
-        label = os.path.basename(getattr(a, "filename", None) or "memmap")
+        spans = _bin_spans(plan, a.shape[1] * max(a.dtype.itemsize, target.itemsize))
         rstart, rstop = plan.rows[:2]
-        rows_of = [(rstart[lo], rstop[hi - 1]) for lo, hi in spans] if direct else spans
+        rows_of = [(rstart[lo], rstop[hi - 1]) for lo, hi in spans]
         with byte_bar(a.nbytes, f"reading {label}", self.progress) as bar, \
                 ThreadPoolExecutor(1) as pool:
             ahead = pool.submit(_prefetch, a[slice(*rows_of[0])]) if direct else None
@@ -110,11 +115,9 @@ class MemmapSource(ArraySource):
                     ahead.result()  # the helper stays one band ahead, no further
                     if k + 1 < len(spans):
                         ahead = pool.submit(_prefetch, a[slice(*rows_of[k + 1])])
-                    yield Block(a[r0:r1], r0, 0, bins=(lo, hi))
-                    if drop:
-                        _advise(a[r0:r1], _MADV_DONTNEED)
-                else:
-                    yield Block(a[r0:r1], r0, 0)
+                yield Block(a[r0:r1], r0, 0, bins=(lo, hi))
+                if drop:
+                    _advise(a[r0:r1], _MADV_DONTNEED)
                 bar.update((r1 - r0) * a.shape[1] * a.dtype.itemsize)
 
 
@@ -124,15 +127,6 @@ def _bin_spans(plan, row_bytes):
     rows_per_bin = max(plan.n_rows / plan.height, 1.0)
     bins = max(MIN_BAND_BINS, int(MEMMAP_BAND_BYTES / max(1, row_bytes) / rows_per_bin))
     return [(i, min(i + bins, plan.height)) for i in range(0, plan.height, bins)]
-
-
-def _conversion_spans(shape, target):
-    """Row bands for a memmap that is converted on the way in: whole multiples
-    of :func:`fastheat.aggregation.fold.fold_array`'s own conversion bands, so
-    bins are split exactly where the in-memory path splits them."""
-    step = conversion_rows(shape[1], target)
-    step *= rows_within(MEMMAP_BAND_BYTES, step * shape[1] * target.itemsize)
-    return [(lo, min(lo + step, shape[0])) for lo in range(0, shape[0], step)]
 
 
 def _is_file_memmap(data):

@@ -145,14 +145,29 @@ def test_no_matrix_of_its_own_keeps_the_limits():
                                                  (5, 12, 1, 3), (10, 3, 4, 4)])
 def test_axis_window_is_the_slice_of_the_axis_map(n_in, n_out, lo, hi):
     full = geometry.axis_map(n_in, n_out)
-    i0, (start, stop, offset, weight) = geometry.axis_window(full, lo, hi)
-    feeds = [i for i in range(n_out) if full[0][i] < hi and full[1][i] > lo]
-    assert list(range(i0, i0 + len(start))) == feeds
+    i0, win = geometry.axis_window(full, lo, hi)
+    feeds = [i for i in range(n_out) if full.start[i] < hi and full.stop[i] > lo]
+    assert list(range(i0, i0 + len(win.start))) == feeds
     for k, i in enumerate(feeds):
-        assert (start[k], stop[k]) == (full[0][i], full[1][i])
-        n = stop[k] - start[k]
-        np.testing.assert_array_equal(weight[offset[k]:offset[k] + n],
-                                      full[3][full[2][i]:full[2][i] + n])
+        assert (win.start[k], win.stop[k]) == (full.start[i], full.stop[i])
+        np.testing.assert_array_equal(win.weights(k), full.weights(i))
+
+
+@pytest.mark.parametrize("n_in, n_out", [(3, 2), (10, 3), (37, 9), (100, 99), (7, 7), (5, 12),
+                                         (1, 4), (1000, 1)])
+def test_axis_map_weights_are_the_exact_overlaps(n_in, n_out):
+    m = geometry.axis_map(n_in, n_out)
+    for i, (cells, weights) in enumerate(ref.axis_cells(n_in, n_out)):
+        assert (m.start[i], m.stop[i]) == (cells[0], cells[-1] + 1)
+        np.testing.assert_array_equal(m.weights(i), weights)
+    assert m.uniform == (n_out >= n_in or n_in % n_out == 0)
+
+
+def test_axis_map_is_as_small_as_the_output():
+    # issue 10: a 10^12-cell axis costs arrays of the output's length, nothing per cell
+    m = geometry.axis_map(10**12, 1000)
+    assert all(f.size == 1000 for f in m[:4]) and m.cells.size == 0
+    assert m.stop[-1] == 10**12 and m.start[1] == 10**9 and m.uniform
 
 
 # --- aspect, and room for labels and annotations (issue 9, point 1) -----------------------
