@@ -47,12 +47,14 @@ class Worker:
     """A persistent worker process, restarted after a crash or a hang."""
 
     def __init__(self, timeout=HANG_SECONDS, env=None):
+        self.stderr = None
         self.timeout = timeout
         self.env = env
         self.proc = None
         self.restarts = 0
 
     def start(self):
+        self._release()
         self.stderr = tempfile.TemporaryFile()
         env = dict(os.environ if self.env is None else self.env)
         # the checkout this suite belongs to, not whichever fastheat is installed
@@ -125,9 +127,22 @@ class Worker:
             code = self.proc.wait()
             out = {"outcome": "crash", "detail": f"worker exit status {code}; stderr: "
                                                  f"{self._stderr_tail()}"}
+        self._release()
         self.proc = None
         self.restarts += 1
         return out
+
+    def _release(self):
+        """Close the pipes and the stderr file of a finished worker."""
+        if self.proc is not None:
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        if getattr(self, "stderr", None) is not None:
+            self.stderr.close()
+            self.stderr = None
 
     def close(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -137,15 +152,15 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._release()
         self.proc = None
 
 
 # --------------------------------------------------------------------------- child side
 
-#: Words that count as naming the input in an error message about it.
-DATA_WORDS = ("data", "matrix", "array", "dtype", "shape", "input", "mask", "path", "values",
-              "cells", "dimension", "2-d", "2-D", "file", "format", "suffix", "column", "row",
-              "table", "colour", "color", "label")
+#: Words that count as naming the input (data, or save's path) in an error message;
+#: any other message must name one of the options given.
+DATA_WORDS = ("data", "path", "suffix", "file", "folder")
 
 
 def classify_error(e, kw, fn=None, path=None):
