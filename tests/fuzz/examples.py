@@ -361,7 +361,7 @@ SAVE_PATHS = st.sampled_from(
 
 
 @st.composite
-def examples(draw, fn=None, max_options=5):
+def examples(draw, fn=None, max_options=4):
     """Source of one example: ``fn``, ``args`` and ``kw`` after :data:`PRELUDE`."""
     if fn is None:
         fn = draw(st.sampled_from(["heatmap", "heatmap", "to_rgba", "to_rgba", "aggregate",
@@ -373,6 +373,8 @@ def examples(draw, fn=None, max_options=5):
     # mostly a small raster: examples stay fast, the default size is still drawn often
     if draw(st.integers(0, 3)) > 0:
         kw["width"], kw["height"] = draw(st.integers(1, 48)), draw(st.integers(1, 48))
+    if draw(st.integers(0, 3)) == 0:  # a range together: the norm and tick code at extremes
+        kw["vmin"], kw["vmax"] = draw(any_number), draw(any_number)
     if fn != "aggregate" and "colorbar" in names and draw(st.integers(0, 2)) == 0:
         kw["colorbar"] = True  # the tick and norm code sees the extreme values too
     for name in chosen:
@@ -381,5 +383,9 @@ def examples(draw, fn=None, max_options=5):
     if fn == "save":
         args = f"(data, {draw(SAVE_PATHS)})"
     kw_src = "{" + ", ".join(f"{k!r}: {_r(v)}" for k, v in kw.items()) + "}"
+    # the copy to_rgba's result is compared with (one per example keeps examples cheap)
+    oracle = draw(st.sampled_from(["C copy", "Fortran copy", "transposed twice",
+                                   "native byte order"]))
     return (f"{PRELUDE}{data}\nfn = {fn!r}\nargs = {args}\nkw = {kw_src}\n"
+            f"ORACLE = {oracle!r}  # the worker compares to_rgba with this copy\n"
             f"out = None  # run: out = getattr(fastheat, fn)(*args, **kw)\n")

@@ -35,6 +35,8 @@ def run_api(campaign: Campaign, n: int, *, seed=None, derandomize=False, every=0
         if every and on_progress and done and done % every == 0:
             on_progress()
 
+    if n <= 0:
+        return
     fn = _settings(n, derandomize)(given(examples())(test))
     if seed is not None:
         fn = hypothesis_seed(seed)(fn)
@@ -51,6 +53,8 @@ def run_files(campaign: Campaign, n: int, *, seed=None, derandomize=False):
         request = files.prepare(mutation, folder)
         campaign.run(request, files.reproducer(mutation))
 
+    if n <= 0:
+        return
     fn = _settings(n, derandomize)(given(files.mutations())(test))
     if seed is not None:
         fn = hypothesis_seed(seed)(fn)

@@ -145,3 +145,15 @@ def test_F14_npy_header_garbled_is_one_line(campaign):
                                                         (0.5901039496320615, 160),
                                                         (0.5901039496320615, 41)), ["--colorbar"]))
     assert outcome in GOOD, detail
+
+
+@open_finding("fix-io (sources: zarr sanity check)")
+def test_F15_zarr_metadata_claiming_10_to_the_10_cells_does_not_hang(campaign):
+    outcome, detail = cli(campaign, ("zarr_meta", "zarr", ("shape", [100000, 100000]), []))
+    assert outcome in GOOD, detail
+
+
+@open_finding("fix-io (CLI: .npz members checked)")
+def test_F16_npz_member_header_claiming_80_gb_is_one_line(campaign):
+    outcome, detail = cli(campaign, ("npz_member", "npz", ("shape", "(100000, 100000)"), []))
+    assert outcome in GOOD, detail
