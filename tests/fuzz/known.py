@@ -20,6 +20,8 @@ OPEN = [
     (r"Error setting from dictionary", "test_F12_tiff_nan_dpi_is_clean"),
     (r"ufunc 'isfinite' not supported", "test_F13_python_int_beyond_int64_option_is_clean"),
     (r"SyntaxError(?s:.*)'npy", "test_F14_npy_header_garbled_is_one_line"),
+    (r"overflow encountered in scalar multiply \(norms", "test_F17_one_level_on_float_max_data"),
+    (r"exceeds the limit of \d+ pixels(?s:.*)'scale'", "test_F18_raster_limit_error_names_scale"),
 ]
 
 

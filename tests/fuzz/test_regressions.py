@@ -157,3 +157,18 @@ def test_F15_zarr_metadata_claiming_10_to_the_10_cells_does_not_hang(campaign):
 def test_F16_npz_member_header_claiming_80_gb_is_one_line(campaign):
     outcome, detail = cli(campaign, ("npz_member", "npz", ("shape", "(100000, 100000)"), []))
     assert outcome in GOOD, detail
+
+
+@open_finding("fix-values (norms)")
+def test_F17_one_level_on_float_max_data_no_warning(campaign):
+    outcome, detail = api(campaign, "data = np.array([[0.75, 4.78e16], [1.7976931348623157e308, "
+                                    "-0.48]], '>f8')\nfn = 'heatmap'\nargs = (data,)\n"
+                                    "kw = {'colorbar': True, 'levels': 1}\n")
+    assert outcome in GOOD, detail
+
+
+@open_finding("fix-values (canvas)")
+def test_F18_raster_limit_error_names_scale(campaign):
+    outcome, detail = api(campaign, "data = np.zeros((18212, 1), bool)\nfn = 'heatmap'\n"
+                                    "args = (data,)\nkw = {'colorbar': True, 'scale': 64}\n")
+    assert outcome == "clean error" and "scale" in detail, detail
