@@ -172,3 +172,12 @@ def test_F18_raster_limit_error_names_scale(campaign):
     outcome, detail = api(campaign, "data = np.zeros((18212, 1), bool)\nfn = 'heatmap'\n"
                                     "args = (data,)\nkw = {'colorbar': True, 'scale': 64}\n")
     assert outcome == "clean error" and "scale" in detail, detail
+
+
+@open_finding("fix-values (canvas limit)")
+def test_F19_scale_64_colorbar_canvas_is_not_a_30_second_render(campaign):
+    outcome, detail = api(campaign, "data = np.resize(np.array([3.6e-243, -1.4865541891641705], "
+                                    "'float32'), (12, 2)).tolist()\nfn = 'heatmap'\n"
+                                    "args = (data,)\nkw = {'colorbar': True, "
+                                    "'background': (1, 0, 0), 'scale': 64}\n")
+    assert outcome in GOOD, detail
