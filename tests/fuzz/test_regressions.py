@@ -181,3 +181,18 @@ def test_F19_scale_64_colorbar_canvas_is_not_a_30_second_render(campaign):
                                     "args = (data,)\nkw = {'colorbar': True, "
                                     "'background': (1, 0, 0), 'scale': 64}\n")
     assert outcome in GOOD, detail
+
+
+@open_finding("fix-values (ticks)")
+def test_F20_colorbar_of_constant_minus_float_max(campaign):
+    outcome, detail = api(campaign, "data = np.full((261, 107), -1.7976931348623157e308)\n"
+                                    "fn = 'heatmap'\nargs = (data,)\nkw = {'colorbar': True}\n")
+    assert outcome in GOOD, detail
+
+
+@open_finding("fix-values (norms)")
+def test_F21_constant_float_max_matrix_no_warning(campaign):
+    outcome, detail = api(campaign, "data = np.full((1, 7), 1.7976931348623157e308).tolist()\n"
+                                    "fn = 'save'\nargs = (data, os.path.join(TMP, 'o.png'))\n"
+                                    "kw = {}\n")
+    assert outcome in GOOD, detail
