@@ -22,6 +22,9 @@ OPEN = [
     (r"SyntaxError(?s:.*)'npy", "test_F14_npy_header_garbled_is_one_line"),
     (r"overflow encountered in scalar multiply \(norms", "test_F17_one_level_on_float_max_data"),
     (r"exceeds the limit of \d+ pixels(?s:.*)'scale'", "test_F18_raster_limit_error_names_scale"),
+    (r"^(hang|slow):(?s:.*)'scale': 64", "test_F19_scale_64_colorbar_canvas"),
+    (r"rounded value too large to represent", "test_F20_colorbar_of_constant_minus_float_max"),
+    (r"overflow encountered in scalar add \(norms", "test_F21_constant_float_max_matrix"),
 ]
 
 
