@@ -18,6 +18,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba as nb  # noqa: E402
 
+# Fork safety: GNU OpenMP (numba's default layer on Linux when TBB is absent)
+# kills a child forked after a parallel kernel ran ("fork() called from a
+# process already using GNU OpenMP"), so a multiprocessing.Pool with Linux's
+# fork start method waited forever. "forksafe" picks TBB when installed, else
+# numba's own "workqueue" pool (fork safe; not safe to enter from several
+# threads at once, which KERNEL_LOCK below already prevents). Measured on 2
+# cores: no slower than OpenMP (README, Limits). A user's own
+# NUMBA_THREADING_LAYER wins; it must be set before the first parallel kernel.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    nb.config.THREADING_LAYER = "forksafe"
+
 jit = nb.njit(cache=True, nogil=True)
 pjit = nb.njit(cache=True, nogil=True, parallel=True)
 # A parallel kernel entered from several threads at once aborts the process

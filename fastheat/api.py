@@ -256,5 +256,6 @@ def save(data, path, **kwargs) -> None:
     """
     if not hasattr(path, "write"):  # a bad suffix fails first, before any option or data
         encode.image_format(path, kwargs.get("format"))
+        encode.check_not_source(path, data)
     opts = options.split("save", kwargs)
     encode.write(_pixels(data, opts), path, format=opts.encode.format, **opts.encode.params())

@@ -70,8 +70,6 @@ def load_matrix(path, key=None, header=None, index=None):
     """Open a matrix file: ``.npy`` memory-mapped (never unpickled), ``.npz``
     member ``key``, or a delimited text file of numbers, labelled as a pandas
     ``to_csv()`` file (see :func:`fastheat.sources.files.read_text_matrix`)."""
-    import numpy as np
-
     if not os.path.exists(path):
         raise UsageError(f"input file {path!r} does not exist")
     ext = os.path.splitext(path)[1].lower()
@@ -86,16 +84,10 @@ def load_matrix(path, key=None, header=None, index=None):
         except (ValueError, OSError) as e:
             raise UsageError(str(e)) from None
     try:
-        if ext == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                names = list(z.keys())
-                if key is None and len(names) != 1:
-                    raise UsageError(f"{path!r} holds {len(names)} arrays "
-                                     f"({', '.join(names)}); choose one with --key")
-                key = names[0] if key is None else key
-                if key not in names:
-                    raise UsageError(f"--key {key!r} is not in {path!r}; it holds: {', '.join(names)}")
-                return z[key]
+        if ext == ".npz":  # header checked against the zip; compressed: streamed
+            from .sources.files import open_npz
+
+            return open_npz(path, key)
         if ext in (".csv", ".tsv", ".txt"):
             from .sources.files import read_text_matrix
 
@@ -290,12 +282,16 @@ def _add_option_flags(p, groups=GROUPS, skip=(), skip_fields=()):
 
 
 def _load_mask(path):
-    import numpy as np
-
     if not os.path.exists(path):
         raise UsageError(f"--mask file {path!r} does not exist")
-    try:
-        return np.load(path, allow_pickle=False)
+    _check_readable(path, "--mask")
+    if not path.lower().endswith(".npy"):
+        raise UsageError(f"--mask {path!r} must be a .npy file (a boolean array of the "
+                         f"matrix's shape)")
+    from .sources.files import open_npy
+
+    try:  # memory-mapped; a header promising more than the file holds is refused
+        return open_npy(path)
     except (ValueError, OSError) as e:
         raise UsageError(f"cannot read --mask {path!r}: {e}") from None
 
@@ -339,6 +335,7 @@ def open_input(args, kwargs):
     from .sources import files
 
     points = any(kwargs.get(k) is not None for k in ("x", "y", "value", "x_range", "y_range"))
+    _check_readable(files.split_dataset(args.input, args.dataset)[0], "input")
     if points and (args.x is None or args.y is None):
         raise UsageError("a point table needs both --x and --y columns")
     try:
@@ -346,6 +343,14 @@ def open_input(args, kwargs):
                                    columns=(args.x, args.y, args.value))
     except (ValueError, OSError) as e:
         raise UsageError(str(e)) from None
+    if data is not None and getattr(args, "allow_sparse", False) and not points:
+        from .sources import chunked
+
+        make = chunked.zarr_source if "zarr" in type(data).__module__ else chunked.hdf5_source
+        try:
+            data = make(data, allow_sparse=True, progress=kwargs.get("progress", False))
+        except (ValueError, TypeError) as e:
+            raise UsageError(str(e)) from None
     if data is None:
         if points:
             raise UsageError(f"--x/--y are for point tables (.parquet, .csv, .tsv), not "
@@ -378,6 +383,9 @@ def parser():
     r.add_argument("--index", action=argparse.BooleanOptionalAction,
                    help="text matrix: the first column is row labels (default: when the "
                         "header's first field is empty, or every row starts with a name)")
+    r.add_argument("--allow-sparse", action="store_true",
+                   help="zarr/HDF5: read a store even when most of its chunks were never "
+                        "written (their cells are the fill value); refused by default")
     _add_option_flags(r)
     d = sub.add_parser("demo", help="render a built-in 10,000 x 10,000 synthetic matrix",
                        description="Render a built-in synthetic genome contact map "
@@ -403,6 +411,52 @@ def _check_stdout(kwargs):
                          "(> out.png, | program) or give a file name")
 
 
+#: ``fastheat demo --size`` at most: the matrix is made in memory (6 GiB).
+DEMO_MAX = 40_000
+
+
+def same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file: the same inode (hard links,
+    symlinks) when both exist, else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_readable(path, what):
+    """A file or a folder (zarr); a FIFO or device would block or stream forever."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # said by the opener, with the formats it reads
+    except OSError as e:
+        raise UsageError(f"cannot read {what} {path!r}: {e.strerror}") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise UsageError(f"{what} {path!r} is not a regular file (a device, FIFO or socket); "
+                         f"fastheat reads files: {INPUTS}")
+    if stat.S_ISDIR(mode) and not path.rstrip("/\\").lower().endswith(".zarr"):
+        raise UsageError(f"{what} {path!r} is a folder; fastheat reads files, and folders "
+                         f"only as .zarr stores")
+
+
+def _check_not_input(args):
+    """The output never overwrites an input (the matrix file, the mask)."""
+    if args.output == "-":
+        return
+    from .sources.files import split_dataset
+
+    inputs = [("input", split_dataset(args.input)[0]), ("--mask", getattr(args, "mask", None))]
+    for what, path in inputs:
+        if path and os.path.exists(path) and (
+                same_file(path, args.output) or os.path.isdir(path) and
+                os.path.realpath(args.output).startswith(os.path.realpath(path) + os.sep)):
+            raise UsageError(f"-o {args.output!r} is the {what} file {path!r} (or inside it); "
+                             f"writing it would destroy the data: give another output name")
+
+
 def run(args):
     from . import api
 
@@ -413,13 +467,16 @@ def run(args):
     if args.command == "demo":
         from .demo import contact_map
 
-        if args.size < 1:
-            raise UsageError(f"--size must be a positive integer, got {args.size}")
+        if not 1 <= args.size <= DEMO_MAX:
+            raise UsageError(f"--size must be an integer from 1 to {DEMO_MAX:,} (the demo "
+                             f"matrix is built in memory: {DEMO_MAX:,}^2 float32 cells are "
+                             f"{DEMO_MAX ** 2 * 4 / 2 ** 30:.1f} GiB), got {args.size:,}")
         kwargs.setdefault("title", f"Synthetic genome contact map, {args.size:,} x {args.size:,}")
         if kwargs["colorbar"] not in (False, "none") and not args.colorbar_label:
             kwargs["colorbar"] = _with(kwargs["colorbar"], "label", "contacts")
         data = contact_map(args.size)
     else:
+        _check_not_input(args)
         data = open_input(args, kwargs)
     t0 = time.perf_counter()
     if to_stdout:  # encoded in full first: a failed render writes nothing
@@ -468,20 +525,83 @@ def _skip_numba_blas_probe():
         del sys.modules["scipy.linalg.cython_blas"]
 
 
+class _Signal(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread so that every cleanup
+    (the atomic write's temporary file) runs; exit status 128 + the number."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signal(signum, frame):
+    raise _Signal(signum)
+
+
+def _catch_signals():
+    """SIGTERM and SIGHUP raise :class:`_Signal` while the command runs (in the
+    main thread); returns the previous handlers."""
+    import signal
+    import threading
+
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                saved[sig] = signal.signal(sig, _raise_signal)
+    return saved
+
+
 def main(argv=None):
-    if argv is None:  # run as the program (not called from Python with arguments)
-        _skip_numba_blas_probe()
-    args = parser().parse_args(argv)
+    """The ``fastheat`` program: 0 on success; 2 and one line on stderr for any
+    failure; 130, 143, 129 for SIGINT, SIGTERM, SIGHUP (no output left
+    half-written)."""
+    import signal
+
+    saved = _catch_signals()
     try:
-        run(args)
-    except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
-        # one line: messages of third-party libraries can run over several
-        lines = str(e).strip().splitlines() or [type(e).__name__]
-        print(f"fastheat: error: {as_flags(lines[0], args._records)}", file=sys.stderr)
-        return 2
+        if argv is None:  # run as the program (not called from Python with arguments)
+            _skip_numba_blas_probe()
+        args = parser().parse_args(argv)
+        records = getattr(args, "_records", ())
+        try:
+            run(args)
+        except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
+            # one line: messages of third-party libraries can run over several
+            _error(as_flags(_first_line(e), records))
+            return 2
+        except MemoryError as e:
+            _error(f"out of memory{': ' + _first_line(e) if str(e).strip() else ''} (try a "
+                   f"smaller --width/--height, or a memory-mapped .npy input)")
+            return 2
+        except RecursionError as e:
+            _error(f"internal error: {type(e).__name__}: {_first_line(e)}")
+            return 2
+        except Exception as e:  # a bug, but still one line and exit 2
+            _error(f"internal error: {type(e).__name__}: {_first_line(e)} (please report "
+                   f"it with the command that gave it)")
+            return 2
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except _Signal as e:
+        return 128 + e.signum
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
     return 0
+
+
+def _first_line(e):
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def _error(message):
+    try:
+        print(f"fastheat: error: {message}", file=sys.stderr)
+    except (OSError, ValueError):  # stderr closed
+        pass
 
 
 if __name__ == "__main__":

@@ -63,6 +63,10 @@ in matplotlib's ``imshow(aspect=)``.""", type='"auto", "equal" or float',
     def __post_init__(self):
         from .aggregation.geometry import check_aspect
 
+        if isinstance(self.aspect, (complex, np.complexfloating)) or (
+                isinstance(self.aspect, int) and not is_number(self.aspect)):
+            raise ValueError(f"aspect={self.aspect!r} must be a finite number > 0 (cell height "
+                             f"/ cell width), 'auto' or 'equal'")
         aspect = check_aspect(self.aspect)
         if not isinstance(self.square, (bool, np.bool_)):
             raise TypeError(f"square={self.square!r} must be True or False")
@@ -180,7 +184,8 @@ _LABELS = """Text above the image and along the axes. A DataFrame's index and
 column names are the default axis labels."""
 _TICKS = """``"auto"`` (the default when anything else is drawn): indices at nice
 steps, or a DataFrame's labels, thinned so they never overlap; ``True`` every
-label; an integer: every n-th; a list: one label per column/row (or per
+label (at most one per 2 px of the axis); an integer: every n-th; a list: one
+label per column/row (or per
 ``xticks``/``yticks`` position); ``False``: none. ``"auto"`` packs labels as densely
 as seaborn's, and x labels turn vertical when that shows more of them. On an axis in
 data units (``extent``, an xarray's evenly spaced coordinates, a point table)
@@ -191,6 +196,12 @@ an ``extent`` (or an xarray's coordinates), else in matrix coordinates as seabor
 (cell ``k`` spans ``k..k+1``: its centre is ``k + 0.5``). Labelled by
 ``xticklabels``/``yticklabels`` when that is a list of the same length, else by the
 positions' values; e.g. chromosome names at their middles."""
+
+
+#: Largest text size in px (``font_size`` or an annotation ``size``, times ``scale``).
+MAX_FONT_PX = 4000
+#: Longest number in a ``fmt`` spec (width, precision): longer ones make strings no cell holds.
+MAX_FMT_DIGITS = 1000
 
 
 @dataclass(frozen=True)
@@ -278,7 +289,8 @@ dict: ``size`` (or ``fontsize``, px at scale 1; default ``font_size``), ``color`
                                      "size=8,color=white,weight=bold"))
     fmt: str = opt(".2g", """Format spec for annotations: ``".2g"``, ``".2f"``, ``"d"``,
 ``".1%"``...""", type="str", cli=dict(help="format spec of --annot values, e.g. .2f, d, .1%%"))
-    font_size: float = opt(12, "Text size in px at scale 1 (title 1.25x).", type="float",
+    font_size: float = opt(12, """Text size in px at scale 1 (title 1.25x); ``font_size``
+x ``scale`` at most 4000.""", type="float",
                            cli=dict(type="number"))
     font: object = opt(None, """Path of a TrueType/OpenType font, or a Pillow
 ``FreeTypeFont``; default DejaVu Sans (bundled). Characters the font lacks are
@@ -302,6 +314,10 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
         if not is_number(self.scale) or not 0 < self.scale <= 64:
             raise ValueError(f"scale={self.scale!r} must be a number > 0 and <= 64 (2 for a "
                              f"high-DPI image twice the size)")
+        if self.font_size * self.scale > MAX_FONT_PX:  # FreeType's own limit is not far above
+            raise ValueError(f"font_size={self.font_size!r} at scale={self.scale!r} is "
+                             f"{self.font_size * self.scale:g} px; text is at most {MAX_FONT_PX} "
+                             f"px (font_size x scale)")
         if not isinstance(self.fmt, str):
             raise TypeError(f"fmt={self.fmt!r} must be a format spec string such as '.2f', "
                             f"'.2g', 'd' or '.1%'")
@@ -311,6 +327,10 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
                 raise TypeError(f"{name}={v!r} must be a string or None")
         set_("annot", _annot_option(self.annot))
         set_("annot_kws", _annot_kws(self.annot_kws))
+        if self.annot_kws.size is not None and self.annot_kws.size * self.scale > MAX_FONT_PX:
+            raise ValueError(f"annot_kws size={self.annot_kws.size!r} at scale={self.scale!r} "
+                             f"is {self.annot_kws.size * self.scale:g} px; text is at most "
+                             f"{MAX_FONT_PX} px (size x scale)")
         # compose's modules load only when something may be drawn: a bare
         # raster's defaults need none of them
         if self.colorbar not in (None, False) or self.grid not in (None, False):
@@ -343,7 +363,7 @@ high-DPI output (2: twice the size).""", type="float", cli=dict(type="number"))
 
             kws = {} if self.line_kws is None else self.line_kws
             set_("line_kws", GridOptions.parse({"color": "black", **kws}
-                                               if isinstance(kws, dict) else kws))
+                                               if isinstance(kws, dict) else kws, "line_kws"))
         set_("font_size", float(self.font_size))
         set_("background", None if self.background is None else
              _frozen(_background(self.background)))
@@ -390,9 +410,12 @@ def _frozen(array):
 def _positions(name, value, count=None):
     """A sequence of finite numbers (``count`` of them) as a tuple of floats."""
     try:
-        out = tuple(float(v) for v in np.ravel(np.asarray(value, dtype=object)))
+        items = np.ravel(np.asarray(value, dtype=object)).tolist()
     except (TypeError, ValueError):
-        out = None
+        items = None
+    # each a real number within the float range (not a complex, bool or huge int)
+    out = tuple(float(v) for v in items) if items is not None and all(map(is_number, items)) \
+        else None
     want = f"{count} numbers (x0, x1, y0, y1)" if count else "a sequence of numbers"
     if out is None or isinstance(value, (str, bytes)) or not all(map(np.isfinite, out)) \
             or (count and len(out) != count):
@@ -460,11 +483,16 @@ def _background(value):
 def _check_fmt(fmt):
     from .compose.annotate import _INT_TYPES
 
+    import re
+
+    if max(map(int, re.findall(r"\d+", fmt)), default=0) > MAX_FMT_DIGITS:
+        raise ValueError(f"fmt={fmt!r} asks for more than {MAX_FMT_DIGITS} characters or "
+                         f"digits; use a format spec such as '.2g', '.2f', 'd' or '.1%'")
     kind = fmt[-1:]
     probe = 1 if kind in _INT_TYPES else 1.5
     try:
         ("{:" + fmt + "}").format(probe)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError) as e:
         raise ValueError(f"fmt={fmt!r} cannot format numbers ({e}); use a format spec such as "
                          f"'.2g', '.2f', 'd' (whole numbers) or '.1%'") from None
 

@@ -198,7 +198,8 @@ ERRORS = [
     (["render", "m.npy", "-o", "o.png", "--width", "0"], r"width must be between 1 and"),
     (["render", "m.npy", "-o", "o.png", "--norm", "log", "--vmin", "-1"], r"--vmin -1.0 must be positive"),
     (["render", "m.npy", "-o", "o.png", "--bad", "nocolour"], r"--bad 'nocolour' is not a colour"),
-    (["demo", "-o", "d.png", "--size", "0"], r"--size must be a positive integer, got 0"),
+    (["demo", "-o", "d.png", "--size", "0"], r"--size must be an integer from 1 to 40,000 .*got 0"),
+    (["demo", "-o", "d.png", "--size", "200000"], r"--size must be an integer from 1 to 40,000 .*got 200,000"),
 ]
 USAGE_ERRORS = [
     (["render", "m.npy", "-o", "o.png", "--norm", "cubic"], r"argument --norm: invalid choice: 'cubic'"),

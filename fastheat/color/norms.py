@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import is_number, real
+
 _EQ_HIST_BINS = 256 * 256
 #: Most bands ``levels=`` may ask for.
 MAX_LEVELS = 1000
@@ -30,6 +32,24 @@ def work_dtype(dtype):
     if dtype.kind in "biu":
         return np.promote_types(dtype, np.float32)
     return dtype.newbyteorder("=")
+
+
+def _overflows(*spans):
+    """Whether a difference of finite values overflowed (their range exceeds
+    the float range): the arithmetic is then done on halved values, which
+    halving keeps finite and, but for subnormals, exact."""
+    return not all(np.isfinite(s).all() for s in spans)
+
+
+def _lerp(lo, hi, t):
+    """``lo + t * (hi - lo)`` for positions ``t``, finite even when ``hi - lo``
+    exceeds the float range."""
+    t = np.asarray(t, float)
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    if _overflows(span):
+        return lo * (1 - t) + hi * t
+    return lo + t * span
 
 
 def _mpl_scalar(v):
@@ -69,13 +89,17 @@ class Norm:
         """The part ``(cmin, cmax)`` of the colormap that ``vmin..vmax`` shows
         once it is resampled around ``center``: seaborn's arithmetic
         (``_HeatMapper._determine_cmap_params``), in float64."""
-        vmin, vmax = float(self.vmin), float(self.vmax)
+        vmin, vmax, center = float(self.vmin), float(self.vmax), float(center)
         if self.kind != "linear":  # the same rule in the norm's own scale (log: decades)
             with np.errstate(all="ignore"):
                 center = float(np.asarray(self.forward(np.array([center], float)), float)[0])
-            vmin, vmax = 0.0, 1.0
+            vmin, vmax, center = 0.0, 1.0, min(max(center, -1e300), 1e300)
         vrange = max(vmax - center, center - vmin)
         lo, hi = center - vrange, center + vrange
+        if _overflows(hi - lo):  # beyond the float range: in quarters, the same ratios
+            vmin, vmax, center = vmin / 4, vmax / 4, center / 4
+            vrange = max(vmax - center, center - vmin)
+            lo, hi = center - vrange, center + vrange
         if hi == lo:
             return 0.0, 0.0
         return (vmin - lo) / (hi - lo), (vmax - lo) / (hi - lo)
@@ -137,14 +161,17 @@ class Norm:
             lo, hi = _mpl_scalar(self.vmin), _mpl_scalar(self.vmax)
             if lo == hi:
                 return np.where(np.isnan(t), t, 0).astype(self.dtype)
+            if _overflows(hi - lo):  # a range beyond the float range: halved, finite
+                half = self.dtype.type(0.5)
+                lo, hi = lo * half, hi * half
+                t *= half
             t -= lo
             t /= hi - lo
             return t
 
     def inverse(self, t):
         """Data values at normalized positions ``t`` (0..1)."""
-        t = np.asarray(t, float)
-        return self.vmin + t * (self.vmax - self.vmin)
+        return _lerp(float(self.vmin), float(self.vmax), t)
 
 
 class LogNorm(Norm):
@@ -250,7 +277,9 @@ class PowerNorm(Norm):
             return np.where(t < 0, t, np.abs(t) ** self.gamma)
 
     def inverse(self, t):
-        return self.vmin + np.asarray(t, float) ** (1 / self.gamma) * (self.vmax - self.vmin)
+        with np.errstate(over="ignore"):
+            u = np.asarray(t, float) ** (1 / self.gamma)
+        return _lerp(float(self.vmin), float(self.vmax), u)
 
 
 class SqrtNorm(PowerNorm):
@@ -301,8 +330,7 @@ class TwoSlopeNorm(Norm):
         return palette  # center is the norm's own midpoint
 
     def forward(self, x):
-        return np.interp(np.asarray(x, float), [self.vmin, self.center, self.vmax],
-                         [0.0, 0.5, 1.0], left=-np.inf, right=np.inf)
+        return _interp(x, [self.vmin, self.center, self.vmax], [0.0, 0.5, 1.0])
 
     def inverse(self, t):
         return np.interp(np.asarray(t, float), [0.0, 0.5, 1.0],
@@ -329,8 +357,7 @@ class LevelsNorm(Norm):
         return np.linspace(0.0, 1.0, len(self.edges))
 
     def forward(self, x):
-        return np.interp(np.asarray(x, float), self.edges, self._steps(),
-                         left=-np.inf, right=np.inf)
+        return _interp(x, self.edges, self._steps())
 
     def inverse(self, t):
         return np.interp(np.asarray(t, float), self._steps(), self.edges)
@@ -420,7 +447,23 @@ NORMS = tuple(KINDS)
 
 
 def _unit(x, lo, hi):
-    return (x - lo) / (hi - lo) if hi > lo else np.where(np.isnan(x), x, 0.0)
+    if not hi > lo:
+        return np.where(np.isnan(x), x, 0.0)
+    with np.errstate(over="ignore"):
+        if _overflows(hi - lo):  # a range beyond the float range: halved, finite
+            x, lo, hi = np.asarray(x) * 0.5, lo * 0.5, hi * 0.5
+    return (x - lo) / (hi - lo)
+
+
+def _interp(x, xp, fp):
+    """``np.interp`` with -inf/inf outside ``xp``, as matplotlib's
+    ``TwoSlopeNorm``; on halved values when a step of ``xp`` exceeds the float
+    range (np.interp's slope would be 0)."""
+    x, xp = np.asarray(x, float), np.asarray(xp, float)
+    with np.errstate(over="ignore"):
+        if _overflows(np.diff(xp)):
+            x, xp = x * 0.5, xp * 0.5
+    return np.interp(x, xp, fp, left=-np.inf, right=np.inf)
 
 
 def _finite(grid):
@@ -434,15 +477,14 @@ def _finite(grid):
 
 
 def _check_number(name, v, positive=False):
-    if v is None:
-        return
-    ok = not isinstance(v, (bool, np.bool_)) and np.isscalar(v) and np.isreal(v) and \
-        np.isfinite(v)
+    """``v`` checked and, where its type cannot do the range arithmetic,
+    converted (:func:`fastheat._validate.real`)."""
     if positive:
-        if not (np.isscalar(v) and np.isreal(v) and np.isfinite(v) and v > 0):
+        v = real(name, v, "a positive number")
+        if v is not None and not v > 0:
             raise ValueError(f"{name}={v!r} must be a positive number")
-    elif not ok:
-        raise ValueError(f"{name}={v!r} must be a finite number or None")
+        return v
+    return real(name, v)
 
 
 def takes_input_range(norm, *, vmin=None, vmax=None, robust=False):
@@ -464,8 +506,9 @@ def _check_levels(levels):
             raise ValueError(f"levels={levels!r} must be between 1 and {MAX_LEVELS} bands")
         return int(levels)
     try:
-        edges = np.asarray(levels, float)
-    except (TypeError, ValueError):
+        items = np.ravel(np.asarray(levels, dtype=object)).tolist()
+        edges = np.asarray(levels, float) if all(map(is_number, items)) else np.array([np.nan])
+    except (TypeError, ValueError):  # (complex, bool, beyond the float range: not edges)
         edges = np.array([np.nan])
     if edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all() or \
             not (np.diff(edges) > 0).all():
@@ -483,13 +526,24 @@ def nice_edges(lo, hi, n):
     """
     lo, hi = float(lo), float(hi)
     if not hi > lo:
-        d = 0.1 * abs(lo) or 0.5  # one band around a constant
-        return np.array([lo - d, hi + d])
-    raw = (hi - lo) / n
-    mag = 10.0 ** np.floor(np.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
+        d = 0.1 * abs(lo) or 0.5  # one band around a constant (inside the float range)
+        big = np.finfo(float).max
+        return np.array([max(lo - d, -big), min(hi + d, big)])
+    with np.errstate(over="ignore"):
+        raw = (hi - lo) / n
+    if _overflows(raw):
+        raw = hi / max(n, 2) - lo / max(n, 2)  # finite when hi - lo is not
+    raw = max(raw, 5e-324)  # a subnormal range: its ulps
+    e = int(np.floor(np.log10(raw)))
+    # (10 ** e via its decimal text: 0.0 below the float range, not an error)
+    steps = [m * float(f"1e{e}") for m in (1, 2, 2.5, 5)] + [float(f"1e{e + 1}")]
+    step = next((m for m in steps if m >= raw * (1 - 1e-9) and np.isfinite(m)), raw)
     k0, k1 = np.floor(lo / step + 1e-9), np.ceil(hi / step - 1e-9)
-    return np.round(np.arange(k0, k1 + 1) * step, 12) + 0.0
+    big = np.finfo(float).max
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.clip(np.arange(k0, k1 + 1) * step, -big, big)  # beyond the range: its ends
+        rounded = np.round(edges, 12)  # (huge edges overflow when scaled by 10^12: kept)
+    return np.unique(np.where(np.isfinite(rounded), rounded, edges) + 0.0)
 
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
@@ -532,14 +586,15 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if cls is None:
         raise ValueError(f"norm={norm!r} is not a norm; choose one of " + ", ".join(map(repr, NORMS))
                          + ", or pass a matplotlib Normalize object")
-    for name, v in (("vmin", vmin), ("vmax", vmax), ("center", center)):
-        _check_number(name, v)
+    vmin, vmax = _check_number("vmin", vmin), _check_number("vmax", vmax)
+    center = _check_number("center", center)
+    center = None if center is None else float(center)  # range arithmetic in float64
     if vmin is not None and vmax is not None and vmin > vmax:
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
-    _check_number("gamma", gamma, positive=True)
-    _check_number("linthresh", linthresh, positive=True)
-    _check_number("linscale", linscale, positive=True)
-    _check_number("base", base, positive=True)
+    gamma = _check_number("gamma", gamma, positive=True)
+    linthresh = _check_number("linthresh", linthresh, positive=True)
+    linscale = _check_number("linscale", linscale, positive=True)
+    base = _check_number("base", base, positive=True)
     if base is not None and base == 1:
         raise ValueError(f"base={base!r} must be a positive number other than 1")
     if levels is not None:
@@ -562,7 +617,14 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         extent = cls.input_extent(*extent, data_range)
     lo, hi = vmin, vmax
     if usable.size and (lo is None or hi is None):
-        p_lo, p_hi = np.percentile(usable, [2, 98]) if robust else extent
+        if robust:
+            with np.errstate(over="ignore"):
+                wide = _overflows(float(extent[1]) - float(extent[0]))
+            # beyond the float range, percentiles interpolate in halved values
+            p_lo, p_hi = np.percentile(usable * 0.5, [2, 98]) * 2 if wide else \
+                np.percentile(usable, [2, 98])
+        else:
+            p_lo, p_hi = extent
         # linear: in the values' own float type, as matplotlib's autoscale keeps
         # it (forward() casts the values to that type too); others compute in
         # float64, where a rounded bound would turn the extreme pixels under/over
@@ -575,14 +637,16 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         lo, hi = (lo, lo) if vmin is not None else (hi, hi)
     if cls is TwoSlopeNorm:
         center = 0.0 if center is None else center
+        big = np.finfo(float).max  # a mirrored bound beyond the float range: its end
         if vmin is None and lo >= center:
-            lo = 2 * center - hi
+            lo = max(-big, center - (float(hi) - center))
         if vmax is None and hi <= center:
-            hi = 2 * center - lo
+            hi = min(big, center + (center - float(lo)))
         if not lo <= center <= hi:
             raise ValueError(f"center={center!r} must lie between vmin={lo!r} and vmax={hi!r} "
                              f"for norm='twoslope'")
-    elif vmin is None and vmax is None and hi <= lo + 2.0 ** -40 * max(abs(lo), abs(hi)):
+    elif vmin is None and vmax is None and \
+            float(hi) - float(lo) <= 2.0 ** -40 * max(abs(float(lo)), abs(float(hi))):
         # A constant matrix resampled with fractional area weights is constant
         # only up to rounding: one colour, not that noise stretched over the map.
         lo = hi
@@ -601,11 +665,16 @@ def _eq_hist(values, lo, hi):
     65,536 bins, rescaled so the lowest value maps to 0 and the highest to 1."""
     if values.size == 0 or hi <= lo:
         return np.array([lo, hi]), np.array([0.0, 1.0])
+    lo, hi, scale = float(lo), float(hi), 1.0
+    with np.errstate(over="ignore"):
+        if _overflows(hi - lo):  # beyond the float range: binned in halved values
+            values, lo, hi, scale = values * 0.5, lo * 0.5, hi * 0.5, 2.0
     try:
         hist, edges = np.histogram(values, bins=_EQ_HIST_BINS, range=(lo, hi))
     except ValueError:  # a range of a few ulps: fewer, distinct bin edges
         hist, edges = np.histogram(values, bins=np.unique(np.linspace(lo, hi, _EQ_HIST_BINS + 1)))
-    centers = (edges[:-1] + edges[1:]) / 2
+    lo, hi = lo * scale, hi * scale
+    centers = (edges[:-1] * 0.5 + edges[1:] * 0.5) * scale
     keep = hist > 0
     cdf = np.cumsum(hist[keep]).astype(float)
     centers = centers[keep]

@@ -176,7 +176,7 @@ def annotation_strings(values, fmt, name="fmt"):
         else:
             formatter = ("{:" + fmt + "}").format
             texts = [v if isinstance(v, str) else formatter(v) for v in items]
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError) as e:
         bad = next((v for v in items if not _formats(fmt, v)), items[0])
         bad = bad.item() if hasattr(bad, "item") else bad
         raise ValueError(f"{name}={fmt!r} cannot format the annotation value {bad!r} ({e}); "
@@ -215,7 +215,7 @@ def _formats(fmt, v):
     try:
         ("{:" + fmt + "}").format(v)
         return True
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError):
         return False
 
 

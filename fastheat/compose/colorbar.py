@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .draw import line_span
-from .scene import Image, Polygon, Rect, frame_around, rotated_text_at, text_at, union_box
+from .scene import (Image, Polygon, Rect, frame_around, lines_at, rotated_lines_at, text_at,
+                    union_box)
 from .ticks import colorbar_ticks
+from .text import MAX_LABEL, ellipsize
 
 #: The colour strip's readable minimum, in font sizes (vertical, horizontal):
 #: room for at least 3 tick labels even beside a raster a few pixels long.
@@ -119,12 +121,14 @@ def colorbar_items(raster, decor, style, around):
     if bar.bad:
         across = bar.c1 + bar.outline + style.gap if bar.outer > 0 else \
             bar.c0 - bar.outline - style.gap
-        items.append(text_at("colorbar-badlabel", style.font, cb.bad_label,
+        items.append(text_at("colorbar-badlabel", style.font,
+                             ellipsize(style.font, cb.bad_label, decor.px(MAX_LABEL)),
                              *bar.point(sum(bad_along) / 2, across),
                              _ANCHORS[bar.vertical, bar.outer > 0], ink))
     label = cb.label if cb.label is not None else raster.labels.name
     if label:
-        items.append(_label(bar, str(label), strip_along, union_box(items), style))
+        label = ellipsize(style.font, str(label), max(bar.length, decor.px(MAX_LABEL)))
+        items += _label(bar, label, strip_along, union_box(items), style)
     return items
 
 
@@ -222,12 +226,13 @@ def _tick_items(bar, strip_along, norm, cb, style):
 
 def _label(bar, label, strip_along, around, style):
     """The colorbar's label beyond everything else of it (the box ``around``),
-    centred on the strip; rotated on a vertical bar."""
+    centred on the strip; rotated on a vertical bar. A list of text items:
+    one a line."""
     lo, hi = (around[0], around[2]) if bar.vertical else (around[1], around[3])
     across = hi + style.label_gap if bar.outer > 0 else lo - style.label_gap
     mid = sum(strip_along) / 2
     if bar.vertical:
-        return rotated_text_at("colorbar-label", style.font, label, across, mid,
-                               "left" if bar.outer > 0 else "right", style.fill)
-    return text_at("colorbar-label", style.font, label, mid, across,
-                   "mt" if bar.outer > 0 else "mb", style.fill)
+        return rotated_lines_at("colorbar-label", style.font, label, across, mid,
+                                "left" if bar.outer > 0 else "right", style.fill)
+    return lines_at("colorbar-label", style.font, label, mid, across,
+                    "mt" if bar.outer > 0 else "mb", style.fill)

@@ -50,6 +50,7 @@ def draw_scene(scene):
            [255, 255, 255, 255]], dtype=uint8)
     """
     W, H = scene.size
+    check_canvas(W, H)
     canvas = np.empty((H, W, len(scene.background)), np.uint8)
     x0, y0, x1, y1 = scene.raster_box
     # the raster covers its box: fill only the margins
@@ -63,6 +64,25 @@ def draw_scene(scene):
             around.append(it)
     _draw_around(canvas, around, scene.raster_box)
     return canvas
+
+
+def check_canvas(width, height):
+    """Raise a ValueError, before anything is allocated, for a canvas beyond
+    the raster's limits (:data:`~fastheat.aggregation.geometry.MAX_SIDE` px
+    a side, :data:`~fastheat.aggregation.geometry.MAX_PIXELS` pixels): the
+    decorated image is held to the same limits as the raster.
+
+    >>> check_canvas(70000, 10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the composed image would be 70000 x 10 px, beyond the limit of 65535 px ...
+    """
+    from ..aggregation.geometry import MAX_PIXELS, MAX_SIDE
+
+    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE and width * height <= MAX_PIXELS):
+        raise ValueError(f"the composed image would be {width} x {height} px, beyond the limit "
+                         f"of {MAX_SIDE} px a side and {MAX_PIXELS} pixels; ask for a smaller "
+                         f"raster (width=, height=, scale=) or shorter labels")
 
 
 #: Items painted into the view of their box, one at a time.
@@ -231,8 +251,10 @@ def _colors(colors, nch):
 def fill_boxes(canvas, boxes, colors):
     """Fill ``boxes`` (``(n, 4)`` int x0, y0, x1, y1; clipped) of ``canvas``
     (``(H, W, C)`` uint8) with ``colors`` in order: one kernel call."""
-    colors = _colors(colors, canvas.shape[2])
     boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    if not len(boxes) and not len(colors):
+        return
+    colors = _colors(colors, canvas.shape[2])
     if len(boxes) != len(colors):
         raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
     K.fill_boxes(canvas, boxes, colors)
@@ -291,6 +313,8 @@ def draw_lines(region, positions, *, vertical, width, color, alpha=1.0, style="-
     coordinates ``positions`` (in place). Returns the drawn spans."""
     h, w = region.shape[:2]
     along, across = (h, w) if vertical else (w, h)
+    # lines far off the region (positions up to +-1e308 are valid input) draw nothing
+    positions = [c for c in positions if -width - 1 <= c <= across + width + 1]
     mask = dash_mask(along, style, width)
     full = bool(mask.all())
     if full and alpha >= 1:  # solid lines: boxes, filled in one kernel call

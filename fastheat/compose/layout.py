@@ -28,9 +28,10 @@ from .annotate import annot_font, annotation_layer, annotation_strings, text_roo
 from .colorbar import colorbar_items
 from .colours import canvas_colours
 from .draw import draw_scene, line_span
-from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, rotated_text_at, text_at,
+from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, lines_at, rotated_lines_at,
+                    rotated_text_at, text_at,
                     union_box)
-from .text import line_height, load_font
+from .text import MAX_LABEL, ellipsize, line_height, load_font
 from .ticks import Axis, plan_ticks
 
 # Sizes in pixels at scale=1.
@@ -94,8 +95,9 @@ def compose(raster, decor) -> Composition:
         items += colorbar_items(raster, decor, style, union_box(items))
     if decor.title:
         top = union_box(items)[1]
-        items.append(text_at("title", style.title_font, decor.title, w / 2,
-                             top - style.label_gap, "md", style.fill))
+        items += lines_at("title", style.title_font, _fit(style.title_font, decor.title, w,
+                                                           decor), w / 2,
+                          top - style.label_gap, "md", style.fill)
     annot_size = None
     if annotated:  # planned last, as it used to be drawn last: its errors come after the others
         cells, annot_size = annotation_layer(raster, decor, xaxis, yaxis, colours.table,
@@ -283,13 +285,20 @@ def _axis_labels(items, raster, decor, style):
     new = []
     if xlabel:
         bottom = union_box(items)[3]
-        new.append(text_at("xlabel", style.font, str(xlabel), w / 2, bottom + style.label_gap,
-                           "mt", style.fill))
+        new += lines_at("xlabel", style.font, _fit(style.font, str(xlabel), w, decor), w / 2,
+                        bottom + style.label_gap,
+                        "mt", style.fill)
     if ylabel:
         left = union_box(items + new)[0]
-        new.append(rotated_text_at("ylabel", style.font, str(ylabel), left - style.label_gap,
-                                   h / 2, "right", style.fill))
+        new += rotated_lines_at("ylabel", style.font, _fit(style.font, str(ylabel), h, decor),
+                                left - style.label_gap,
+                                h / 2, "right", style.fill)
     return new
+
+
+def _fit(font, text, side, decor):
+    """``text`` ellipsized to the longer of ``side`` and :data:`MAX_LABEL`."""
+    return ellipsize(font, text, max(side, decor.px(MAX_LABEL)))
 
 
 def _scene(items, layers, background, decor):

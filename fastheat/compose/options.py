@@ -16,6 +16,8 @@ from .scene import LINESTYLES
 from .ticks import TICK_MODES, format_with
 
 POSITIONS = ("right", "left", "top", "bottom")
+#: Thickest colorbar, px at scale 1.
+MAX_THICKNESS = 1000
 EXTENDS = ("auto", "neither", "both", "min", "max")
 
 
@@ -66,9 +68,10 @@ class ColorbarOptions:
         if not (is_number(self.length) and 0 < self.length <= 1):
             raise ValueError(f"colorbar length={self.length!r} must be a fraction of the "
                              f"raster side, 0 < length <= 1")
-        if self.thickness is not None and not (is_number(self.thickness) and self.thickness >= 1):
+        if self.thickness is not None and not (is_number(self.thickness) and
+                                               1 <= self.thickness <= MAX_THICKNESS):
             raise ValueError(f"colorbar thickness={self.thickness!r} must be a number of "
-                             f"pixels >= 1")
+                             f"pixels, 1 to {MAX_THICKNESS}")
         if self.extend not in EXTENDS:
             raise ValueError(f"colorbar extend={self.extend!r} is not allowed; choose "
                              + ", ".join(map(repr, EXTENDS)))
@@ -78,17 +81,25 @@ class ColorbarOptions:
             raise TypeError(f"colorbar format={self.format!r} must be a format spec such as "
                             f"'.1f', a '{{}}' template or a callable")
         if isinstance(self.format, str):
+            import re
+
+            if max(map(int, re.findall(r"\d+", self.format)), default=0) > 1000:
+                raise ValueError(f"colorbar format={self.format!r} asks for more than 1000 "
+                                 f"characters or digits; use a spec such as '.2f' or '.0%'")
             try:
                 format_with(self.format, [1.5])
-            except (ValueError, TypeError, IndexError, KeyError) as e:
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError) as e:
                 raise ValueError(f"colorbar format={self.format!r} cannot format numbers "
                                  f"({e}); use a spec such as '.2f' or '.0%'") from None
         if self.ticks is not None:
             try:
-                ticks = tuple(float(t) for t in np.ravel(self.ticks))
+                items = np.ravel(np.asarray(self.ticks, dtype=object)).tolist()
             except (TypeError, ValueError):
+                items = [None]
+            if not all(map(is_number, items)):  # complex, bool, NaN, beyond the float range
                 raise TypeError(f"colorbar ticks={self.ticks!r} must be a sequence of "
-                                f"numbers") from None
+                                f"finite numbers")
+            ticks = tuple(float(t) for t in items)
             object.__setattr__(self, "ticks", ticks)
 
     @classmethod
@@ -127,8 +138,15 @@ class GridOptions:
         to_color(self.color, "grid color")
 
     @classmethod
-    def parse(cls, value):
-        return _parse_options(cls, "grid", value, "True/False or a dict with keys color, "
+    def parse(cls, value, name="grid"):
+        """As :meth:`ColorbarOptions.parse`; ``name`` is the option's, for errors
+        (``line_kws`` is one too)."""
+        if name != "grid":  # the fields' messages say "grid ...": say whose they are
+            try:
+                return cls.parse(value)
+            except (ValueError, TypeError) as e:
+                raise type(e)(str(e).replace("grid", name, 1)) from None
+        return _parse_options(cls, name, value, "True/False or a dict with keys color, "
                               "linestyle, linewidth, alpha",
                               aliases={"ls": "linestyle", "lw": "linewidth", "c": "color"})
 

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .text import text_box
+from .text import one_line, text_box
 
 #: Dash patterns of ``Lines.style``: on and off lengths in line widths (None: solid).
 LINESTYLES = {"-": None, "solid": None, "--": (4, 3), "dashed": (4, 3), ":": (1, 2),
@@ -223,8 +223,37 @@ def text_at(kind, font, s, x, y, anchor, color):
     True
     """
     x, y = math.floor(x + 0.5), math.floor(y + 0.5)
+    s = one_line(s)
     b = text_box(font, s, anchor)
     return Text(kind, (x + b[0], y + b[1], x + b[2], y + b[3]), s, font, (x, y), anchor, color)
+
+
+def _lines(s):
+    return s.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def line_pitch(font):
+    """Baseline to baseline of stacked lines: the line box and Pillow's
+    default ``spacing`` of 4 px."""
+    asc, desc = font.getmetrics()
+    return asc + desc + 4
+
+
+def lines_at(kind, font, s, x, y, anchor, color):
+    """:func:`text_at` for text of one or more lines (``"\\n"``), each a
+    :class:`Text` of its own, stacked ``line_pitch`` apart and aligned by
+    ``anchor``'s first letter; its second places the block (``"t"``/``"a"``:
+    its top at ``y``, ``"b"``/``"d"``/``"s"``: its bottom, ``"m"``: its
+    middle). One line: ``[text_at(...)]``, unchanged."""
+    lines = _lines(s)
+    if len(lines) == 1:
+        return [text_at(kind, font, s, x, y, anchor, color)]
+    pitch, (asc, desc) = line_pitch(font), font.getmetrics()
+    height = pitch * (len(lines) - 1) + asc + desc
+    v = anchor[1]
+    top = y if v in "ta" else y - height if v in "bds" else y - height / 2
+    return [text_at(kind, font, line, x, top + i * pitch, anchor[0] + "a", color)
+            for i, line in enumerate(lines)]
 
 
 def rotated_text_at(kind, font, s, x, y, align, color):
@@ -246,6 +275,7 @@ def rotated_text_at(kind, font, s, x, y, align, color):
         ``rotated=True``, anchor ``"ls"``, ``xy`` the start of the baseline,
         ``box`` the turned line box.
     """
+    s = one_line(s)
     l, _, r, _ = text_box(font, s, "ls")
     asc, desc = font.getmetrics()
     w, h = r - l, asc + desc  # line box: labels in a row share a baseline
@@ -262,6 +292,22 @@ def rotated_text_at(kind, font, s, x, y, align, color):
     # counter-clockwise, that point lands at (asc, w + l) of the box
     return Text(kind, (x0, y0, x0 + h, y0 + w), s, font, (x0 + asc, y0 + w + l), "ls", color,
                 rotated=True)
+
+
+def rotated_lines_at(kind, font, s, x, y, align, color):
+    """:func:`rotated_text_at` for text of one or more lines: turned lines side
+    by side (the first leftmost, as turned text reads), ``line_pitch`` apart,
+    the block placed by ``align``. One line: ``[rotated_text_at(...)]``."""
+    lines = _lines(s)
+    if len(lines) == 1:
+        return [rotated_text_at(kind, font, s, x, y, align, color)]
+    pitch, (asc, desc) = line_pitch(font), font.getmetrics()
+    h = asc + desc
+    width = pitch * (len(lines) - 1) + h
+    left = x - width / 2 if align in ("top", "center") else x - width if align == "right" else x
+    each = "top" if align == "top" else "center"
+    return [rotated_text_at(kind, font, line, left + i * pitch + h / 2, y, each, color)
+            for i, line in enumerate(lines)]
 
 
 def frame_around(kind, inner, width, color):

@@ -182,15 +182,57 @@ def stamp_for(font, text):
     return None
 
 
+_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\v": " ", "\f": " ", "\x1c": " ", "\x1d": " ",
+                         "\x1e": " ", "\x85": " ", "\u2028": " ", "\u2029": " "})
+
+
+def one_line(s):
+    """``s`` with its line breaks as spaces: a :class:`Text` is one line (tick
+    labels stay one line; titles and axis labels are laid out line by line by
+    :func:`fastheat.compose.scene.lines_at`)."""
+    return s.translate(_BREAKS)
+
+
 def text_box(font, text, anchor="ls"):
     """``font.getbbox(text, anchor=anchor)``, from cached glyphs when they
     reproduce it (see :func:`composable`): several times faster."""
+    text = one_line(text)
     stamp = stamp_for(font, text)
     if stamp is not None:
         box = stamp.anchored_box(text, anchor)
         if box is not None:
             return box
     return font.getbbox(text, anchor=anchor)
+
+
+ELLIPSIS = "\u2026"
+#: A title, axis label or colorbar label longer than the raster's side (the
+#: bar's length) and than this (px at scale 1) ends in "…": text does not
+#: stretch the canvas past its limit.
+MAX_LABEL = 2000
+
+
+def ellipsize(font, text, max_px):
+    """``text`` if it is at most ``max_px`` wide in ``font``, else its longest
+    prefix that is with ``…`` appended (each line of a multi-line text on its
+    own): a binary search, ``log2(len(text))`` measurements.
+
+    >>> font = load_font(None, 12)
+    >>> ellipsize(font, "short", 100), ellipsize(font, "x" * 1000, 40)
+    ('short', 'xxxx…')
+    """
+    if "\n" in text:
+        return "\n".join(ellipsize(font, line, max_px) for line in text.split("\n"))
+    if text_width(font, text) <= max_px:
+        return text
+    lo, hi = 0, len(text)  # text[:lo] + "…" fits (or lo is 0); text[:hi] + "…" does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if text_width(font, text[:mid] + ELLIPSIS) <= max_px:
+            lo = mid
+        else:
+            hi = mid
+    return text[:lo].rstrip() + ELLIPSIS
 
 
 def text_width(font, text):

@@ -14,9 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..aggregation.geometry import centre_cells
-from .text import line_height, text_box, text_height, text_width
+from .text import ellipsize, line_height, text_box, text_height, text_width
 
 TICK_MODES = "True, False, 'auto', a positive integer step, or a list of labels"
+#: Pixels along an axis per drawn tick label, at least: denser labels (``True``,
+#: a small step, many ``xticks``) would only overprint each other, and drawing
+#: tens of thousands of them is seconds of work for the same smear.
+MIN_TICK_PITCH = 2
+#: Longest tick label in px at scale 1 (longer ones end in "…").
+MAX_TICK_LABEL = 1000
 
 
 # --------------------------------------------------------------------------- matrix axes
@@ -48,6 +54,10 @@ class Axis:
         """Pixel-edge coordinates of matrix coordinates ``p`` (seaborn's: cell
         ``k`` spans ``k..k+1``), linear within each drawn cell."""
         p = np.asarray(p, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):  # far off the view: off it
+            return self._pixels(p)
+
+    def _pixels(self, p):
         if self.upsampled:  # every cell drawn: through the edges of its pixel run
             edges = np.concatenate([self.starts, [self.n_out]]).astype(float)
             inside = np.clip(p, 0, self.n_in)
@@ -60,8 +70,11 @@ class Axis:
     def data_pixels(self, v, edges):
         """Pixel-edge coordinates of data values ``v`` on an axis whose first
         and last cells' outer edges are at data values ``edges``."""
-        a, b = edges
-        return self.pixels((np.asarray(v, dtype=float) - a) / (b - a) * self.n_in)
+        a, b = float(edges[0]), float(edges[1])
+        v = np.asarray(v, dtype=float)
+        if not math.isfinite(b - a):  # edges further apart than the float range: halved
+            v, a, b = v * 0.5, a * 0.5, b * 0.5
+        return self.pixels((v - a) / (b - a) * self.n_in)
 
     def boundaries(self):
         """Pixel-edge coordinates between visible cells."""
@@ -127,10 +140,18 @@ def plan_ticks(axis, option, source_labels, font, *, horizontal, gap, name, edge
     else:
         step, rotated = _auto_step(axis, font, texts_of, labels, horizontal=horizontal, gap=gap)
     ks = np.arange(0, n, step)
-    texts = texts_of(ks.tolist())
+    ks = ks[::max(1, math.ceil(len(ks) * MIN_TICK_PITCH / max(axis.n_out, 1)))]  # bounded work
+    texts = _short(font, texts_of(ks.tolist()))
     if mode in ("all", "step") and horizontal and len(ks) > 1:
         rotated = step * axis.cell_px < _label_width(font, texts) + gap
     return Ticks(texts, axis.centers(ks), rotated)
+
+
+def _short(font, texts):
+    """``texts`` with those longer than :data:`MAX_TICK_LABEL` (at the font's
+    scale) ellipsized."""
+    limit = MAX_TICK_LABEL * max(1.0, font.size / 12)
+    return [ellipsize(font, t, limit) for t in texts]
 
 
 def _tick_mode(option, source_labels, n, *, horizontal, name):
@@ -213,6 +234,11 @@ def _given_ticks(axis, option, font, *, horizontal, gap, name, edges, positions)
     centers = axis.data_pixels(values, edges) if edges is not None else axis.pixels(values)
     inside = (centers >= -0.5) & (centers <= axis.n_out + 0.5)  # as matplotlib: off the view, none
     centers, texts = centers[inside], [t for t, i in zip(texts, inside) if i]
+    every = max(1, math.ceil(len(texts) * MIN_TICK_PITCH / max(axis.n_out, 1)))  # bounded work
+    if every > 1:
+        order = np.argsort(centers, kind="stable")[::every]
+        centers, texts = centers[order], [texts[i] for i in order]
+    texts = _short(font, texts)
     rotated = False
     if horizontal and len(values) > 1:  # turned vertical when neighbours would overlap
         order = np.argsort(centers, kind="stable")
@@ -223,30 +249,83 @@ def _given_ticks(axis, option, font, *, horizontal, gap, name, edges, positions)
 
 # --------------------------------------------------------------------------- nice numbers
 
+def pow10(e):
+    """``10.0 ** e`` for an integer ``e``, 0.0 below the float range and inf
+    above it instead of an OverflowError (``10.0 ** 309`` raises).
+
+    >>> pow10(3), pow10(-400), pow10(400)
+    (1000.0, 0.0, inf)
+    """
+    return float(f"1e{int(e)}")
+
+
+def shift10(v, e):
+    """``v / 10 ** e`` rounded once, exactly (``10.0 ** -324`` is 0: a plain
+    division by it raises ZeroDivisionError).
+
+    >>> shift10(5e-324, -324), shift10(1.5e308, 308)
+    (4.940656458412465, 1.5)
+    """
+    from decimal import Decimal
+
+    return float(Decimal(v).scaleb(-int(e)))
+
+
 def nice_step(raw):
     """Smallest of 1, 2, 2.5, 5 x 10^k that is >= ``raw``."""
     if not raw > 0 or not math.isfinite(raw):
         return 1.0
-    mag = 10.0 ** math.floor(math.log10(raw))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * mag >= raw * (1 - 1e-9):
-            return m * mag
-    return 10 * mag
+    e = math.floor(math.log10(raw))
+    for m, k in ((1, e), (2, e), (2.5, e), (5, e), (1, e + 1)):
+        step = m * pow10(k)
+        if step >= raw * (1 - 1e-9) and math.isfinite(step):
+            return step
+    return raw  # the next power of ten is beyond the float range
+
+
+#: Most values :func:`nice_ticks` returns (a bound on its work, whatever the range).
+MAX_TICKS = 100
 
 
 def nice_ticks(lo, hi, n):
-    """About ``n`` (at most) round values in ``[lo, hi]`` and their step.
+    """About ``n`` (at most) round values in ``[lo, hi]`` and their step: at
+    most :data:`MAX_TICKS`, computed in finite arithmetic even when ``hi - lo``
+    exceeds the float range.
 
     >>> nice_ticks(0.0, 1.0, 5)
     ([0.0, 0.2, 0.4, 0.6, 0.8, 1.0], 0.2)
+    >>> len(nice_ticks(-1e308, 1e308, 5)[0])
+    5
     """
+    lo, hi, n = float(lo), float(hi), max(int(n), 1)
+    if not hi > lo:
+        return [lo], 0.0
     span = hi - lo
-    if not span > 0:
-        return [float(lo)], 0.0
-    step = nice_step(span / max(n, 1))
+    raw = span / n if math.isfinite(span) else hi / n - lo / n
+    if not math.isfinite(raw):  # one tick over a range beyond the float range: its ends
+        return [lo, hi], 0.0
+    raw = max(raw, 5e-324)  # a subnormal range: its ulps
+    step = nice_step(raw)
     k0, k1 = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    if k1 - k0 > MAX_TICKS:  # rounding at the float's limits: its ends only
+        return [lo, hi], 0.0
     digits = max(0, -math.floor(math.log10(step)) + 2)
-    return [round(k * step, digits) + 0.0 for k in range(k0, k1 + 1)], step
+    out, slack = [], step * 1e-6
+    for k in range(k0, k1 + 1):
+        v = _round(k * step, digits) + 0.0
+        # (a step of a few ulps rounds values together, or out of the range)
+        if math.isfinite(v) and lo - slack <= v <= hi + slack and (not out or v > out[-1]):
+            out.append(v)
+    return (out or [lo, hi]), step
+
+
+def _round(v, digits):
+    """``round(v, digits)``, or ``v`` where rounding would overflow."""
+    try:
+        r = round(v, digits)
+    except OverflowError:
+        return v
+    return r if math.isfinite(r) else v
 
 
 MINUS = "\u2212"  # a true minus sign, as matplotlib draws
@@ -267,7 +346,7 @@ def _sci(v, exp, decimals):
     """``v`` as ``m×10ᵉ`` with the exponent ``exp`` (``0`` stays ``0``)."""
     if v == 0:
         return "0"
-    return _minus(f"{v / 10.0 ** exp:.{decimals}f}") + "\u00d7" + _power(exp)
+    return _minus(f"{shift10(v, exp):.{decimals}f}") + "\u00d7" + _power(exp)
 
 
 def _is_power_of_ten(v):
@@ -299,6 +378,9 @@ def format_ticks(values, step=None):
         return []
     big = max(abs(v) for v in vals)
     sci = big >= 1e6 or 0 < big < 1e-3
+    if step and not big:  # only zeros: the step's magnitude decides the style
+        big = abs(step)
+        sci = big >= 1e6 or big < 1e-3
     if not step:  # None, or 0 for a single value
         nonzero = [v for v in vals if v]
         if len(nonzero) >= 2 and all(_is_power_of_ten(v) for v in nonzero):
@@ -309,8 +391,8 @@ def format_ticks(values, step=None):
                     if v else "0" for v in vals]
         return [_minus(np.format_float_positional(_round_sig(v, 6), trim="-")) for v in vals]
     exp = math.floor(math.log10(big)) if sci else 0
-    scaled = step / 10.0 ** exp
-    decimals = max(0, -math.floor(math.log10(scaled) + 1e-9))
+    scaled = shift10(step, exp)
+    decimals = min(20, max(0, -math.floor(math.log10(scaled) + 1e-9)))
     if abs(scaled * 10 ** decimals - round(scaled * 10 ** decimals)) > 1e-6:
         decimals += 1  # 2.5 x 10^k steps
     if sci:
@@ -321,7 +403,7 @@ def format_ticks(values, step=None):
 def _round_sig(v, sig=2):
     if v == 0 or not math.isfinite(v):
         return v
-    return round(v, sig - 1 - math.floor(math.log10(abs(v))))
+    return _round(v, sig - 1 - math.floor(math.log10(abs(v))))
 
 
 def _log_candidates(norm, lo, hi, n):
@@ -332,8 +414,8 @@ def _log_candidates(norm, lo, hi, n):
     decades = list(range(e0, e1 + 1))
     if len(decades) >= 3:  # else 1-2-5 steps too, so a short range still gets 3 ticks
         every = max(1, math.ceil(len(decades) / max(n, 1)))
-        return [10.0 ** e for e in decades[::every]], None
-    vals = [m * 10.0 ** e for e in range(e0 - 1, e1 + 2) for m in (1, 2, 5)]
+        return [pow10(e) for e in decades[::every]], None
+    vals = [m * pow10(e) for e in range(e0 - 1, e1 + 2) for m in (1, 2, 5)]
     vals = [v for v in vals if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
     if len(vals) >= 2:
         return vals, None
@@ -346,7 +428,7 @@ def _symlog_candidates(norm, lo, hi, n):
     if big <= lt:
         return nice_ticks(lo, hi, n)
     e0, e1 = math.floor(math.log10(lt) + 1e-9), math.floor(math.log10(big) + 1e-9)
-    mags = [10.0 ** e for e in range(e0, e1 + 1)]
+    mags = [pow10(e) for e in range(e0, e1 + 1)]
     every = max(1, math.ceil(2 * len(mags) / max(n, 1)))
     mags = mags[::-1][::every][::-1]
     vals = sorted({0.0, *mags, *(-m for m in mags)})
@@ -472,7 +554,14 @@ def _place_values(norm, cb, L, values, step):
         t = np.where(vals == norm.vmin, 0.0, np.nan)
     ok = np.isfinite(t) & (t >= -1e-9) & (t <= 1 + 1e-9)
     vals, t = vals[ok], np.clip(t[ok], 0, 1)
-    if cb.format is not None:
+    if isinstance(cb.format, str):
+        try:
+            texts = format_with(cb.format, vals.tolist())
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError) as e:
+            raise ValueError(f"colorbar format={cb.format!r} cannot format the tick values "
+                             f"{vals.tolist()!r} ({e}); use a spec such as '.2f', '.3g' or "
+                             f"'.0%'") from None
+    elif cb.format is not None:
         texts = format_with(cb.format, vals.tolist())
     else:
         texts = format_ticks(vals.tolist(), step)

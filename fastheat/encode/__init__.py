@@ -2,14 +2,26 @@
 bytes or file (PNGs by fastheat's own writer, :mod:`fastheat.encode.png`; the
 rest, and PNGs with encoder options, by Pillow).
 
-File writes are atomic: the image goes to a temporary file beside the target,
-which replaces the target only once it is complete.
+File writes are atomic: the image goes to a temporary file beside the target
+(``.fastheat-<random>.part``), is flushed to disk (``fsync``), takes the
+permission bits of the file it replaces (a new file gets ``0o666 & ~umask``),
+and only then replaces the target by a rename, whose folder is synced too. A
+failure, an exception or a signal (SIGINT; SIGTERM and SIGHUP while they have
+their default action: the process still dies of them, after the cleanup)
+leaves the old target as it was and no temporary file behind. A target that
+exists and is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout``) is
+written in place, as ``cp`` would.
 """
 from __future__ import annotations
 
+import errno
 import functools
+import math
 import os
 import secrets
+import signal
+import stat
+import threading
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
            ".tif": "TIFF", ".tiff": "TIFF"}
@@ -17,7 +29,78 @@ FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
 #: already makes it small), good-quality lossy formats.
 DEFAULTS = {"PNG": {"compress_level": 1}, "JPEG": {"quality": 90}, "WEBP": {"quality": 90},
             "TIFF": {"compression": "tiff_deflate"}}
-_LIMITS = {"JPEG": 65_535, "WEBP": 16_383}
+#: The largest side each format's encoder writes: libjpeg's JPEG_MAX_DIMENSION
+#: (65,500, below fastheat's 65,535-pixel raster limit) and libwebp's 16,383.
+#: PNG and TIFF take any size fastheat makes.
+LIMITS = {"JPEG": 65_500, "WEBP": 16_383}
+_LIMITS = LIMITS  # the old private name
+#: TIFF compressions Pillow writes.
+TIFF_COMPRESSIONS = ("group3", "group4", "jpeg", "lzma", "packbits", "raw",
+                     "tiff_adobe_deflate", "tiff_ccitt", "tiff_deflate", "tiff_jpeg",
+                     "tiff_lzw", "tiff_raw_16", "tiff_sgilog", "tiff_sgilog24",
+                     "tiff_thunderscan", "webp", "zstd")
+#: Errors from the file system: the message says the disk, not the encoder.
+_IO_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS,
+              errno.EACCES, errno.EPERM}
+
+
+def _int_in(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, int) and not (
+            hasattr(value, "__index__") and not isinstance(value, float)):
+        raise TypeError(f"{name}={value!r} must be an integer from {lo} to {hi}")
+    if not lo <= int(value) <= hi:
+        raise ValueError(f"{name}={value!r} is out of range: use an integer from {lo} to {hi}")
+    return int(value)
+
+
+def _bool(name, value):
+    if not isinstance(value, (bool, int)) or value not in (0, 1):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)
+
+
+def check_params(fmt, params):
+    """The encoder options ``params`` for format ``fmt``, validated: a value out
+    of range is a ``ValueError`` (a wrong type a ``TypeError``) naming the
+    option, instead of an encoder error from deep inside Pillow.
+
+    >>> check_params("JPEG", {"quality": 80})
+    {'quality': 80}
+    >>> check_params("JPEG", {"quality": 101})
+    Traceback (most recent call last):
+    ...
+    ValueError: quality=101 is out of range: use an integer from 0 to 100
+    """
+    out = dict(params)
+    for name, value in params.items():
+        if name == "quality":
+            out[name] = _int_in(name, value, 0, 100)
+        elif name == "compress_level":
+            out[name] = _int_in(name, value, 0, 9)
+        elif name == "method":
+            out[name] = _int_in(name, value, 0, 6)
+        elif name in ("optimize", "progressive", "lossless"):
+            out[name] = _bool(name, value)
+        elif name == "subsampling":
+            allowed = (0, 1, 2, "4:4:4", "4:2:2", "4:2:0", "keep")
+            if isinstance(value, bool) or value not in allowed:
+                raise ValueError(f"subsampling={value!r} is not one of "
+                                 + ", ".join(map(repr, allowed)))
+        elif name == "compression":
+            if value not in TIFF_COMPRESSIONS:
+                raise ValueError(f"compression={value!r} is not a TIFF compression; use one of "
+                                 + ", ".join(TIFF_COMPRESSIONS))
+        elif name == "dpi":
+            try:
+                x, y = (float(v) for v in value)
+            except (TypeError, ValueError):
+                raise TypeError(f"dpi={value!r} must be two numbers, (x, y) dots per "
+                                f"inch") from None
+            if not (0 < x < 1e6 and 0 < y < 1e6 and math.isfinite(x + y)):
+                raise ValueError(f"dpi={value!r} is out of range: give two numbers "
+                                 f"above 0 and below 1,000,000")
+            out[name] = (x, y)
+    return out
 
 
 def image_format(path=None, format=None) -> str:
@@ -39,11 +122,22 @@ def image_format(path=None, format=None) -> str:
     return FORMATS[key]
 
 
+def _size_of(image):
+    if hasattr(image, "size") and not hasattr(image, "shape"):
+        return tuple(image.size)
+    return (image.shape[1], image.shape[0])
+
+
+def _check_size(fmt, size):
+    limit = LIMITS.get(fmt)
+    if limit and max(size) > limit:
+        raise ValueError(f"{fmt} images are at most {limit:,} pixels on a side, this one is "
+                         f"{size[0]:,} x {size[1]:,}; use PNG or TIFF, or a smaller "
+                         f"width/height")
+
+
 def _prepare(image, fmt, background):
-    limit = _LIMITS.get(fmt)
-    if limit and max(image.size) > limit:
-        raise ValueError(f"{fmt} images are at most {limit} pixels on a side, this one is "
-                         f"{image.size[0]} x {image.size[1]}; use PNG or TIFF")
+    _check_size(fmt, image.size)
     if fmt == "JPEG":  # no alpha in JPEG: flatten onto the background
         from PIL import Image
 
@@ -61,10 +155,17 @@ def write(image, target, *, format=None, background="white", **params):
     a composed canvas) to ``target`` (a path or a binary file object).
 
     Parameters are passed to Pillow's ``Image.save`` on top of :data:`DEFAULTS`
-    (for example ``compress_level=9`` or ``quality=95``).
+    (for example ``compress_level=9`` or ``quality=95``), checked first
+    (:func:`check_params`). An image larger than its format allows
+    (:data:`LIMITS`) is refused before encoding; an encoder or disk error is an
+    ``OSError`` (disk: ``"cannot write PATH: No space left on device ..."``)
+    or ``ValueError`` in one line, and the old file at ``target`` stays as it
+    was.
     """
     is_path = isinstance(target, (str, os.PathLike))
     fmt = image_format(target if is_path else None, format) if is_path or format else "PNG"
+    params = check_params(fmt, params)
+    _check_size(fmt, _size_of(image))
     options = {**DEFAULTS[fmt], **params}
     mode = getattr(image, "mode", "RGB")  # arrays: 3 or 4 channels
     ours = mode in ("RGB", "RGBA") or (mode == "P" and "transparency" not in image.info)
@@ -81,24 +182,163 @@ def write(image, target, *, format=None, background="white", **params):
         if fmt == "PNG" and params.keys().isdisjoint({"compress_level", "compress_type"}):
             options.update(png.pillow_strategy(image))
         save = functools.partial(image.save, format=fmt, **options)
+    size = _size_of(image)
     if not is_path:
-        save(target)
+        _encode(save, target, fmt, size, "the file object")
         return
     path = os.path.abspath(os.fspath(target))
+    shown = os.fspath(target)
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write {os.fspath(target)!r}: folder {folder!r} does not exist")
-    while True:  # like mkstemp, but with the usual 0o666 & ~umask permissions
-        tmp = os.path.join(folder, f".fastheat-{secrets.token_hex(8)}.part")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+        raise FileNotFoundError(f"cannot write {shown!r}: folder {folder!r} does not exist")
     try:
-        with os.fdopen(fd, "wb") as f:
-            save(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        old = os.stat(path)
+    except FileNotFoundError:
+        old = None
+    except OSError as e:
+        raise OSError(f"cannot write {shown!r}: {e.strerror}") from None
+    if old is not None and stat.S_ISDIR(old.st_mode):
+        raise IsADirectoryError(f"cannot write {shown!r}: it is a folder; give a file name")
+    if old is not None and not stat.S_ISREG(old.st_mode):  # /dev/null, a FIFO: in place
+        try:
+            with open(path, "wb") as f:
+                _encode(save, f, fmt, size, repr(shown))
+        except OSError as e:
+            raise _io_error(e, shown) from None
+        return
+    with _Cleanup() as job:
+        try:
+            job.tmp = os.path.join(folder, f".fastheat-{secrets.token_hex(8)}.part")
+            f = open(job.tmp, "xb")  # O_EXCL, mode 0o666 & ~umask
+        except OSError as e:
+            job.tmp = None
+            raise _io_error(e, shown) from None
+        with f:
+            _encode(save, f, fmt, size, repr(shown))
+            try:
+                f.flush()
+                os.fsync(f.fileno())  # the bytes on disk before the rename points at them
+                if old is not None:  # a replaced file keeps its permissions (and owner)
+                    os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode))
+                    if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                        try:
+                            os.fchown(f.fileno(), old.st_uid, old.st_gid)
+                        except PermissionError:
+                            pass
+            except OSError as e:
+                raise _io_error(e, shown) from None
+        try:
+            os.replace(job.tmp, path)
+        except OSError as e:
+            raise _io_error(e, shown) from None
+        job.tmp = None
+    _fsync_folder(folder)
+
+
+def check_not_source(target, data):
+    """Refuse to write over the file ``data`` is memory-mapped from (the
+    same inode: a symlink or hard link too): it would destroy the input."""
+    filename = getattr(data, "filename", None)
+    if not isinstance(target, (str, os.PathLike)) or not isinstance(filename, (str, os.PathLike)):
+        return
+    try:
+        same = os.path.samefile(filename, target)
+    except OSError:
+        return
+    if same:
+        raise ValueError(f"path={os.fspath(target)!r} is the file the data is memory-mapped "
+                         f"from; writing it would destroy the data: give another path")
+
+
+def _encode(save, f, fmt, size, where):
+    """Run the encoder; its errors in one line: disk errors as such, the rest
+    as an encoder failure naming the format and size."""
+    try:
+        save(f)
+    except OSError as e:
+        if e.errno in _IO_ERRNOS:
+            raise _io_error(e, where.strip("'")) from None
+        raise OSError(f"the {fmt} encoder failed on a {size[0]:,} x {size[1]:,} image "
+                      f"({_one_line(e)}); try PNG or TIFF, or other encoder "
+                      f"options") from None
+    except (SystemError, OverflowError, MemoryError) as e:
+        raise OSError(f"the {fmt} encoder failed on a {size[0]:,} x {size[1]:,} image "
+                      f"({type(e).__name__}: {_one_line(e)})") from None
+
+
+def _io_error(e, shown):
+    if e.errno is None:  # already one of ours
+        return e
+    return type(e)(e.errno, f"cannot write {shown!r}: {e.strerror or _one_line(e)} "
+                   f"(any old file there is unchanged)")
+
+
+def _one_line(e):
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _fsync_folder(folder):
+    """Sync the rename itself (some file systems do not support it: skipped)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+#: Signals whose default action kills the process without cleanup.
+_FATAL = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+class Signalled(BaseException):
+    """Raised in the main thread while a file is written, for a SIGTERM or
+    SIGHUP that would have killed the process there and then; after the
+    temporary file is removed the signal is delivered again with its default
+    action (the process dies of it, as it would have)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Cleanup:
+    """Removes ``self.tmp`` (if set) on any exception; while active in the
+    main thread, SIGTERM and SIGHUP left at their default action raise
+    :class:`Signalled` instead, and are re-delivered after the cleanup."""
+
+    tmp = None
+
+    def __enter__(self):
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in _FATAL:
+                try:
+                    if signal.getsignal(sig) == signal.SIG_DFL:
+                        self.saved[sig] = signal.signal(sig, _raise_signalled)
+                except (ValueError, OSError):
+                    pass
+        return self
+
+    def __exit__(self, kind, value, tb):
+        try:
+            if self.tmp is not None:
+                try:
+                    os.unlink(self.tmp)
+                except FileNotFoundError:
+                    pass
+        finally:
+            for sig, handler in self.saved.items():
+                signal.signal(sig, handler)
+        if isinstance(value, Signalled) and value.signum in self.saved:
+            signal.raise_signal(value.signum)  # default action: the process ends here
+        return False
+
+
+def _raise_signalled(signum, frame):
+    raise Signalled(signum)

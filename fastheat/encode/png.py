@@ -2,11 +2,9 @@
 strategy handed to Pillow when Pillow writes the PNG."""
 from __future__ import annotations
 
-import functools
-import os
 import struct
+import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 
 IDAT_MAX = 1 << 30
 
@@ -65,7 +63,7 @@ def write_png(image, f, threads=2):
         body = co.compress(data) + co.flush(z.Z_FINISH if k == last else z.Z_SYNC_FLUSH)
         return body, z.adler32(data), data.size
 
-    parts = list(_pool().map(band, range(last + 1)))  # both release the GIL
+    parts = _in_threads(band, last + 1)  # filtering and deflating release the GIL
     body = [p[0] for p in parts]
     if last > 0:  # raw deflate after the first band: add the whole stream's checksum
         adler = parts[0][1]
@@ -143,13 +141,34 @@ def _rgb_strategy(filtered, zmod, n_sample=6):
     return min(size, key=size.get)
 
 
-@functools.lru_cache(maxsize=1)
-def _pool():
-    return ThreadPoolExecutor(2, thread_name_prefix="fastheat-png")
+def _in_threads(fn, n):
+    """``[fn(0), ..., fn(n - 1)]``, ``fn(0)`` in this thread and the others in
+    daemon threads started for this call (a few tens of microseconds each).
 
+    Not a ``ThreadPoolExecutor``: its workers are not daemons, and a Ctrl-C
+    arriving while it started one left a thread that blocked interpreter exit
+    forever. A daemon thread never does, and no pool outlives a call, so a
+    forked child has nothing stale to inherit.
+    """
+    results, errors = [None] * n, [None] * n
 
-# A forked child inherits the pool but not its threads: it makes its own.
-os.register_at_fork(after_in_child=_pool.cache_clear)
+    def run(k):
+        try:
+            results[k] = fn(k)
+        except BaseException as e:  # re-raised in the calling thread
+            errors[k] = e
+
+    threads = [threading.Thread(target=run, args=(k,), daemon=True, name=f"fastheat-png-{k}")
+               for k in range(1, n)]
+    for t in threads:
+        t.start()
+    run(0)
+    for t in threads:
+        t.join()
+    for e in errors:
+        if e is not None:
+            raise e
+    return results
 
 
 def pillow_strategy(image):

@@ -18,6 +18,113 @@ from .base import Labels, MatrixSource, check_matrix, module_of
 #: Rows of a chunked store are folded in blocks of about this many bytes
 #: (one block in use and one being read ahead keep the memory bounded).
 BLOCK_BYTES = 32 << 20
+#: A store whose unwritten chunks would be read as more than this many fill
+#: value cells, more than half of it, is refused unless ``allow_sparse=True``
+#: (a tiny store claiming 10^10 cells would otherwise be folded, fill value
+#: after fill value, for hours).
+SPARSE_CELLS = 100_000_000
+
+
+def check_stored(what, shape, stored_fraction, allow_sparse=False):
+    """Refuse a store that is mostly chunks never written (see
+    :data:`SPARSE_CELLS`); ``stored_fraction`` is the share of chunks stored."""
+    cells = int(np.prod(shape, dtype=object))
+    missing = cells * (1 - stored_fraction)
+    if allow_sparse or missing <= SPARSE_CELLS or stored_fraction >= 0.5:
+        return
+    raise ValueError(
+        f"{what} claims {shape[0]:,} x {shape[1]:,} = {cells:,} cells but only "
+        f"{stored_fraction:.2%} of its chunks are stored: the other {missing:,.0f} cells would "
+        f"be read as the fill value, which takes long and is rarely meant; if the array is "
+        f"sparse on purpose, pass allow_sparse=True (fastheat.sources.chunked.zarr_source/"
+        f"hdf5_source; CLI: --allow-sparse)")
+
+
+def _zarr_stored_fraction(z):
+    """The share of the array's chunks (shards) stored, by listing the store:
+    cost proportional to the objects stored, never to the chunks claimed
+    (zarr's ``nchunks_initialized`` walks every possible chunk key: hours for
+    10^10); the count stops at half of them."""
+    try:
+        import math
+
+        from zarr.core.sync import sync
+
+        grid = getattr(z, "shards", None) or z.chunks
+        total = math.prod(-(-int(n) // max(1, int(c))) for n, c in zip(z.shape, grid))
+        if total == 0:
+            return 1.0
+        limit = -(-total // 2)
+        store, prefix = z.store_path.store, z.store_path.path
+        prefix = prefix.rstrip("/") + "/" if prefix else ""
+
+        async def count():
+            n = 0
+            async for key in store.list_prefix(prefix):
+                base = key.rsplit("/", 1)[-1]
+                if base != "zarr.json" and not base.startswith("."):
+                    n += 1
+                    if n >= limit:
+                        break
+            return n
+
+        return sync(count()) / total
+    except Exception:  # an exotic store that cannot list: no check
+        return 1.0
+
+
+def _hdf5_stored_fraction(ds):
+    try:
+        if ds.chunks is None:  # contiguous: allocated whole or not at all
+            return 1.0 if ds.id.get_storage_size() > 0 or ds.size == 0 else 0.0
+        per = int(np.prod(ds.chunks))
+        total = -(-int(np.prod(ds.shape, dtype=object)) // per) if per else 1
+        n = ds.id.get_num_chunks()
+        return min(1.0, n / total) if total else 1.0
+    except Exception:
+        return 1.0
+
+
+def _settle_zarr():
+    """After a failed zarr read, let zarr's event loop finish the reads of the
+    same request that are still running, so that interpreter exit finds no
+    pending task (asyncio's "Task was destroyed but it is pending!", once per
+    chunk). Nothing is cancelled: other threads' reads go on."""
+    import asyncio
+
+    try:
+        from zarr.core import sync
+
+        loop = sync.loop[0]
+    except (ImportError, AttributeError, IndexError):
+        return
+    if loop is None or loop.is_closed():
+        return
+
+    async def drain():
+        me = asyncio.current_task()
+        others = [t for t in asyncio.all_tasks() if t is not me]
+        if others:
+            await asyncio.wait(others, timeout=10)
+    try:
+        asyncio.run_coroutine_threadsafe(drain(), loop).result(timeout=15)
+    except Exception:
+        pass
+
+
+def _guarded(read, what):
+    """``read`` with the store's own errors (a corrupt chunk: a codec's
+    RuntimeError, a ValueError of the wrong size, ...) as one ValueError."""
+    def guarded(*args):
+        try:
+            return read(*args)
+        except Exception as e:
+            if "zarr" in what:
+                _settle_zarr()
+            lines = str(e).strip().splitlines()
+            raise ValueError(f"cannot read {what} (a damaged chunk?): {type(e).__name__}: "
+                             f"{lines[0] if lines else ''}") from None
+    return guarded
 
 
 class ChunkedSource(MatrixSource):
@@ -78,27 +185,37 @@ class ChunkedSource(MatrixSource):
                             rows_within(BLOCK_BYTES, self.shape[1] * self.dtype.itemsize))
 
 
-def zarr_source(z, *, progress=False, labels: Labels = Labels(), what=None):
-    """A :class:`ChunkedSource` for a zarr array (v2 or v3 format)."""
+def zarr_source(z, *, progress=False, labels: Labels = Labels(), what=None,
+                allow_sparse=False):
+    """A :class:`ChunkedSource` for a zarr array (v2 or v3 format).
+
+    A store most of whose chunks were never written is refused (see
+    :func:`check_stored`) unless ``allow_sparse``; a chunk that cannot be
+    decoded is a one-line ``ValueError``.
+    """
     where = str(getattr(z, "store_path", "") or getattr(z, "name", "") or "")
     what = what or (f"zarr array {where.removeprefix('file://')!r}" if where else "zarr array")
     chunks = getattr(z, "shards", None) or z.chunks
     check_matrix(z.shape, z.dtype, what)
+    check_stored(what, z.shape, _zarr_stored_fraction(z), allow_sparse)
     return ChunkedSource(z.shape, z.dtype, chunks=chunks, what=what, progress=progress,
                          labels=labels,
-                         read=lambda r0, r1, c0, c1: np.asarray(z[r0:r1, c0:c1]),
-                         take=lambda rows: np.asarray(z.get_orthogonal_selection(
-                             (rows, slice(None)))))
+                         read=_guarded(lambda r0, r1, c0, c1: np.asarray(z[r0:r1, c0:c1]), what),
+                         take=_guarded(lambda rows: np.asarray(z.get_orthogonal_selection(
+                             (rows, slice(None)))), what))
 
 
-def hdf5_source(ds, *, progress=False, labels: Labels = Labels(), what=None):
-    """A :class:`ChunkedSource` for an h5py ``Dataset``."""
+def hdf5_source(ds, *, progress=False, labels: Labels = Labels(), what=None,
+                allow_sparse=False):
+    """A :class:`ChunkedSource` for an h5py ``Dataset`` (mostly unwritten:
+    refused unless ``allow_sparse``, as :func:`zarr_source`)."""
     what = what or f"HDF5 dataset {ds.name!r}"
     check_matrix(ds.shape, ds.dtype, what)
+    check_stored(what, ds.shape, _hdf5_stored_fraction(ds), allow_sparse)
     return ChunkedSource(ds.shape, ds.dtype, chunks=ds.chunks, what=what, progress=progress,
                          labels=labels,
-                         read=lambda r0, r1, c0, c1: ds[r0:r1, c0:c1],
-                         take=lambda rows: ds[rows.tolist(), :])
+                         read=_guarded(lambda r0, r1, c0, c1: ds[r0:r1, c0:c1], what),
+                         take=_guarded(lambda rows: ds[rows.tolist(), :], what))
 
 
 def zarr_members(group, limit=10):

@@ -56,6 +56,178 @@ def open_npy(path):
                      offset=offset)
 
 
+#: A compressed ``.npz`` member that is not a C-ordered matrix is read whole,
+#: so only up to this many bytes (a C-ordered matrix is streamed band by band).
+NPZ_WHOLE_MAX = 1 << 30
+
+
+def _read_header_3():
+    """numpy's reader of format-3.0 headers (utf-8 field names; private)."""
+    try:
+        from numpy.lib._format_impl import _read_array_header
+    except ImportError:
+        _read_array_header = getattr(np.lib.format, "_read_array_header", None)
+    return _read_array_header
+
+
+def _npy_header(f, where):
+    """``(shape, fortran, dtype, header length)`` of the .npy stream ``f``."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(f)
+        elif version == (3, 0) and _read_header_3():
+            shape, fortran, dtype = _read_header_3()(f, version)
+        else:
+            raise ValueError(f"unknown .npy format version {version}")
+    except (ValueError, EOFError, SyntaxError, TypeError, OverflowError) as e:
+        raise ValueError(f"{where} is not a valid .npy array ({_one_line(e)})") from None
+    if dtype.hasobject:
+        raise ValueError(f"{where} holds Python objects (dtype {dtype}); fastheat never "
+                         f"unpickles data (it can run code): save a numeric array instead")
+    return shape, fortran, dtype, f.tell()
+
+
+def open_npz(path, key=None):
+    """One array of an ``.npz`` file, without decompressing it whole and
+    without trusting its header.
+
+    The member's ``.npy`` header must promise exactly the bytes the zip
+    directory records for it (a header claiming 80 GB in a 300-byte file is
+    refused before anything is allocated). An uncompressed member (``np.savez``)
+    is memory-mapped like a ``.npy`` file; a compressed C-ordered matrix
+    (``np.savez_compressed``) is decompressed band by band as it is folded
+    (about 2 x 32 MB in memory whatever its size: a small "zip bomb" of a
+    huge matrix of zeros renders in bounded memory, at the speed of
+    decompression); any other compressed member is read whole, up to
+    :data:`NPZ_WHOLE_MAX` bytes.
+    """
+    import zipfile
+
+    path = os.fspath(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise ValueError(f"{path!r} is not a valid .npz file ({_one_line(e)})") from None
+    with zf:
+        names = [n[:-4] for n in zf.namelist() if n.endswith(".npy")]
+        if key is None and len(names) != 1:
+            raise ValueError(f"{path!r} holds {len(names)} arrays ({', '.join(names[:20])}); "
+                             f"choose one with --key")
+        key = names[0] if key is None else key
+        if key not in names:
+            raise ValueError(f"--key {key!r} is not in {path!r}; it holds: "
+                             f"{', '.join(names[:20])}")
+        info = zf.getinfo(key + ".npy")
+        where = f"{path!r} member {key!r}"
+        try:
+            with zf.open(info) as f:
+                shape, fortran, dtype, offset = _npy_header(f, where)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as e:
+            raise ValueError(f"cannot read {where}: {_one_line(e)}") from None
+        claimed = offset + math.prod(shape) * dtype.itemsize
+        if claimed != info.file_size:
+            raise ValueError(f"{where} is damaged: its header promises a {shape} {dtype} "
+                             f"array ({claimed:,} bytes) but the member holds "
+                             f"{info.file_size:,} bytes")
+        if math.prod(shape) == 0:
+            return np.empty(shape, dtype)
+        if info.compress_type == zipfile.ZIP_STORED:
+            start = _member_data_offset(path, info) + offset
+            if start + claimed - offset > os.path.getsize(path):
+                raise ValueError(f"{where} is truncated: the file ends before its data does")
+            return np.memmap(path, dtype=dtype, mode="r", shape=shape,
+                             order="F" if fortran else "C", offset=start)
+        if len(shape) != 2 or fortran:
+            if claimed > NPZ_WHOLE_MAX:
+                raise ValueError(f"{where} is a compressed {shape} {'Fortran-ordered ' if fortran else ''}"
+                                 f"array of {claimed:,} bytes; fastheat streams only C-ordered "
+                                 f"matrices out of a compressed .npz and reads others whole up "
+                                 f"to {NPZ_WHOLE_MAX:,} bytes: save it with np.save (a .npy is "
+                                 f"memory-mapped) or with np.savez (not compressed)")
+            stream = _MemberStream(path, info.filename, offset, (1, claimed - offset), np.uint8)
+            raw = stream.read(0, 1, 0, claimed - offset)
+            return raw.view(dtype).reshape(shape, order="F" if fortran else "C")
+    from .chunked import ChunkedSource
+
+    stream = _MemberStream(path, info.filename, offset, shape, dtype)
+    return ChunkedSource(shape, dtype, read=stream.read, take=stream.take,
+                         chunks=(1, shape[1]), what=where)
+
+
+def _member_data_offset(path, info):
+    """Where a stored zip member's bytes start: after its local header."""
+    import struct
+
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        raise ValueError(f"{path!r} is not a valid .npz file (bad local header of "
+                         f"{info.filename!r})")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    return info.header_offset + 30 + name_len + extra_len
+
+
+class _MemberStream:
+    """Row bands of a C-ordered matrix in a compressed zip member, decompressed
+    in order; a band behind the current one reopens the member."""
+
+    def __init__(self, path, name, offset, shape, dtype):
+        self.path, self.name, self.offset = path, name, offset
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        self.row_bytes = shape[1] * self.dtype.itemsize
+        self.f = self.zip = None
+        self.row = 0
+
+    def _read(self, n):
+        try:
+            data = self.f.read(n)
+        except Exception as e:  # zipfile.BadZipFile (CRC), zlib.error, OSError, EOFError
+            raise ValueError(f"cannot read {self.path!r} member {self.name!r}: "
+                             f"{type(e).__name__}: {_one_line(e)}") from None
+        if len(data) != n:
+            raise ValueError(f"{self.path!r} member {self.name!r} is truncated")
+        return data
+
+    def _seek_row(self, r):
+        import zipfile
+
+        if self.f is None or r < self.row:
+            self.close()
+            self.zip = zipfile.ZipFile(self.path)
+            self.f = self.zip.open(self.name)
+            self._read(self.offset)
+            self.row = 0
+        step = max(1, (8 << 20) // max(1, self.row_bytes))
+        while self.row < r:  # skipped bands: decompressed and dropped
+            k = min(step, r - self.row)
+            self._read(k * self.row_bytes)
+            self.row += k
+
+    def read(self, r0, r1, c0, c1):
+        self._seek_row(r0)
+        data = self._read((r1 - r0) * self.row_bytes)
+        self.row = r1
+        band = np.frombuffer(data, self.dtype).reshape(r1 - r0, self.shape[1])
+        return band[:, c0:c1]
+
+    def take(self, rows):
+        out = np.empty((len(rows), self.shape[1]), self.dtype)
+        for k, r in enumerate(np.asarray(rows).tolist()):
+            out[k] = self.read(r, r + 1, 0, self.shape[1])[0]
+        return out
+
+    def close(self):
+        if self.f is not None:
+            self.f.close()
+            self.zip.close()
+        self.f = self.zip = None
+
+
 ZARR_SUFFIXES = (".zarr",)
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5", ".nc")
 TABLE_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")

@@ -141,7 +141,14 @@ def test_text_that_is_not_one_printable_line_is_left_to_pillow():
     stamp = Stamp.of(font)
     for text in ("r\n0", "a\tb"):
         assert stamp.anchored_box(text, "ls") is None
-        assert text_box(font, text) == font.getbbox(text, anchor="ls")
+    assert text_box(font, "a\tb") == font.getbbox("a\tb", anchor="ls")
+
+
+def test_a_line_break_is_measured_as_the_space_a_text_item_draws():
+    # a Text item is one line (scene.lines_at lays out several); Pillow's
+    # multi-line box would disagree with what is drawn
+    font = load_font(None, 12)
+    assert text_box(font, "r\n0") == text_box(font, "r 0") == font.getbbox("r 0", anchor="ls")
 
 
 def test_user_font_objects_share_one_stamp_across_renders():
