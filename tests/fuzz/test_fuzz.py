@@ -52,11 +52,9 @@ def test_file_campaign(campaign):
 
 SUBPROCESS_CASES = [
     ("truncate", "npy", (0.5,), []), ("npy_header", "npy", ("shape", "(10000000000, 10000000000)"), []),
-    pytest.param(("npz_member", "npz", ("shape", "(100000, 100000)"), []), marks=pytest.mark.xfail(
-        reason="open finding F16 (fix-io): MemoryError traceback", strict=True)),
+    ("npz_member", "npz", ("shape", "(100000, 100000)"), []),  # F16, fixed by fix-io
     ("truncate", "npz", (0.7,), []),
-    pytest.param(("zarr_meta", "zarr", ("shape", [100000, 100000]), []), marks=pytest.mark.xfail(
-        reason="open finding F15 (fix-io): reads 10^10 fill values, hangs", strict=True)),
+    ("zarr_meta", "zarr", ("shape", [100000, 100000]), []),  # F15, fixed by fix-io
     ("zarr_chunk", "zarr", ("corrupt",), []),
     ("truncate", "h5", (0.6,), []), ("csv_edit", "csv", ("replace", 0, 1, "1.2x"), []),
     ("csv_edit", "csv", ("delete", 0, 2, ""), []), ("truncate", "parquet", (0.5,), []),

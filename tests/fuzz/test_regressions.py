@@ -39,35 +39,35 @@ def open_finding(owner):
 
 # --------------------------------------------------------------------------- API
 
-@open_finding("fix-values (ticks/norms)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F01_colorbar_huge_vmin_vmax_does_not_hang(campaign):
     outcome, detail = api(campaign, "fn = 'heatmap'\nargs = (np.eye(3),)\n"
                                     "kw = {'colorbar': True, 'vmin': -1e308, 'vmax': 1e308}\n")
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (options/canvas)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F02_vlines_near_float_max_no_overflow(campaign):
     outcome, detail = api(campaign, "fn = 'heatmap'\nargs = (np.eye(3),)\n"
                                     "kw = {'width': 23, 'height': 7, 'vlines': [1e308, -1e308]}\n")
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (options/canvas)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F03_hlines_far_outside_is_clean(campaign):
     outcome, detail = api(campaign, "fn = 'heatmap'\nargs = (np.eye(3),)\n"
                                     "kw = {'hlines': [1e300]}\n")
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (options)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F04_line_kws_error_names_line_kws(campaign):
     outcome, detail = api(campaign, "fn = 'heatmap'\nargs = (np.eye(3),)\n"
                                     "kw = {'hlines': [1], 'line_kws': {'linestyle': 3}}\n")
     assert outcome == "clean error" and "line_kws" in detail, detail
 
 
-@open_finding("fix-values (text)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F05_multiline_axis_label(campaign):
     outcome, detail = api(campaign, "fn = 'heatmap'\nargs = (np.eye(3),)\nkw = {'xlabel': 'x\\ny'}\n")
     assert outcome in GOOD, detail
@@ -75,7 +75,7 @@ def test_F05_multiline_axis_label(campaign):
 
 # --------------------------------------------------------------------------- CLI files
 
-@open_finding("fix-io (sources)")
+# found on main 6e860e1; fixed by fix-io (merged into fuzz)
 def test_F06_corrupt_hdf5_is_one_line(campaign):
     outcome, detail = cli(campaign, ("flip", "h5", ((0.25, 94), (0.8360111913912782, 41),
                                                     (0.9381736918144301, 87),
@@ -83,7 +83,7 @@ def test_F06_corrupt_hdf5_is_one_line(campaign):
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-io (CLI/sources)")
+# found on main 6e860e1; fixed by fix-io (merged into fuzz)
 def test_F07_corrupt_npz_member_is_one_line(campaign):
     outcome, detail = cli(campaign, ("flip", "npz", ((0.41058712912393425, 77),), []))
     assert outcome in GOOD, detail
@@ -118,28 +118,28 @@ def test_F10_near_constant_sum_same_pixels_for_c_and_fortran(campaign):
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (ticks)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F11_yticks_near_float_max_no_warning(campaign):
     outcome, detail = api(campaign, "fn = 'heatmap'\nargs = (np.eye(3),)\n"
                                     "kw = {'width': 37, 'height': 7, 'yticks': [1e308, -1e308]}\n")
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-io (encoders)")
+# found on main 6e860e1; fixed by fix-io (merged into fuzz)
 def test_F12_tiff_nan_dpi_is_clean(campaign):
     outcome, detail = api(campaign, "fn = 'save'\nargs = (np.eye(3), os.path.join(TMP, 'o.tiff'))\n"
                                     "kw = {'dpi': (nan, 1)}\n")
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (norms)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F13_python_int_beyond_int64_option_is_clean(campaign):
     outcome, detail = api(campaign, "fn = 'to_rgba'\nargs = (np.eye(3),)\n"
                                     "kw = {'norm': 'power', 'gamma': -9223372036854775809}\n")
     assert outcome == "clean error" and "gamma" in detail, detail
 
 
-@open_finding("fix-io (sources)")
+# found on main 6e860e1; fixed by fix-io (merged into fuzz)
 def test_F14_npy_header_garbled_is_one_line(campaign):
     outcome, detail = cli(campaign, ("flip", "npy_be", ((0.5901039496320615, 160),
                                                         (0.5901039496320615, 160),
@@ -147,19 +147,19 @@ def test_F14_npy_header_garbled_is_one_line(campaign):
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-io (sources: zarr sanity check)")
+# found on main 6e860e1; fixed by fix-io (merged into fuzz)
 def test_F15_zarr_metadata_claiming_10_to_the_10_cells_does_not_hang(campaign):
     outcome, detail = cli(campaign, ("zarr_meta", "zarr", ("shape", [100000, 100000]), []))
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-io (CLI: .npz members checked)")
+# found on main 6e860e1; fixed by fix-io (merged into fuzz)
 def test_F16_npz_member_header_claiming_80_gb_is_one_line(campaign):
     outcome, detail = cli(campaign, ("npz_member", "npz", ("shape", "(100000, 100000)"), []))
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (norms)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F17_one_level_on_float_max_data_no_warning(campaign):
     outcome, detail = api(campaign, "data = np.array([[0.75, 4.78e16], [1.7976931348623157e308, "
                                     "-0.48]], '>f8')\nfn = 'heatmap'\nargs = (data,)\n"
@@ -174,7 +174,7 @@ def test_F18_raster_limit_error_names_scale(campaign):
     assert outcome == "clean error" and "scale" in detail, detail
 
 
-@open_finding("fix-values (canvas limit)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F19_scale_64_colorbar_canvas_is_not_a_30_second_render(campaign):
     outcome, detail = api(campaign, "data = np.resize(np.array([3.6e-243, -1.4865541891641705], "
                                     "'float32'), (12, 2)).tolist()\nfn = 'heatmap'\n"
@@ -183,14 +183,14 @@ def test_F19_scale_64_colorbar_canvas_is_not_a_30_second_render(campaign):
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (ticks)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F20_colorbar_of_constant_minus_float_max(campaign):
     outcome, detail = api(campaign, "data = np.full((261, 107), -1.7976931348623157e308)\n"
                                     "fn = 'heatmap'\nargs = (data,)\nkw = {'colorbar': True}\n")
     assert outcome in GOOD, detail
 
 
-@open_finding("fix-values (norms)")
+# found on main 6e860e1; fixed by fix-values (merged into fuzz)
 def test_F21_constant_float_max_matrix_no_warning(campaign):
     outcome, detail = api(campaign, "data = np.full((1, 7), 1.7976931348623157e308).tolist()\n"
                                     "fn = 'save'\nargs = (data, os.path.join(TMP, 'o.png'))\n"
