@@ -52,7 +52,7 @@ def main(argv=None):
 
     try:
         run_api(c, n_api, seed=seed + lane, every=a.every, on_progress=progress)
-        run_files(c, n_files, seed=seed + lane)
+        run_files(c, n_files, seed=seed + lane, every=max(1, a.every // 10), on_progress=progress)
     finally:
         c.close()
         c.report(report, f"fuzz report: {n_api} API examples and {n_files} files asked, "

@@ -44,14 +44,19 @@ def run_api(campaign: Campaign, n: int, *, seed=None, derandomize=False, every=0
     campaign.flush()
 
 
-def run_files(campaign: Campaign, n: int, *, seed=None, derandomize=False):
+def run_files(campaign: Campaign, n: int, *, seed=None, derandomize=False, every=0,
+              on_progress=None):
     """``n`` mutated input files rendered through the CLI."""
     folder = tempfile.mkdtemp(prefix="fuzz-files-")
+    start = campaign.total
 
     def test(mutation):
         files.cleanup(folder)
         request = files.prepare(mutation, folder)
         campaign.run(request, files.reproducer(mutation))
+        done = campaign.total - start
+        if every and on_progress and done % every == 0:
+            on_progress()
 
     if n <= 0:
         return
