@@ -1,0 +1,19 @@
+"""Findings still open (fixes belong to another branch), tolerated by the CI
+profile so that it stays green while each has a strict-xfail regression test
+in :mod:`.test_regressions` (an XPASS there fails the suite: delete the entry
+and the xfail once the fix is merged). Each entry: a regex matched against
+``outcome: detail`` and the regression test's name."""
+import re
+
+OPEN = [
+    (r"^leaked warning: exit 0 with stderr: .*AnnotationWarning",
+     "test_F08_cli_warning_is_not_a_python_warning_dump"),
+    (r"^wrong image: (to_rgba|heatmap) of the (Fortran copy|C copy|transposed twice|native byte "
+     r"order) differs", "test_F09/F10 (layout-dependent summation order)"),
+]
+
+
+def is_known(outcome, detail, reproducer=""):
+    """The regression test of the open finding this failure is, or None."""
+    text = f"{outcome}: {detail}\n{reproducer}"
+    return next((name for pattern, name in OPEN if re.search(pattern, text, re.S)), None)
