@@ -4,18 +4,25 @@
 >>> fastheat.to_rgba(np.eye(4), cmap="gray").shape
 (400, 400, 4)
 """
-from .api import aggregate, heatmap, save, to_rgba
+from .api import aggregate, heatmap, render_info, save, to_rgba
 from .compose import AnnotationWarning
 from .sources import register_source
 
-__all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "register_source", "save",
-           "to_rgba"]
+__all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "imshow", "register_source",
+           "render_info", "save", "to_plotly", "to_rgba"]
 __version__ = "0.1.0"
 
 
-def __getattr__(name):  # HeatmapImage subclasses Pillow's image: load Pillow on first use
-    if name == "HeatmapImage":
-        from .notebook import HeatmapImage
+#: Names loaded on first use: their modules import Pillow, matplotlib or plotly.
+_LAZY = {"HeatmapImage": ("notebook", "HeatmapImage"), "imshow": ("frontends.mpl", "imshow"),
+         "to_plotly": ("frontends.plotly", "to_plotly"), "mpl": ("frontends.mpl", None)}
 
-        return HeatmapImage
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(f".{module}", __name__)
+        return mod if attr is None else getattr(mod, attr)
     raise AttributeError(f"module 'fastheat' has no attribute {name!r}")
