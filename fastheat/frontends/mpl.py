@@ -60,11 +60,8 @@ def matplotlib_cmap(palette):
     table = (palette.table.astype(np.float64) + 0.5) / 255.0
     table[palette.table == 255] = 1.0
     n = palette.N
-    cmap = mcolors.ListedColormap(table[:n], name=palette.name)
-    cmap.set_under(table[n])
-    cmap.set_over(table[n + 1])
-    cmap.set_bad(table[n + 2])
-    return cmap
+    return mcolors.ListedColormap(table[:n], name=palette.name).with_extremes(
+        under=table[n], over=table[n + 1], bad=table[n + 2])
 
 
 def matplotlib_norm(norm, n_colors=256):
@@ -551,8 +548,6 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
     matplotlib.axes.Axes
         ``ax``, as seaborn returns it.
     """
-    from ..sources.base import format_labels
-
     if colorbar is not None:
         cbar = bool(colorbar)
     if options.get("cmap") is None:  # seaborn's default colormaps
@@ -571,6 +566,10 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
     ax.set_aspect("equal" if square else "auto")
     for spine in ax.spines.values():
         spine.set_visible(False)
+    if cbar:  # before the ticks: seaborn fits them to the axes the colorbar left
+        cb = ax.figure.colorbar(art, cax=cbar_ax, ax=ax, **(cbar_kws or {}))
+        cb.outline.set_linewidth(0)
+        art.colorbar_ = cb
     labels = source.labels
     for axis, option, src, n, name in ((0, xticklabels, labels.cols, nc, "xticklabels"),
                                        (1, yticklabels, labels.rows, nr, "yticklabels")):
@@ -625,9 +624,4 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
         k = np.flatnonzero(keep)
         ax.add_artist(CellLabels(ax, jj[k] + 0.5, ii[k] + 0.5, [texts[i] for i in k],
                                  [colors[i] for i in k], size=size))
-    if cbar:
-        cb = ax.figure.colorbar(art, cax=cbar_ax, ax=ax, **(cbar_kws or {}))
-        cb.outline.set_linewidth(0)
-        art.colorbar_ = cb
-    del format_labels
     return ax
