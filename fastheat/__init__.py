@@ -12,6 +12,10 @@ __all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "imshow"
            "render_info", "save", "to_plotly", "to_rgba"]
 __version__ = "0.1.0"
 
+from .frontends import accessors as _accessors  # noqa: E402
+
+_accessors.install()  # DataArray.fastheat / DataFrame.fastheat, without importing either
+
 
 #: Names loaded on first use: their modules import Pillow, matplotlib or plotly.
 _LAZY = {"HeatmapImage": ("notebook", "HeatmapImage"), "imshow": ("frontends.mpl", "imshow"),
