@@ -4,7 +4,8 @@
 >>> fastheat.to_rgba(np.eye(4), cmap="gray").shape
 (400, 400, 4)
 """
-from .api import aggregate, heatmap, render_info, save, to_rgba
+from .api import aggregate, save, to_rgba
+from .api import heatmap as _heatmap
 from .compose import AnnotationWarning
 from .sources import register_source
 
@@ -12,13 +13,27 @@ __all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "imshow"
            "render_info", "save", "to_plotly", "to_rgba"]
 __version__ = "0.1.0"
 
+import functools as _functools  # noqa: E402
+
 from .frontends import accessors as _accessors  # noqa: E402
+
+
+@_functools.wraps(_heatmap)
+def heatmap(data, **kwargs):
+    if kwargs.get("ax") is not None:  # sns.heatmap(data, ax=ax): into a matplotlib Axes
+        from .frontends.mpl import heatmap_on_axes
+
+        return heatmap_on_axes(data, **kwargs)
+    kwargs.pop("ax", None)
+    return _heatmap(data, **kwargs)
+
 
 _accessors.install()  # DataArray.fastheat / DataFrame.fastheat, without importing either
 
 
 #: Names loaded on first use: their modules import Pillow, matplotlib or plotly.
-_LAZY = {"HeatmapImage": ("notebook", "HeatmapImage"), "imshow": ("frontends.mpl", "imshow"),
+_LAZY = {"HeatmapImage": ("notebook", "HeatmapImage"),
+         "render_info": ("frontends.info", "render_info"), "imshow": ("frontends.mpl", "imshow"),
          "to_plotly": ("frontends.plotly", "to_plotly"), "mpl": ("frontends.mpl", None)}
 
 

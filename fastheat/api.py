@@ -211,9 +211,9 @@ def heatmap(data, **kwargs):
     sits, pixel for pixel, in a larger ``"RGB"`` image (``"RGBA"`` when
     ``background`` is transparent).
 
-    With ``ax=`` (a matplotlib Axes) it draws into that Axes with seaborn's
-    layout instead and returns the Axes, taking ``sns.heatmap``'s keywords
-    (:func:`fastheat.frontends.mpl.heatmap_on_axes`).
+    ``fastheat.heatmap(data, ax=ax)`` (a matplotlib Axes) draws into that
+    Axes with seaborn's layout instead and returns the Axes, taking
+    ``sns.heatmap``'s keywords (:func:`fastheat.frontends.mpl.heatmap_on_axes`).
 
     {parameters}
 
@@ -225,11 +225,6 @@ def heatmap(data, **kwargs):
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    ax = kwargs.pop("ax", None)
-    if ax is not None:  # seaborn's heatmap(data, ax=ax): drawn into a matplotlib Axes
-        from .frontends.mpl import heatmap_on_axes
-
-        return heatmap_on_axes(data, ax=ax, **kwargs)
     from PIL import Image
 
     from .notebook import HeatmapImage
@@ -271,70 +266,10 @@ def save(data, path, **kwargs) -> None:
     fmt = encode.image_format(path if not hasattr(path, "write") else None, opts.encode.format) \
         if opts.encode.format is not None or not hasattr(path, "write") else "PNG"
     if fmt in encode.VECTOR:  # the composition's scene, replayed as vectors
+        from .compose.draw import dash_mask, line_span
         from .encode import vector
 
-        vector.write(_composition(data, opts), path, fmt, **opts.encode.params())
+        vector.write(_composition(data, opts), path, fmt, **opts.encode.params(),
+                     rules={"dash_mask": dash_mask, "line_span": line_span})
         return
     encode.write(_pixels(data, opts), path, format=opts.encode.format, **opts.encode.params())
-
-
-class RenderInfo:
-    """What a render used: the fitted range and norm, the colormap and the
-    aggregated grid (see :func:`render_info`).
-
-    Attributes
-    ----------
-    vmin, vmax : float
-        The fitted range.
-    norm : fastheat.color.norms.Norm
-        The fitted norm (``norm.kind``: ``"linear"``, ``"log"``, ``"eq_hist"``...).
-    palette : fastheat.color.colormaps.Palette
-        The colormap's colours (``palette.lut``) and under/over/bad colours.
-    grid : numpy.ndarray
-        ``(height, width)`` float64 aggregated value of every pixel.
-    raster : fastheat.color.raster.Raster
-        Everything else (codes, labels, matrix shape).
-    """
-
-    def __init__(self, raster: Raster):
-        self.raster, self.norm, self.palette = raster, raster.norm, raster.palette
-        self.vmin, self.vmax = float(raster.norm.vmin), float(raster.norm.vmax)
-
-    @property
-    def grid(self) -> np.ndarray:
-        return self.raster.values
-
-    def __repr__(self):
-        h, w = self.raster.shape
-        return (f"RenderInfo(norm={self.norm.kind!r}, vmin={self.vmin!r}, vmax={self.vmax!r}, "
-                f"cmap={self.palette.name!r}, grid={h} x {w})")
-
-    def to_matplotlib(self):
-        """An equivalent matplotlib ``(Normalize, Colormap)`` pair:
-        ``cmap(norm(grid), bytes=True)`` is the rendered RGBA (eq_hist: a
-        ``FuncNorm`` through the fitted CDF). Needs matplotlib."""
-        from .frontends.mpl import to_matplotlib
-
-        return to_matplotlib(self.norm, self.palette)
-
-
-@options.public("to_rgba", "data")
-@_docs
-def render_info(data, **kwargs) -> RenderInfo:
-    """Render ``data`` as :func:`to_rgba` does and say what was used: the
-    fitted range, norm and colormap and the aggregated grid.
-
-    {parameters}
-
-    Returns
-    -------
-    RenderInfo
-
-    Examples
-    --------
-    >>> import fastheat
-    >>> info = fastheat.render_info([[1, 2], [3, 4]], width=2, height=2)
-    >>> info.vmin, info.vmax, info.norm.kind
-    (1.0, 4.0, 'linear')
-    """
-    return RenderInfo(_raster(data, options.split("to_rgba", kwargs)))

@@ -9,6 +9,11 @@ pixel coordinates. SVG names the font family (``DejaVu Sans`` by default: the
 reader's copy draws it); PDF embeds the TrueType file of each font used, with
 widths from Pillow, so every reader draws fastheat's glyphs. One canvas pixel
 is 0.75 pt in PDF (96 px per inch), one CSS pixel in SVG.
+
+encode is a leaf of the package: items are told apart by their type's name
+(the scene's items are plain records), text is measured by its Pillow font,
+and the two rules of line pixels (:func:`fastheat.compose.draw.dash_mask`,
+:func:`~fastheat.compose.draw.line_span`) come from the caller.
 """
 from __future__ import annotations
 
@@ -27,24 +32,34 @@ PT_PER_PX = 0.75
 
 # --------------------------------------------------------------------------- shared
 
+class _Bare:
+    """The scene of a bare raster: one image covering the canvas."""
+
+    class Image:
+        kind = "raster"
+
+        def __init__(self, box, pixels):
+            self.box, self.pixels = box, pixels
+
+    def __init__(self, image):
+        rgba = np.asarray(image.convert("RGBA"))
+        h, w = rgba.shape[:2]
+        self.size, self.raster_box, self.background = (w, h), (0, 0, w, h), (0, 0, 0, 0)
+        self.items = [self.Image((0, 0, w, h), rgba)]
+
+
 def _items(composition):
     """The scene of ``composition`` (a bare raster: one image item)."""
-    from ..compose.scene import Image, Scene
+    return composition.scene if composition.scene is not None else _Bare(composition.image)
 
-    scene = composition.scene
-    if scene is not None:
-        return scene
-    img = composition.image
-    rgba = np.asarray(img.convert("RGBA"))
-    h, w = rgba.shape[:2]
-    return Scene((w, h), (0, 0, w, h), (0, 0, 0, 0), [Image("raster", (0, 0, w, h), rgba)])
+
+def _kind(item):
+    return type(item).__name__
 
 
 def _pixels(item, channels):
     """The ``(h, w, C)`` uint8 pixels of an image item."""
-    from ..compose.scene import RasterImage
-
-    if isinstance(item, RasterImage):
+    if _kind(item) == "RasterImage":
         return np.take(item.table[:, :channels], item.raster.codes, axis=0)
     return np.asarray(item.pixels)
 
@@ -65,11 +80,11 @@ def _alpha(color):
     return (color[3] / 255.0) if len(color) > 3 else 1.0
 
 
-def _line_rects(item):
+def _line_rects(item, rules):
     """Filled boxes (x0, y0, x1, y1) of a :class:`Lines` item, dashes split
-    into their runs (the spans the raster back-end paints)."""
-    from ..compose.draw import dash_mask, line_span
-
+    into their runs (the spans the raster back-end paints: ``rules`` holds its
+    ``dash_mask`` and ``line_span``)."""
+    dash_mask, line_span = rules["dash_mask"], rules["line_span"]
     x0, y0, x1, y1 = item.box
     w, h = x1 - x0, y1 - y0
     along, across = (h, w) if item.vertical else (w, h)
@@ -89,12 +104,10 @@ def _line_rects(item):
 
 def _baseline_start(item):
     """Where the baseline of a :class:`Text` starts (its ``"ls"`` point)."""
-    from ..compose.text import text_box
-
     if item.rotated or item.anchor == "ls":
         return item.xy
-    b = text_box(item.font, item.text, item.anchor)
-    ls = text_box(item.font, item.text, "ls")
+    b = item.font.getbbox(item.text, anchor=item.anchor)
+    ls = item.font.getbbox(item.text, anchor="ls")
     # the same ink box under both anchors: the offset between them moves the anchor
     return (item.xy[0] + b[0] - ls[0], item.xy[1] + b[1] - ls[1])
 
@@ -102,13 +115,11 @@ def _baseline_start(item):
 def _cell_runs(item):
     """``(label, x, y, rgb)`` baseline starts of every annotation of a
     :class:`CellText`: its ink centred in its tile, on the tile's baseline."""
-    from ..compose.text import text_box
-
     bx, by = item.box[:2]
     th, tw = item.tiles.shape[1:]
     starts = []
     for label in item.labels:
-        l, _, r, _ = text_box(item.font, label, "ls")
+        l, _, r, _ = item.font.getbbox(label, anchor="ls")
         starts.append((tw - (r - l)) / 2 - l)
     out = []
     for k in range(len(item.which)):
@@ -127,10 +138,8 @@ def _font_family(font):
 
 # --------------------------------------------------------------------------- SVG
 
-def to_svg(composition) -> bytes:
+def to_svg(composition, rules) -> bytes:
     """The SVG document of ``composition`` (a :class:`~fastheat.compose.scene.Composition`)."""
-    from ..compose.scene import CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
-
     scene = _items(composition)
     W, H = scene.size
     nch = len(scene.background)
@@ -151,34 +160,35 @@ def to_svg(composition) -> bytes:
     if _alpha(scene.background) > 0:
         rect((0, 0, W, H), scene.background)
     for it in scene.items:
-        if isinstance(it, (RasterImage, Image)):
+        kind = _kind(it)
+        if kind in ("RasterImage", "Image"):
             x0, y0, x1, y1 = it.box
             data = base64.b64encode(_png(_pixels(it, nch))).decode("ascii")
             out.append(f'<image x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
                        f'preserveAspectRatio="none" style="image-rendering:pixelated" '
                        f'href="data:image/png;base64,{data}"/>')
-        elif isinstance(it, Lines):
+        elif kind == "Lines":
             color = tuple(it.color[:3]) + (int(round(it.alpha * 255)),)
-            for box in _line_rects(it):
+            for box in _line_rects(it, rules):
                 rect(box, color)
-        elif isinstance(it, Rect):
+        elif kind == "Rect":
             rect(it.box, it.color)
-        elif isinstance(it, Frame):
+        elif kind == "Frame":
             for box in it.sides():
                 rect(box, it.color)
-        elif isinstance(it, Polygon):
+        elif kind == "Polygon":
             pts = " ".join(f"{x + 0.5:g},{y + 0.5:g}" for x, y in it.points)
             out.append(f'<polygon points="{pts}" {fill(it.fill)} stroke="#%02x%02x%02x" '
                        f'stroke-width="{it.width}" stroke-linejoin="miter" '
                        f'shape-rendering="auto"/>' % _rgb(it.outline))
-        elif isinstance(it, Text):
+        elif kind == "Text":
             x, y = _baseline_start(it)
             family = quoteattr(_font_family(it.font))
             turn = f' transform="rotate(-90 {x:g} {y:g})"' if it.rotated else ""
             out.append(f'<text x="{x:g}" y="{y:g}" font-family={family} '
                        f'font-size="{it.font.size}" {fill(it.color)} xml:space="preserve"'
                        f'{turn}>{escape(it.text)}</text>')
-        elif isinstance(it, CellText):
+        elif kind == "CellText":
             family = quoteattr(_font_family(it.font))
             out.append(f'<g font-family={family} font-size="{it.font.size}">')
             for label, x, y, rgb in _cell_runs(it):
@@ -201,9 +211,8 @@ class _Fonts:
     def key(self, font):
         path = getattr(font, "path", None)
         if not isinstance(path, (str, os.PathLike)):
-            from ..compose.text import DEFAULT_FONT
-
-            path = DEFAULT_FONT
+            raise ValueError("PDF output needs TrueType/OpenType fonts; Pillow's built-in "
+                             "bitmap font has no outlines: pass font= a font file")
         path = os.fspath(path)
         if path not in self.fonts:
             from PIL import ImageFont
@@ -317,10 +326,8 @@ def _ps_name(font):
     return "".join(ch for ch in name if ch.isalnum() or ch in "-_") or "Font"
 
 
-def to_pdf(composition) -> bytes:
+def to_pdf(composition, rules) -> bytes:
     """The one-page PDF document of ``composition``."""
-    from ..compose.scene import CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
-
     scene = _items(composition)
     W, H = scene.size
     nch = len(scene.background)
@@ -354,27 +361,28 @@ def to_pdf(composition) -> bytes:
                    b" Tj ET")
 
     for it in scene.items:
-        if isinstance(it, (RasterImage, Image)):
+        kind = _kind(it)
+        if kind in ("RasterImage", "Image"):
             x0, y0, x1, y1 = it.box
             name = f"Im{len(images) + 1}"
             images[name] = _pdf_image(pdf, _pixels(it, nch))
             ops.append(f"q {x1 - x0} 0 0 {-(y1 - y0)} {x0} {y1} cm /{name} Do Q")
-        elif isinstance(it, Lines):
-            rects(_line_rects(it), tuple(it.color[:3]) + (int(round(it.alpha * 255)),))
-        elif isinstance(it, Rect):
+        elif kind == "Lines":
+            rects(_line_rects(it, rules), tuple(it.color[:3]) + (int(round(it.alpha * 255)),))
+        elif kind == "Rect":
             rects([it.box], it.color)
-        elif isinstance(it, Frame):
+        elif kind == "Frame":
             rects(it.sides(), it.color)
-        elif isinstance(it, Polygon):
+        elif kind == "Polygon":
             pts = [(x + 0.5, y + 0.5) for x, y in it.points]
             path = f"{pts[0][0]:g} {pts[0][1]:g} m " + " ".join(
                 f"{x:g} {y:g} l" for x, y in pts[1:]) + " h"
             ops.append(f"q {gs(_alpha(it.fill))}{color(it.fill)} {color(it.outline, 'RG')} "
                        f"{it.width} w 0 j {path} B Q")
-        elif isinstance(it, Text):
+        elif kind == "Text":
             x, y = _baseline_start(it)
             text(it.font, it.text, x, y, it.color, it.rotated)
-        elif isinstance(it, CellText):
+        elif kind == "CellText":
             for label, x, y, rgb in _cell_runs(it):
                 text(it.font, label, x, y, rgb)
     content = "\n".join(o if isinstance(o, str) else o.decode("latin-1") for o in ops)
@@ -395,13 +403,14 @@ def to_pdf(composition) -> bytes:
 WRITERS = {"SVG": to_svg, "PDF": to_pdf}
 
 
-def write(composition, target, fmt, **params):
+def write(composition, target, fmt, *, rules, **params):
     """Write ``composition`` as ``fmt`` (``"SVG"`` or ``"PDF"``) to ``target``
-    (a path, atomically, or a binary file object)."""
+    (a path, atomically, or a binary file object); ``rules``: the raster
+    back-end's ``dash_mask`` and ``line_span``, so lines cover its pixels."""
     if params:
         raise TypeError(f"{fmt} output takes no encoder options, got "
                         f"{', '.join(sorted(params))}")
-    data = WRITERS[fmt](composition)
+    data = WRITERS[fmt](composition, rules)
     if not isinstance(target, (str, os.PathLike)):
         target.write(data)
         return
