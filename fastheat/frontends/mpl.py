@@ -504,6 +504,24 @@ def _auto_ticks(ax, labels, axis):
     return (idx + 0.5).tolist(), [labels[i] for i in idx]
 
 
+def _labels_overlap(ax, side, pos, texts, along):
+    """Whether tick labels at ``pos`` (data coordinates) overlap: their
+    widths in the tick label font against the spacing of neighbours; ``along``:
+    the labels run along the axis (x labels unrotated, y labels vertical)."""
+    if len(pos) < 2:
+        return False
+    from ..compose.text import load_font
+
+    font = load_font(None, _tick_font_points(side) * ax.figure.dpi / 72)
+    pts = np.asarray(pos, float)
+    xy = np.column_stack([pts, np.zeros_like(pts)]) if side is ax.xaxis else \
+        np.column_stack([np.zeros_like(pts), pts])
+    disp = ax.transData.transform(xy)[:, 0 if side is ax.xaxis else 1]
+    spacing = np.abs(np.diff(disp)).min()
+    widths = [font.getlength(str(t)) for t in texts]
+    return max(widths) > spacing
+
+
 def _tick_labels(option, source_labels, n, name):
     """Tick positions (cell centres) and texts for seaborn's ``xticklabels=``
     / ``yticklabels=`` (``"auto"``, True, False, an int step or a list)."""
@@ -581,12 +599,17 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
         if pos == "auto":
             pos, texts = _auto_ticks(ax, texts, axis)
         side.set_ticks(pos, texts)
-        if axis == 1:
-            for t in side.get_ticklabels():
-                t.set_rotation("vertical")
-            ax.tick_params(axis="y", left=False)
-        else:
-            ax.tick_params(axis="x", bottom=False)
+        # seaborn: x labels horizontal and y labels vertical, each turned when
+        # they overlap (measured here with the same font instead of a draw)
+        turn = _labels_overlap(ax, side, pos, texts, along=(axis == 0))
+        rotation = ("vertical" if turn else "horizontal") if axis == 0 else \
+            ("horizontal" if turn else "vertical")
+        for t in side.get_ticklabels():
+            t.set_rotation(rotation)
+            if axis == 1:
+                t.set_va("center")
+        ax.tick_params(axis="y" if axis else "x", **({"left": False} if axis else
+                                                   {"bottom": False}))
     if axis_names := (labels.col_name, labels.row_name):
         if axis_names[0] is not None:
             ax.set_xlabel(str(axis_names[0]))
