@@ -305,7 +305,6 @@ def _font_objects(pdf, entry, path):
     diffs = " ".join(f"{code} /uni{ord(ch):04X}" for code, ch in sorted(codes.items())
                      if code >= 128)
     asc, desc = font.getmetrics()
-    bbox = font.getbbox("".join(codes.values()) or "x", anchor="ls")
     with open(path, "rb") as f:
         data = f.read()
     file_obj = pdf.stream(f"/Length1 {len(data)}", data)
@@ -313,7 +312,6 @@ def _font_objects(pdf, entry, path):
                         f"/FontBBox [-1100 -400 2000 1100] /ItalicAngle 0 /Ascent {asc} "
                         f"/Descent {-desc} /CapHeight {asc} /StemV 80 "
                         f"/FontFile2 {file_obj} 0 R >>").encode())
-    del bbox
     enc = f"<< /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [{diffs}] >>" \
         if diffs else "/WinAnsiEncoding"
     return pdf.add((f"<< /Type /Font /Subtype /TrueType /BaseFont /{_ps_name(font)} "
@@ -394,7 +392,8 @@ def to_pdf(composition, rules) -> bytes:
     resources = f"<< /Font << {font_refs} >> /XObject << {xobj} >> /ExtGState << {ext} >> >>"
     pages = len(pdf.objects) + 2
     page = pdf.add((f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {W * PT_PER_PX:g} "
-                    f"{H * PT_PER_PX:g}] /Contents {stream} 0 R /Resources {resources} >>").encode())
+                    f"{H * PT_PER_PX:g}] /Contents {stream} 0 R /Resources {resources} >>"
+                    ).encode())
     assert pdf.add(f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>".encode()) == pages
     root = pdf.add(f"<< /Type /Catalog /Pages {pages} 0 R >>".encode())
     return pdf.bytes(root)
@@ -417,7 +416,8 @@ def write(composition, target, fmt, *, rules, **params):
     path = os.path.abspath(os.fspath(target))
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write {os.fspath(target)!r}: folder {folder!r} does not exist")
+        raise FileNotFoundError(f"cannot write {os.fspath(target)!r}: folder {folder!r} "
+                                f"does not exist")
     tmp = os.path.join(folder, f".fastheat-{secrets.token_hex(8)}.part")  # atomic, as encode.write
     try:
         with open(tmp, "xb") as f:

@@ -89,7 +89,8 @@ def test_origin_lower_and_extent(fig):
     assert art.window == (0, 60, 0, 100)
     expected = fastheat.to_rgba(DATA[:60, :100], width=320, height=240,
                                 vmin=art.fitted.norm.vmin, vmax=art.fitted.norm.vmax)
-    np.testing.assert_array_equal(drawn[2:-2, 2:-2, :3], expected[::-1, :, :3][2:-2, 2:-2])  # row 0 at the bottom
+    # row 0 at the bottom
+    np.testing.assert_array_equal(drawn[2:-2, 2:-2, :3], expected[::-1, :, :3][2:-2, 2:-2])
 
 
 @pytest.mark.parametrize("norm", ["linear", "log", "eq_hist", "sqrt"])

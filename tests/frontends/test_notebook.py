@@ -40,9 +40,9 @@ def test_artist_and_plotly_in_a_notebook():
 
     img = np.asarray(Image.open(io.BytesIO(base64.b64decode(pngs[0].data["image/png"]))))
     # the inline backend crops to the drawn area (bbox_inches="tight")
-    assert 200 < img.shape[0] <= 300 and 300 < img.shape[1] <= 400 and len(np.unique(img.reshape(-1, img.shape[2]),
-                                                          axis=0)) > 100
-    assert outs[1][0].text.startswith("(50, 150, 100, 200)")  # the zoomed window was drawn
+    colours = len(np.unique(img.reshape(-1, img.shape[2]), axis=0))
+    assert 200 < img.shape[0] <= 300 and 300 < img.shape[1] <= 400 and colours > 100
+    assert outs[1][0].text.startswith("(50, 150, 100, 200)")  # the zoomed window drawn
     html = "".join(o.data["text/html"] for o in outs[2] if "text/html" in o.get("data", {}))
     assert "plotly" in html.lower() and "Plotly.newPlot" in html
     assert re.search(r"data:image(/|\\u002f)png;base64", html)  # the figure holds fastheat's raster
