@@ -529,8 +529,6 @@ def _tick_labels(option, source_labels, n, name):
 
     texts = list(source_labels) if source_labels is not None else \
         format_labels(np.arange(n))
-    if option is False or option is None and False:
-        return None
     if option is True:
         return (np.arange(n) + 0.5).tolist(), texts
     if isinstance(option, (int, np.integer)) and not isinstance(option, bool):
@@ -610,11 +608,10 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
                 t.set_va("center")
         ax.tick_params(axis="y" if axis else "x", **({"left": False} if axis else
                                                    {"bottom": False}))
-    if axis_names := (labels.col_name, labels.row_name):
-        if axis_names[0] is not None:
-            ax.set_xlabel(str(axis_names[0]))
-        if axis_names[1] is not None:
-            ax.set_ylabel(str(axis_names[1]))
+    if labels.col_name is not None:  # a DataFrame's columns and index names
+        ax.set_xlabel(str(labels.col_name))
+    if labels.row_name is not None:
+        ax.set_ylabel(str(labels.row_name))
     if linewidths:
         ax.vlines(np.arange(1, nc), 0, nr, colors=linecolor, linewidths=linewidths, zorder=2)
         ax.hlines(np.arange(1, nr), 0, nc, colors=linecolor, linewidths=linewidths, zorder=2)

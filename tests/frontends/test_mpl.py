@@ -258,3 +258,14 @@ def test_heatmap_on_axes_draws_annotations(fig, tmp_path):
     assert (tmp_path / "a.svg").read_text().count("<use") >= 25  # one stamp per cell
     with pytest.raises(ValueError, match="annot has shape"):
         fastheat.heatmap(DATA[:5, :5], ax=_axes(fig), annot=np.ones((2, 2)))
+
+
+def test_heatmap_on_axes_tick_options(fig):
+    ax = _axes(fig)
+    fastheat.heatmap(DATA[:6, :8], ax=ax, xticklabels=3, yticklabels=False, cbar=False)
+    assert ax.get_xticks().tolist() == [0.5, 3.5, 6.5] and ax.get_yticks().tolist() == []
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "3", "6"]
+    with pytest.raises(ValueError, match="xticklabels='al' must be 'auto', True, False"):
+        fastheat.heatmap(DATA[:6, :8], ax=_axes(fig), xticklabels="al")
+    with pytest.raises(ValueError, match="yticklabels=0 must be a step of at least 1"):
+        fastheat.heatmap(DATA[:6, :8], ax=_axes(fig), yticklabels=0)
