@@ -59,3 +59,19 @@ def test_labels_from_a_dataframe():
 def test_bad_options():
     with pytest.raises(TypeError, match="'annot'"):
         fastheat.to_plotly([[1, 2]], annot=True)
+
+
+def test_works_in_dash():
+    dash = pytest.importorskip("dash")
+    from dash import dcc
+
+    fig = fastheat.to_plotly(np.random.default_rng(3).random((500, 700)), cmap="magma")
+    app = dash.Dash(__name__)
+    app.layout = dcc.Graph(id="heat", figure=fig)
+    client = app.server.test_client()
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    body = layout.get_json()
+    traces = body["props"]["figure"]["data"]
+    assert [t["type"] for t in traces] == ["image", "heatmap", "scatter"]
+    assert traces[0]["source"].startswith("data:image/png;base64,")
