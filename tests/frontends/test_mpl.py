@@ -164,7 +164,7 @@ def test_savefig_dpi_renders_at_that_dpi(fig, tmp_path):
     assert art.rendered.shape[:2] == (480, 640)
 
 
-def test_memmap_and_dask_inputs(fig, tmp_path):
+def test_memmap_dask_and_zarr_inputs(fig, tmp_path):
     da = pytest.importorskip("dask.array")
     path = tmp_path / "m.npy"
     np.save(path, DATA.astype(np.float32))
@@ -181,6 +181,15 @@ def test_memmap_and_dask_inputs(fig, tmp_path):
     ax2.set_xlim(9.5, 109.5)
     fig.canvas.draw()
     np.testing.assert_array_equal(art2.rendered, ref)
+    zarr = pytest.importorskip("zarr")
+    z = zarr.open(str(tmp_path / "m.zarr"), mode="w", shape=DATA.shape, chunks=(64, 64),
+                  dtype="f4")
+    z[:] = DATA.astype(np.float32)
+    ax3 = fig.add_axes([0.1, 0.1, 0.8, 0.8], label="zarr")
+    art3 = fastheat.imshow(ax3, z, aspect="auto")
+    ax3.set_xlim(9.5, 109.5)
+    fig.canvas.draw()
+    np.testing.assert_array_equal(art3.rendered, ref)
 
 
 def test_shared_axes_subplots():
