@@ -211,6 +211,10 @@ def heatmap(data, **kwargs):
     sits, pixel for pixel, in a larger ``"RGB"`` image (``"RGBA"`` when
     ``background`` is transparent).
 
+    ``fastheat.heatmap(data, ax=ax)`` (a matplotlib Axes) draws into that
+    Axes with seaborn's layout instead and returns the Axes, taking
+    ``sns.heatmap``'s keywords (:func:`fastheat.frontends.mpl.heatmap_on_axes`).
+
     {parameters}
 
     Examples
@@ -236,7 +240,9 @@ def save(data, path, **kwargs) -> None:
     or a binary file object).
 
     The format follows the suffix (``.png``, ``.jpg``/``.jpeg``, ``.webp``,
-    ``.tif``/``.tiff``) or ``format=``. The file is written atomically: it is
+    ``.tif``/``.tiff``, ``.svg``, ``.pdf``) or ``format=``. SVG and PDF hold
+    the composed figure as vectors (text, ticks, grid, colorbar) around the
+    raster embedded losslessly as a PNG (:mod:`fastheat.encode.vector`). The file is written atomically: it is
     only created (or replaced) once rendering and encoding succeeded.
 
     Parameters
@@ -258,4 +264,13 @@ def save(data, path, **kwargs) -> None:
         encode.image_format(path, kwargs.get("format"))
         encode.check_not_source(path, data)
     opts = options.split("save", kwargs)
+    fmt = encode.image_format(path if not hasattr(path, "write") else None, opts.encode.format) \
+        if opts.encode.format is not None or not hasattr(path, "write") else "PNG"
+    if fmt in encode.VECTOR:  # the composition's scene, replayed as vectors
+        from .compose.draw import dash_mask, line_span
+        from .encode import vector
+
+        vector.write(_composition(data, opts), path, fmt, **opts.encode.params(),
+                     rules={"dash_mask": dash_mask, "line_span": line_span})
+        return
     encode.write(_pixels(data, opts), path, format=opts.encode.format, **opts.encode.params())

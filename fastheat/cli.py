@@ -279,8 +279,8 @@ def _add_option_flags(p, groups=GROUPS, skip=(), skip_fields=()):
                 g.add_argument(name, **spec)
     p.set_defaults(_records=tuple(record for record, _ in groups if record not in skip))
     p.add_argument("-o", "--output", required=True,
-                   help="image file; format from the suffix: .png .jpg .jpeg .webp .tif .tiff; "
-                        "- writes to stdout (then --format is required)")
+                   help="image file; format from the suffix: .png .jpg .jpeg .webp .tif .tiff "
+                        ".svg .pdf; - writes to stdout (then --format is required)")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
 

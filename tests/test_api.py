@@ -183,7 +183,7 @@ def test_log_needs_positive_values():
 def test_unknown_suffix(tmp_path, name):
     path = tmp_path / name
     with pytest.raises(ValueError, match=r"is not a supported image format; use one of "
-                                         r"\.jpeg, \.jpg, \.png, \.tif, \.tiff, \.webp"):
+                                         r"\.jpeg, \.jpg, \.pdf, \.png, \.svg, \.tif, \.tiff, \.webp"):
         fastheat.save(X, path)
     assert not path.exists()
     with pytest.raises(ValueError, match=r"format='gif' is not a supported image format"):

@@ -24,7 +24,9 @@ import stat
 import threading
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
-           ".tif": "TIFF", ".tiff": "TIFF"}
+           ".tif": "TIFF", ".tiff": "TIFF", ".svg": "SVG", ".pdf": "PDF"}
+#: Formats written from the composition's scene (:mod:`fastheat.encode.vector`).
+VECTOR = frozenset({"SVG", "PDF"})
 #: Pillow save options per format: fast PNG compression (the raster's palette
 #: already makes it small), good-quality lossy formats.
 DEFAULTS = {"PNG": {"compress_level": 1}, "JPEG": {"quality": 90}, "WEBP": {"quality": 90},
