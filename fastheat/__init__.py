@@ -4,18 +4,33 @@
 >>> fastheat.to_rgba(np.eye(4), cmap="gray").shape
 (400, 400, 4)
 """
-from .api import aggregate, heatmap, save, to_rgba
-from .compose import AnnotationWarning
-from .sources import register_source
+import importlib
 
 __all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "register_source", "save",
            "to_rgba"]
 __version__ = "0.1.0"
 
+# Public names load their module on first use (PEP 562): ``import fastheat``
+# costs no numpy or numba import, and ``fastheat --version`` none either.
+_WHERE = {"aggregate": "api", "heatmap": "api", "save": "api", "to_rgba": "api",
+          "AnnotationWarning": "compose", "register_source": "sources",
+          "HeatmapImage": "notebook"}  # HeatmapImage subclasses Pillow's image
 
-def __getattr__(name):  # HeatmapImage subclasses Pillow's image: load Pillow on first use
-    if name == "HeatmapImage":
-        from .notebook import HeatmapImage
 
-        return HeatmapImage
-    raise AttributeError(f"module 'fastheat' has no attribute {name!r}")
+_SUBMODULES = ("aggregation", "api", "cli", "color", "compose", "demo", "encode", "notebook",
+               "options", "outofcore", "sources")
+
+
+def __getattr__(name):
+    module = _WHERE.get(name)
+    if module is None:
+        if name in _SUBMODULES:  # ``fastheat.api`` works after ``import fastheat``, as it did
+            return importlib.import_module(f".{name}", __name__)
+        raise AttributeError(f"module 'fastheat' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -84,8 +84,9 @@ def _own_size_cells(source, reduce):
     """The cells of an in-memory or memory-mapped matrix aggregated at its
     own size: its values as float64, NaN where missing (NaN, +-inf, masked),
     without the aggregation kernel's state planes (None: not such a case).
-    Bit-identical to the kernel (tests/test_api.py); a float64 matrix with
-    no missing value is used as it is, through a read-only view."""
+    Equal to the kernel's cells (tests/test_api.py; an input -0.0 stays -0.0,
+    which the kernel's sums make 0.0); a float64 matrix with no missing value
+    is used as it is, through a read-only view."""
     from .sources.array import ArraySource
 
     if reduce not in _CELL_IS_VALUE or not isinstance(source, ArraySource):
