@@ -550,6 +550,12 @@ def batch_outputs(inputs, output):
                              f"{target!r}; use {{index}} or {{name}} in the -o template")
         seen[key] = path
         outputs.append(target)
+    if not _is_folder(output):  # a folder -o is made; a template's folders must exist
+        for target in outputs:
+            folder = os.path.dirname(os.path.abspath(target))
+            if not os.path.isdir(folder):
+                raise UsageError(f"cannot write {target!r}: folder {folder!r} does not exist "
+                                 f"(an -o ending in / is created, a template's folder is not)")
     return outputs
 
 

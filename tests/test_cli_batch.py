@@ -103,6 +103,15 @@ def test_bad_outputs_for_several_inputs(tmp_path, inputs, output, message):
     assert not list(tmp_path.glob("*.png"))
 
 
+def test_a_template_into_a_missing_folder_fails_once_before_rendering(tmp_path, inputs):
+    r = fastheat("render", *inputs, "-o", str(tmp_path / "nope" / "{stem}.png"))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"fastheat: error: cannot write {str(tmp_path / 'nope' / 'm0.png')!r}: folder "
+        f"{str(tmp_path / 'nope')!r} does not exist (an -o ending in / is created, a "
+        f"template's folder is not)"]
+
+
 def test_one_input_into_a_new_folder(tmp_path, inputs):
     out = tmp_path / "new" / "folder"
     r = fastheat("render", inputs[2], "-o", str(out) + "/", "-q")
