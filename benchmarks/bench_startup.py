@@ -46,6 +46,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT}
 
 
+def run(argv, **kwargs):
+    """``argv`` run with the measured checkout first on the path (also as the
+    working folder, which ``-c`` and ``-m`` put first)."""
+    return subprocess.run(argv, env=ENV, cwd=ENV["PYTHONPATH"], capture_output=True, **kwargs)
+
+
 def timed(fn, repeat, warmup):
     """Median and best wall time of ``fn()`` over ``repeat`` runs after
     ``warmup`` runs (the best is what an idle machine approaches)."""
@@ -62,12 +68,12 @@ def timed(fn, repeat, warmup):
 def child(argv, repeat):
     """Median wall time and median CPU time (user + sys) of running ``argv``
     as a fresh process, ``repeat`` times after one warm-up run."""
-    subprocess.run(argv, env=ENV, check=True, capture_output=True)
+    run(argv, check=True)
     walls, cpus = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        subprocess.run(argv, env=ENV, check=True, capture_output=True)
+        run(argv, check=True)
         walls.append(time.perf_counter() - t)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -80,8 +86,7 @@ def inner_time(statement, repeat):
             "; print(time.perf_counter() - t)")
     times = []
     for _ in range(repeat + 1):
-        out = subprocess.run([sys.executable, "-c", code], env=ENV, check=True,
-                             capture_output=True, text=True)
+        out = run([sys.executable, "-c", code], check=True, text=True)
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times[1:]), min(times[1:])
 
@@ -174,7 +179,7 @@ def main():
         runs = []
         for _ in range(3):
             t = time.perf_counter()
-            done = subprocess.run(batch, env=ENV, capture_output=True)
+            done = run(batch)
             runs.append(time.perf_counter() - t)
             if done.returncode:
                 print(f"      batch rendering failed (not supported by {root}?): "
