@@ -7,6 +7,7 @@ arrays their callers allocated and validated: numba does not check bounds.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 # After each parallel kernel numba's OpenMP workers spin for milliseconds
@@ -36,3 +37,25 @@ pjit = nb.njit(cache=True, nogil=True, parallel=True)
 # the others: callers hold this lock around every `pjit` call (threads take
 # turns, each call using every core).
 KERNEL_LOCK = threading.Lock()
+
+#: Work (array items) from which a kernel with a numpy twin always runs jitted.
+JIT_ITEMS = 1 << 23
+_cold_calls = [0]
+
+
+def use_jit(items: int) -> bool:
+    """Whether a kernel that has a numpy twin should run jitted on ``items``.
+
+    The first call of any cached kernel in a process costs 0.2-0.4 s: numba
+    imports and registers its implementations (``load_additional_registries``)
+    before it can load the machine code. A process that renders one
+    megapixel-sized raster (the command line) is faster with numpy's few
+    milliseconds; a process that renders again, or renders big inputs, or has
+    already paid the cost (another kernel ran), is faster jitted. So: jitted
+    for ``items >= JIT_ITEMS``, once numba's registries are loaded, or from
+    the third call on; numpy before that.
+    """
+    if items >= JIT_ITEMS or "numba.np.arraymath" in sys.modules:
+        return True
+    _cold_calls[0] += 1
+    return _cold_calls[0] > 2

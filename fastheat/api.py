@@ -67,9 +67,48 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
     reduce = opts.reading.reduce
     if own is not None and own.shape == (ch, cw) and not track:
         return own, rows, cols, None
+    if (ch, cw) == (n_rows, n_cols) and not track:
+        grid = _own_size_cells(source, reduce)
+        if grid is not None:
+            return grid, rows, cols, None
     grid, data_range = source.aggregate_range(ch, cw, reduce) if track else \
         (source.aggregate(ch, cw, reduce), None)
     return grid, rows, cols, data_range
+
+
+#: Reductions whose value over one whole cell is that cell's value (missing: NaN).
+_CELL_IS_VALUE = ("mean", "sum", "min", "max", "absmax")
+
+
+def _own_size_cells(source, reduce):
+    """The cells of an in-memory or memory-mapped matrix aggregated at its
+    own size: its values as float64, NaN where missing (NaN, +-inf, masked),
+    without the aggregation kernel's state planes (None: not such a case).
+    Equal to the kernel's cells (tests/test_api.py; an input -0.0 stays -0.0,
+    which the kernel's sums make 0.0); a float64 matrix with no missing value
+    is used as it is, through a read-only view."""
+    from .sources.array import ArraySource
+
+    if reduce not in _CELL_IS_VALUE or not isinstance(source, ArraySource):
+        return None
+    a, mask = source.array, source.mask
+    if a.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            finite = bool(np.isfinite(a.min()) and np.isfinite(a.max())) if a.size else True
+    else:
+        finite = a.dtype.kind in "biu"
+        if not finite:
+            return None
+    if finite and mask is None and a.dtype == np.float64 and a.flags.c_contiguous:
+        cells = a.view(np.ndarray)
+        cells.flags.writeable = False
+        return cells
+    cells = np.array(a, dtype=np.float64, order="C")
+    if not finite:
+        cells[~np.isfinite(cells)] = np.nan
+    if mask is not None:
+        cells[mask] = np.nan
+    return cells
 
 
 def _raster(data, opts: options.Options) -> Raster:
@@ -225,6 +264,11 @@ def heatmap(data, **kwargs):
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
+    if kwargs.get("ax") is not None:  # sns.heatmap(data, ax=ax): into a matplotlib Axes
+        from .frontends.mpl import heatmap_on_axes
+
+        return heatmap_on_axes(data, **kwargs)
+    kwargs.pop("ax", None)
     from PIL import Image
 
     from .notebook import HeatmapImage

@@ -376,7 +376,7 @@ def parser():
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("render", help="render a matrix file to an image",
                        description=f"Render a matrix file ({INPUTS}) to an image.")
-    r.add_argument("input", help=f"matrix file: {INPUTS}")
+    _add_inputs(r)
     r.add_argument("--key", help="array name inside an .npz file")
     r.add_argument("--dataset", help="array inside a zarr group or HDF5 file "
                                      "(or write INPUT as file.h5:/path/to/dataset)")
@@ -515,17 +515,207 @@ def as_flags(message, records):
     return re.sub(rf"(?<![\w.-])({words})=", replace, message)
 
 
+# --------------------------------------------------------------------------- batch
+
+BATCH_HELP = """\
+Several inputs are rendered in one process (no start-up per file), --jobs at
+a time: give -o a folder (ending in / or existing: FOLDER/STEM.png) or a
+template with {stem} (the input's name without its suffix), {name} (with it)
+or {index} (its position, from 0), e.g. -o "out/{stem}.webp". Two inputs
+that would write the same file are refused before anything is rendered. A
+file that fails is reported on one line and the others are still rendered;
+the exit status is then 2 (0 when all were written)."""
+TEMPLATE_FIELDS = ("stem", "name", "index")
+
+
+def _add_inputs(r):
+    """``render``'s input files (one or several) and ``--jobs``."""
+    r.add_argument("input", nargs="+", metavar="INPUT", help=f"matrix file(s): {INPUTS}")
+    r.add_argument("--jobs", "-j", type=_jobs_arg, default=None,
+                   help="inputs rendered at once when there are several (default: the "
+                        "number of CPU cores, at most 4)")
+    r.epilog = BATCH_HELP
+    r.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def _jobs_arg(text):
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {jobs}")
+    return jobs
+
+
+def _is_folder(output):
+    return output.endswith(("/", os.sep)) or os.path.isdir(output)
+
+
+def is_batch(args) -> bool:
+    """``render`` with several inputs, or with a folder or template as ``-o``."""
+    if args.command != "render":
+        return False
+    return len(args.input) > 1 or args.output != "-" and (
+        _is_folder(args.output) or "{" in args.output)
+
+
+def input_stem(path):
+    """The name of an input without folder and suffix: ``data/a.npy`` ->
+    ``a``, ``c.zarr/`` -> ``c``, ``f.h5:/g/m`` -> ``f_g_m`` (its dataset joined)."""
+    from .sources.files import split_dataset
+
+    file, dataset = split_dataset(path, None)
+    stem = os.path.splitext(os.path.basename(file.rstrip("/\\")))[0]
+    if dataset:
+        stem += "_" + "_".join(filter(None, dataset.split("/")))
+    return stem
+
+
+def batch_outputs(inputs, output):
+    """The output path of each input: ``output`` a folder (``FOLDER/STEM.png``)
+    or a template (:data:`TEMPLATE_FIELDS`); :class:`UsageError` for a bad
+    template or two inputs that would write the same file."""
+    import string
+
+    if output == "-":
+        raise UsageError(f"-o - writes one image to stdout, but {len(inputs)} inputs were given; "
+                         f"give -o a folder (out/) or a template (\"{{stem}}.png\")")
+    if _is_folder(output):
+        template = os.path.join(output, "{stem}.png")
+    else:
+        template = output
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        except ValueError as e:
+            raise UsageError(f"-o {output!r} is not a valid template ({e}); use {{stem}}, "
+                             f"{{name}} or {{index}}") from None
+        unknown = fields - set(TEMPLATE_FIELDS)
+        if unknown or not fields:
+            what = f"has {{{sorted(unknown)[0]}}}" if unknown else "has no field"
+            raise UsageError(f"-o {output!r} {what}; with several inputs -o is a folder (out/) "
+                             f"or a template with {{stem}}, {{name}} or {{index}} "
+                             f"(e.g. \"out/{{stem}}.png\")")
+    outputs, seen = [], {}
+    for k, path in enumerate(inputs):
+        name = os.path.basename(path.rstrip("/\\"))
+        try:
+            target = template.format(stem=input_stem(path), name=name, index=k)
+        except (ValueError, IndexError, KeyError) as e:
+            raise UsageError(f"-o {output!r} is not a valid template ({e}); use {{stem}}, "
+                             f"{{name}} or {{index}}") from None
+        key = os.path.normcase(os.path.abspath(target))
+        if key in seen:
+            raise UsageError(f"inputs {seen[key]!r} and {path!r} would both be written to "
+                             f"{target!r}; use {{index}} or {{name}} in the -o template")
+        seen[key] = path
+        outputs.append(target)
+    if not _is_folder(output):  # a folder -o is made; a template's folders must exist
+        for target in outputs:
+            folder = os.path.dirname(os.path.abspath(target))
+            if not os.path.isdir(folder):
+                raise UsageError(f"cannot write {target!r}: folder {folder!r} does not exist "
+                                 f"(an -o ending in / is created, a template's folder is not)")
+    return outputs
+
+
+def _render_one(args, kwargs, path, target):
+    """Render input ``path`` to ``target`` with the batch's options: ``(line
+    to print or None, failed)``; never raises an error of the input's."""
+    from . import api
+
+    one = argparse.Namespace(**{**vars(args), "input": path, "output": target})
+    t0 = time.perf_counter()
+    try:
+        data = open_input(one, kwargs)
+        api.save(data, target, **kwargs)
+    except (UsageError, ValueError, TypeError, OSError, ImportError, MemoryError,
+            RuntimeError) as e:
+        lines = str(e).strip().splitlines() or [type(e).__name__]
+        return f"fastheat: error: {path}: {as_flags(lines[0], args._records)}", True
+    if args.quiet:
+        return None, False
+    return (f"wrote {target} ({_describe(data, kwargs)}, "
+            f"{time.perf_counter() - t0:.2f} s)"), False
+
+
+def run_batch(args) -> int:
+    """``fastheat render IN1 IN2 ... -o FOLDER/`` (or a template): every input
+    rendered with the same options, ``--jobs`` at a time in threads (the
+    kernels and the encoder release the GIL); a failed input is reported in
+    one line and the rest go on. Exit status 2 when any failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+    try:
+        outputs = batch_outputs(args.input, args.output)
+        folder = args.output if _is_folder(args.output) else None
+        if folder is not None and not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+        kwargs = option_values(args)  # a bad option (--mask file) fails once, before any input
+    except (UsageError, ValueError, TypeError, OSError) as e:
+        lines = str(e).strip().splitlines() or [type(e).__name__]
+        print(f"fastheat: error: {as_flags(lines[0], args._records)}", file=sys.stderr)
+        return 2
+    jobs = args.jobs or min(4, os.cpu_count() or 1)
+    failed = 0
+    try:
+        with ThreadPoolExecutor(min(jobs, len(outputs))) as pool:
+            # in input order, each line as soon as its file and those before it are done
+            for line, bad in pool.map(lambda io: _render_one(args, kwargs, *io),
+                                      zip(args.input, outputs)):
+                failed += bad
+                if line is not None:
+                    print(line, file=sys.stderr if bad else sys.stdout, flush=True)
+    except KeyboardInterrupt:
+        return 130
+    if not args.quiet or failed:
+        n, dt = len(outputs), time.perf_counter() - t0
+        print(f"{n - failed} of {n} inputs rendered in {dt:.2f} s ({n / dt:.1f} files/s)"
+              + (f"; {failed} failed" if failed else ""), file=sys.stderr if failed else sys.stdout)
+    return 2 if failed else 0
+
+
 def _skip_numba_blas_probe():
-    """Numba's first use probes for BLAS by importing scipy.linalg (0.1 s when
-    scipy is installed). The command line never calls BLAS from jitted code,
-    so in its own process (only there) the probe is answered "no" at once."""
+    """Numba probes for BLAS by importing scipy.linalg (0.1-0.5 s when scipy is
+    installed) when it first loads its implementations, i.e. when the first
+    jitted function is compiled or loaded from the cache. The command line
+    never calls BLAS from jitted code, so in its own process (only there) the
+    probe is answered "no" at once, whenever it comes: a render that runs no
+    jitted function (a small matrix at its own size) pays for neither."""
     if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
         return
-    sys.modules["scipy.linalg.cython_blas"] = None  # import -> ImportError, no scipy load
-    try:
-        import numba.np.arraymath  # noqa: F401  (runs the probe now)
-    finally:
-        del sys.modules["scipy.linalg.cython_blas"]
+    if not any(isinstance(f, _NoBlasProbe) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoBlasProbe())
+
+
+class _NoBlasProbe:
+    """A meta path finder that sees ``numba.np.arraymath`` being imported and
+    runs it with ``scipy.linalg.cython_blas`` unimportable (None in
+    ``sys.modules``: no scipy import at all), then steps aside."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "numba.np.arraymath":
+            return None
+        import importlib.machinery
+
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            blocked = "scipy.linalg" not in sys.modules and \
+                sys.modules.setdefault("scipy.linalg.cython_blas", None) is None
+            try:
+                run(module)
+            finally:
+                if blocked and sys.modules.get("scipy.linalg.cython_blas", 0) is None:
+                    del sys.modules["scipy.linalg.cython_blas"]
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 class _Signal(BaseException):
@@ -568,7 +758,11 @@ def main(argv=None):
             _skip_numba_blas_probe()
         args = parser().parse_args(argv)
         records = getattr(args, "_records", ())
+        if is_batch(args):
+            return run_batch(args)
         try:
+            if args.command == "render":
+                args.input = args.input[0]
             run(args)
         except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
             # one line: messages of third-party libraries can run over several

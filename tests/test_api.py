@@ -444,3 +444,57 @@ def test_annotated_default_size_scales_whole():
     one = fastheat.heatmap(x, annot=True, xticklabels=False, yticklabels=False)
     two = fastheat.heatmap(x, annot=True, xticklabels=False, yticklabels=False, scale=2)
     assert two.size == (2 * one.size[0], 2 * one.size[1])
+
+
+# --- own-size fast path (fastheat.api._own_size_cells): the aggregation kernel's bytes
+
+def _own_size_cases(tmp_path):
+    rng = np.random.default_rng(11)
+    f64 = rng.normal(size=(23, 17))
+    f64.reshape(-1)[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    mm = np.lib.format.open_memmap(tmp_path / "m.npy", mode="w+", dtype="<f4", shape=(9, 31))
+    mm[:] = rng.normal(size=mm.shape)
+    return {
+        "float64 clean": rng.normal(size=(19, 21)),
+        "float64 nan inf": f64,
+        "float32 F-order big-endian": np.asfortranarray(f64.astype(">f4")),
+        "float16": f64.astype(np.float16),
+        "int16": rng.integers(-3000, 3000, (13, 8)).astype(np.int16),
+        "uint64 beyond 2**53": np.array([[2**64 - 1, 2**53 + 1], [3, 0]], np.uint64),
+        "bool": rng.random((6, 5)) > 0.5,
+        "masked": np.ma.masked_array(rng.normal(size=(7, 9)), rng.random((7, 9)) > 0.7),
+        "memmap": mm,
+        "strided": rng.normal(size=(20, 30))[::2, ::3],
+    }
+
+
+@pytest.mark.parametrize("reduce", ["mean", "sum", "min", "max", "absmax"])
+def test_own_size_cells_are_the_kernels_bytes(tmp_path, reduce):
+    from fastheat.sources import open_source
+
+    for name, data in _own_size_cases(tmp_path).items():
+        source = open_source(data)
+        fast = fastheat.api._own_size_cells(source, reduce)
+        assert fast is not None, name
+        slow = source.aggregate(*source.shape, reduce)  # the aggregation kernel
+        assert fast.dtype == slow.dtype == np.float64, name
+        # equal values and NaN where missing; a -0.0 input stays -0.0 here (the
+        # kernel's sums turn it into 0.0: the same colour)
+        np.testing.assert_array_equal(fast, slow, err_msg=name)
+
+
+def test_own_size_cells_refuse_what_they_do_not_cover():
+    from fastheat.sources import open_source
+
+    source = open_source(np.ones((4, 4)))
+    assert fastheat.api._own_size_cells(source, "std") is None  # std of one cell is not its value
+    assert fastheat.api._own_size_cells(source, "count") is None
+
+
+def test_own_size_cells_never_write_into_the_input():
+    data = np.random.default_rng(2).normal(size=(30, 40))
+    cells = fastheat.api._own_size_cells(fastheat.api.open_source(data), "mean")
+    assert np.shares_memory(cells, data) and not cells.flags.writeable
+    keep = data.copy()
+    fastheat.to_rgba(data, origin="lower")
+    np.testing.assert_array_equal(data, keep)

@@ -129,6 +129,9 @@ class Norm:
     def encode(self, x, n):
         """uint16 colormap codes of the values ``x`` for a LUT of ``n`` colours;
         +-inf are bad."""
+        fused = _linear_codes(self, x, n) if type(self) is Norm else None
+        if fused is not None:
+            return fused
         t = self.forward(x)
         if self.nonfinite:
             inf = np.isinf(x)
@@ -692,6 +695,27 @@ def _eq_hist(values, lo, hi):
     levels = (cdf - cdf[0]) / (cdf[-1] - cdf[0])
     centers[0], centers[-1] = lo, hi
     return centers, levels
+
+
+def _linear_codes(norm, x, n):
+    """:meth:`Norm.encode` of the linear norm in one pass (normalized and coded
+    by one kernel), where that is bit-identical: ``x`` a 2-D array of the
+    norm's float type, ``vmin < vmax``, their difference in that type (else None)."""
+    x = np.asarray(x)
+    t = norm.dtype
+    if x.ndim != 2 or x.dtype != t or t not in (np.float32, np.float64):
+        return None
+    lo, hi = _mpl_scalar(norm.vmin), _mpl_scalar(norm.vmax)
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = hi - lo
+    if not (lo < hi and np.isfinite(span)) or np.result_type(t, lo.dtype, span.dtype) != t:
+        return None
+    from ._kernels import KERNEL_LOCK, linear_codes
+
+    out = np.empty(x.shape, np.uint16)
+    with KERNEL_LOCK:
+        linear_codes(x, t.type(lo), t.type(span), t.type(n), out)
+    return out
 
 
 def codes(t, n):

@@ -1,0 +1,81 @@
+"""fastheat/color/_kernels.py: the jitted colour kernels and their numpy twins
+give the same bytes, and both match matplotlib's rule (tests/reference.py
+style: an obvious numpy version written out here)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastheat import _jit
+from fastheat.color import _kernels as K
+
+
+def naive_codes(t, n):
+    """matplotlib's ``Colormap.__call__`` index, element by element."""
+    out = np.empty(t.shape, np.uint16)
+    for idx, v in np.ndenumerate(t):
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = v * n
+        if x == n:
+            x = n - 1
+        out[idx] = n + 2 if np.isnan(x) else n if x < 0 else n + 1 if x >= n else int(x)
+    return out
+
+
+def special_values(dtype, shape=(37, 29), seed=0):
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(-0.2, 1.2, shape).astype(dtype)
+    flat = t.reshape(-1)
+    flat[:8] = [0, 1, np.nan, np.inf, -np.inf, -0.0, np.nextafter(1, 2), np.nextafter(0, -1)]
+    flat[8:12] = [np.nextafter(dtype(1), dtype(0)), 0.5, 255.999 / 256, 1 / 256]
+    return t
+
+
+@pytest.fixture(params=["jit", "numpy"])
+def path(request, monkeypatch):
+    monkeypatch.setattr(K, "use_jit", lambda items: request.param == "jit")
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [2, 256, 1024])
+def test_colormap_codes_match_the_rule(path, dtype, n):
+    t = special_values(dtype)
+    out = np.empty(t.shape, np.uint16)
+    K.colormap_codes(t, dtype(n), out)
+    np.testing.assert_array_equal(out, naive_codes(t, dtype(n)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_codes_equal_normalize_then_code(path, dtype):
+    rng = np.random.default_rng(1)
+    x = rng.normal(3, 2, (41, 23)).astype(dtype)
+    x.reshape(-1)[:5] = [np.nan, np.inf, -np.inf, 1e30 if dtype == np.float64 else 3e38, -7]
+    lo, hi = dtype(1.1), dtype(5.3)
+    span = hi - lo
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = (x - lo) / span  # matplotlib's Normalize in the values' type
+    t[~np.isfinite(x)] = np.nan  # +-inf are bad
+    out = np.empty(x.shape, np.uint16)
+    K.linear_codes(x, lo, span, dtype(256), out)
+    np.testing.assert_array_equal(out, naive_codes(t, dtype(256)))
+
+
+def test_jit_and_numpy_twins_agree_on_a_large_random_grid():
+    t = special_values(np.float64, (300, 301), seed=5)
+    a, b = np.empty(t.shape, np.uint16), np.empty(t.shape, np.uint16)
+    K._colormap_codes(t, 256.0, a)
+    K._colormap_codes_numpy(t, 256.0, b)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_use_jit_policy(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(_jit, "_cold_calls", [0])
+    monkeypatch.delitem(sys.modules, "numba.np.arraymath", raising=False)
+    assert _jit.use_jit(_jit.JIT_ITEMS)  # big work: jitted at once
+    assert [_jit.use_jit(10) for _ in range(4)] == [False, False, True, True]
+    monkeypatch.setattr(_jit, "_cold_calls", [0])
+    monkeypatch.setitem(sys.modules, "numba.np.arraymath", sys)  # registries loaded
+    assert _jit.use_jit(10)
