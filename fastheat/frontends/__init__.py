@@ -1,0 +1,1 @@
+"""Front-ends on top of the pipeline: matplotlib artist, plotly, the interactive viewer."""
