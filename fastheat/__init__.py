@@ -9,7 +9,7 @@ from .compose import AnnotationWarning
 from .sources import register_source
 
 __all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "register_source", "save",
-           "to_rgba"]
+           "to_rgba", "view"]
 __version__ = "0.1.0"
 
 
@@ -18,4 +18,8 @@ def __getattr__(name):  # HeatmapImage subclasses Pillow's image: load Pillow on
         from .notebook import HeatmapImage
 
         return HeatmapImage
+    if name == "view":  # the interactive viewer: its modules load on first use
+        from .frontends.viewer import view
+
+        return view
     raise AttributeError(f"module 'fastheat' has no attribute {name!r}")

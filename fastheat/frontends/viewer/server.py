@@ -139,7 +139,10 @@ class ViewerServer:
         self.httpd.serve_forever()
 
     def close(self):
-        self.httpd.shutdown()
+        """Stop serving and free the port (idempotent)."""
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread = None
         self.httpd.server_close()
 
     def __enter__(self):

@@ -123,7 +123,7 @@ def _write(path, body):
     return len(body)
 
 
-def sequential_read_seconds(path, block=64 << 20):
+def sequential_read_seconds(path, block=16 << 20):
     """Seconds to read the file at ``path`` once, start to end (what the
     pyramid's time is reported against)."""
     t0 = time.perf_counter()
