@@ -252,6 +252,12 @@ class View:
                             f"{', '.join(sorted(unknown))}")
         # checked here, cheaply, before any data is read
         options.split("rasterize", dict(self.options, reduce=pyramid.reduce))
+        norm = self.options.get("norm")
+        if isinstance(norm, str) and norm not in NORMS:
+            raise ValueError(f"norm={norm!r} is not a norm; choose one of "
+                             + ", ".join(map(repr, NORMS)))
+        if "cmap" in self.options:
+            colormaps.resolve(self.options["cmap"])
         self.key = hashlib.sha256(json.dumps(dict(self.options, reduce=pyramid.reduce),
                                              sort_keys=True, default=str)
                                   .encode()).hexdigest()[:12]
