@@ -189,3 +189,52 @@ def test_static_tiles_over_file_url(browser, tmp_path):
     assert readout.text == f"row {TARGET[0]}, col {TARGET[1]}: {int(a[TARGET])}"
     wait_tiles_drawn(browser)
     assert console_errors(browser) == []
+
+
+def test_notebook_widget_in_a_kernel_then_in_the_browser(browser, tmp_path):
+    """``fastheat.view`` run in a real IPython kernel (nbclient) returns the
+    anywidget; its front-end module, given the model's synced state as
+    anywidget would, shows the viewer that the kernel serves."""
+    nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed")
+    nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
+    pytest.importorskip("ipykernel", reason="ipykernel is not installed")
+    pytest.importorskip("anywidget", reason="anywidget is not installed")
+    import json
+
+    code = ("import numpy as np, fastheat\n"
+            f"r, c = np.mgrid[:{ROWS}, :{COLS}]\n"
+            "w = fastheat.view((r * 1000 + c).astype(np.float32), cmap='magma')\n"
+            "w")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                     store_widget_state=True)
+    with client.setup_kernel():
+        client.execute_cell(nb.cells[0], 0)
+        outputs = nb.cells[0].outputs
+        assert [o.get("output_type") for o in outputs] == ["execute_result"], outputs
+        assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
+        model_id = outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        state = client.widget_state[model_id]
+        assert state["url"].startswith("http://127.0.0.1:") and "?token=" in state["url"]
+        page = tmp_path / "host.html"
+        page.write_text(
+            "<!DOCTYPE html><html><head><link rel='icon' href='data:,'></head><body>"
+            "<div id='el'></div><script type='module'>\n"
+            f"const state = {json.dumps({'url': state['url'], 'height': 700})};\n"
+            f"const esm = {json.dumps(state['_esm'])};\n"
+            "const mod = await import(URL.createObjectURL(new Blob([esm], "
+            "{type: 'text/javascript'})));\n"
+            "const model = {get: (k) => state[k], on: () => {}};\n"
+            "mod.default.render({model, el: document.getElementById('el')});\n"
+            "</script></body></html>")
+        browser.get(page.as_uri())
+        frame = wait_for(browser, "return document.querySelector('iframe.fastheat-viewer')",
+                         what="the widget's iframe")
+        browser.switch_to.frame(frame)
+        try:
+            readout = zoom_to_cell_and_hover(browser, *TARGET)
+            assert float(readout.get_attribute("data-value")) == TARGET[0] * 1000 + TARGET[1]
+            assert browser.execute_script("return window.fastheat.errors") == []
+        finally:
+            browser.switch_to.default_content()
+        assert console_errors(browser) == []

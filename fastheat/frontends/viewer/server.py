@@ -281,6 +281,9 @@ class ViewerServer:
             page = f.read()
         config = {"mode": "server", "view": self.default.key, "base": "",
                   "cmaps": palette_names(), "token": self.token}
+        for name in ("viewer.css", "openseadragon.min.js", "viewer.js"):
+            # in a notebook's iframe (another site) the SameSite cookie is not sent
+            page = page.replace(f'"static/{name}"', f'"static/{name}?token={self.token}"')
         return page.replace("/*CONFIG*/null", json.dumps(config)).encode()
 
     def allowed(self, headers, query):
