@@ -233,7 +233,10 @@ class ViewerServer:
             level, x, y = (_check_int(t, n, 0) for t, n in zip(m.groups()[1:],
                                                                ("level", "x", "y")))
             try:
+                v.wait(timeout=600)  # the norm first, holding no render slot
                 body = self._render(v.tile_png, level, x, y)
+            except TimeoutError as e:
+                raise HTTPError(503, str(e)) from None
             except ValueError as e:
                 raise HTTPError(404, str(e)) from None
             return 200, "image/png", body, [("Cache-Control", "max-age=3600")]
