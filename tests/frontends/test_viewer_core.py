@@ -240,3 +240,22 @@ def test_cli_serve_prints_a_url_that_serves_the_viewer(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=60)
+
+
+def test_fastheat_view_is_lazy_and_serves_outside_jupyter(capsys):
+    r = subprocess.run([sys.executable, "-c", "import sys, fastheat; "
+                        "print('fastheat.frontends' in sys.modules, callable(fastheat.view))"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert r.stdout.split() == ["False", "True"], r.stderr
+    import urllib.request
+
+    server = fastheat.view(np.eye(5), open_browser=False, cmap="gray")
+    try:
+        assert capsys.readouterr().out == f"fastheat viewer: {server.url}\n"
+        with urllib.request.urlopen(server.url, timeout=60) as page:
+            assert b"openseadragon.min.js?token=" in page.read()
+    finally:
+        server.close()
+    with pytest.raises(ValueError, match="cmap"):
+        fastheat.view(np.eye(5), open_browser=False, cmap="nosuchmap")

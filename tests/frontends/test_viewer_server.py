@@ -253,3 +253,28 @@ def test_tile_window_checks_its_arguments():
         tile_window((10, 10), 4, 1.5, 0)
     with pytest.raises(ValueError, match=r"tile level 5 is out of range; levels are 4..4"):
         tile_window((10, 10), 5, 0, 0)
+
+
+def test_a_reopened_file_paints_first_from_the_disk_cache(tmp_path, monkeypatch):
+    from fastheat.frontends.viewer import core
+
+    a = np.random.default_rng(0).random((5000, 300)).astype(np.float32)
+    ident = ["a.npy", 1]
+    first = ViewerServer(a, cache_dir=tmp_path, identity=ident, build_coarse=False)
+    try:
+        cold = first.preview()  # nothing cached yet: the strided sample
+        first.pyramid.build_coarse()
+    finally:
+        first.close()
+
+    def no_sample(*args, **kwargs):
+        raise AssertionError("the strided sample was read")
+
+    monkeypatch.setattr(core, "preview", no_sample)
+    monkeypatch.setattr("fastheat.frontends.viewer.server.preview_png", no_sample)
+    again = ViewerServer(a, cache_dir=tmp_path, identity=ident, build_coarse=False)
+    try:
+        warm = again.preview()
+    finally:
+        again.close()
+    assert warm[:4] == cold[:4] == b"\x89PNG" and warm != cold  # exact, not the sample

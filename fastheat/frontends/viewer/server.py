@@ -210,8 +210,18 @@ class ViewerServer:
         with self._preview_lock:
             if self._preview is None:
                 cmap = self.default.options.get("cmap", "viridis")
-                self._preview = preview_png(self.pyramid.data, self.pyramid.shape,
-                                            cmap=cmap)[0]
+                p = self.pyramid
+                # reopened: the coarsest level from the disk cache (exact, no read of the data)
+                cached = p._load_disk((p.min_level, 0, 0)) \
+                    if len(p.tiles_of(p.min_level)) == 1 else None
+                if cached is not None:
+                    from ... import api
+                    from .core import png_bytes
+
+                    self._preview = png_bytes(api.heatmap(cached, width=cached.shape[1],
+                                                          height=cached.shape[0], cmap=cmap))
+                else:
+                    self._preview = preview_png(p.data, p.shape, cmap=cmap)[0]
             return self._preview
 
     # ------------------------------------------------------------- requests
