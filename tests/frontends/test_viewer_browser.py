@@ -238,3 +238,51 @@ def test_notebook_widget_in_a_kernel_then_in_the_browser(browser, tmp_path):
         finally:
             browser.switch_to.default_content()
         assert console_errors(browser) == []
+
+
+def test_controls_change_the_view_and_save_renders_it(browser):
+    """cmap/vmin/vmax/reduce from the page: a new view with its own colour
+    scale, the zoom kept; the save link is a full-resolution render of the view."""
+    from selenium.webdriver.support.ui import Select
+
+    from fastheat.frontends.viewer.server import ViewerServer
+
+    a = matrix()
+    with ViewerServer(a, cmap="magma") as server:
+        browser.get(server.url)
+        browser.get_log("browser")
+        readout = zoom_to_cell_and_hover(browser, *TARGET)
+        before = browser.execute_script("return window.fastheat.info().view")
+        Select(browser.find_element(By.ID, "fh-cmap")).select_by_value("gray")
+        Select(browser.find_element(By.ID, "fh-reduce")).select_by_value("max")
+        browser.find_element(By.ID, "fh-vmin").send_keys("0")
+        browser.find_element(By.ID, "fh-vmax").send_keys("500000")
+        browser.find_element(By.ID, "fh-apply").click()
+        wait_for(browser, f"return window.fastheat.info().view !== '{before}'", what="the new view")
+        info = browser.execute_script("return window.fastheat.info()")
+        assert (info["options"]["cmap"], info["reduce"], info["vmin"], info["vmax"]) == \
+            ("gray", "max", 0, 500000)
+        wait_for(browser, "return document.querySelector('#fh-ticks span').textContent === "
+                          "'500000'", what="the new colorbar")
+        wait_tiles_drawn(browser)
+        zoom = browser.execute_script("var v = window.fastheat.viewer; return "
+                                      "v.viewport.viewportToImageZoom(v.viewport.getZoom(true));")
+        assert zoom >= 8  # the zoom was kept
+        href = browser.execute_script(
+            "var made = null; var orig = HTMLAnchorElement.prototype.click;"
+            "HTMLAnchorElement.prototype.click = function () { made = this.href; };"
+            "document.getElementById('fh-save').click();"
+            "HTMLAnchorElement.prototype.click = orig; return made;")
+        assert f"/api/render/{info['view']}.png?token={server.token}&r0=" in href
+        import urllib.request
+        from PIL import Image
+        import io
+
+        with urllib.request.urlopen(href, timeout=60) as r:
+            img = Image.open(io.BytesIO(r.read()))
+        q = dict(p.split("=") for p in href.split("?")[1].split("&"))
+        r0, r1, c0, c1 = (int(q[k]) for k in ("r0", "r1", "c0", "c1"))
+        assert r0 <= TARGET[0] < r1 and c0 <= TARGET[1] < c1
+        assert img.size == (c1 - c0, r1 - r0)  # one pixel per cell
+        assert console_errors(browser) == []
+    assert readout is not None
