@@ -259,3 +259,31 @@ def test_fastheat_view_is_lazy_and_serves_outside_jupyter(capsys):
         server.close()
     with pytest.raises(ValueError, match="cmap"):
         fastheat.view(np.eye(5), open_browser=False, cmap="nosuchmap")
+
+
+@pytest.mark.parametrize("kind", ["zarr", "h5py", "dask", "xarray"])
+def test_out_of_core_sources_give_the_in_memory_tiles(kind, tmp_path):
+    a = odd_matrix(600, 900, seed=7)
+    if kind == "zarr":
+        zarr = pytest.importorskip("zarr", reason="zarr is not installed")
+        src = zarr.open(str(tmp_path / "a.zarr"), mode="w", shape=a.shape, chunks=(100, 100),
+                        dtype="f4")
+        src[:] = a
+    elif kind == "h5py":
+        h5py = pytest.importorskip("h5py", reason="h5py is not installed")
+        with h5py.File(tmp_path / "a.h5", "w") as f:
+            f["d"] = a
+        handle = h5py.File(tmp_path / "a.h5", "r")
+        src = handle["d"]
+    elif kind == "dask":
+        dask_array = pytest.importorskip("dask.array", reason="dask is not installed")
+        src = dask_array.from_array(a, chunks=200)
+    else:
+        xr = pytest.importorskip("xarray", reason="xarray is not installed")
+        src = xr.DataArray(a, dims=("r", "c"))
+    p, ref = Pyramid(src), Pyramid(a)
+    for key in every_tile(ref):
+        np.testing.assert_array_equal(p.tile_values(*key), ref.tile_values(*key))
+    assert View(p).fit().value(10, 5, 7)["value"] == float(a[5, 7])
+    if kind == "h5py":
+        handle.close()
