@@ -202,7 +202,7 @@ def bench_compare(n, tmp, chromium="/usr/bin/chromium"):
             os.remove(html)
         except Exception as e:  # noqa: BLE001
             out["plotly_error"] = f"{type(e).__name__}: {e}"[:200]
-    del a
+    a = None  # the memmap closed before its file is removed
     os.remove(path)
     return out
 

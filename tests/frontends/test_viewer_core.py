@@ -140,8 +140,8 @@ def test_coarse_tiles_come_back_from_the_disk_cache(tmp_path, monkeypatch):
 
 def _values_of(path):
     text = path.read_text()
-    key, b64, dtype, h, w = re.fullmatch(r'fastheatValues\("([^"]+)","([^"]*)","(\w+)",(\d+),(\d+)\);\n',
-                                         text).groups()
+    pattern = r'fastheatValues\("([^"]+)","([^"]*)","(\w+)",(\d+),(\d+)\);\n'
+    key, b64, dtype, h, w = re.fullmatch(pattern, text).groups()
     return np.frombuffer(base64.b64decode(b64), dtype).reshape(int(h), int(w))
 
 

@@ -98,7 +98,8 @@ def test_only_listed_assets_are_served(server, path):
 BAD_TILES = ["/api/tile/{v}/abc/0/0.png", "/api/tile/{v}/-1/0/0.png", "/api/tile/{v}/7/0/0.png",
              "/api/tile/{v}/11/0/0.png", "/api/tile/{v}/10/3/0.png", "/api/tile/{v}/10/0/4.png",
              "/api/tile/{v}/10/-1/0.png", "/api/tile/{v}/99999999999999/0/0.png",
-             "/api/tile/{v}/1e3/0/0.png", "/api/tile/{v}/10/0x1/0.png", "/api/tile/{v}/10/1.5/0.png",
+             "/api/tile/{v}/1e3/0/0.png", "/api/tile/{v}/10/0x1/0.png",
+             "/api/tile/{v}/10/1.5/0.png",
              "/api/tile/{v}/10/%ff/0.png", "/api/tile/{v}/10/0/0.jpg",
              "/api/tile/000000000000/10/0/0.png", "/api/tile/{v}/10/0/" + "9" * 30 + ".png",
              "/api/tile/{v}/10/0/99999999999.png"]
@@ -131,7 +132,8 @@ def test_bad_view_options_are_a_400_naming_them(server):
     assert status == 400 and "vmin" in json.loads(body)["error"]
     status, _, body = request(server, "/api/view?reduce=median")
     assert status == 400 and "median" in json.loads(body)["error"]
-    status, _, body = request(server, "/api/render/" + server.default.key + ".png?r0=5&r1=2&c0=0&c1=3")
+    key = server.default.key
+    status, _, body = request(server, f"/api/render/{key}.png?r0=5&r1=2&c0=0&c1=3")
     assert status == 400
 
 
@@ -141,8 +143,9 @@ def test_other_methods_are_405(server):
 
 
 def test_raw_garbage_and_oversized_requests_leave_it_answering(server):
-    for raw in (b"GARBAGE\r\n\r\n", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", b"\x00\xff" * 100
-                + b"\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 200 + b"\r\n"):
+    for raw in (b"GARBAGE\r\n\r\n", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+                b"\x00\xff" * 100 + b"\r\n\r\n",
+                b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 200 + b"\r\n"):
         with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
             s.sendall(raw)
             reply = s.recv(4096)

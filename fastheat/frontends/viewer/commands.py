@@ -88,5 +88,6 @@ def run_tiles(args):
     path = args.input.split(".h5:")[0]
     if os.path.isfile(path) and not args.x:
         read = sequential_read_seconds(path)
-        line += f"; one sequential read of the input: {read:.2f} s ({seconds / max(read, 1e-9):.1f}x)"
+        ratio = seconds / max(read, 1e-9)
+        line += f"; one sequential read of the input: {read:.2f} s ({ratio:.1f}x)"
     print(line)
