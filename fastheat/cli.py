@@ -428,7 +428,7 @@ def _add_serve_parser(sub):
                                        "~/.cache/fastheat/viewer)")
     s.add_argument("--no-cache", action="store_true", help="no disk cache")
     s.add_argument("--verbose", action="store_true", help="log every request on stderr")
-    s.set_defaults(_run="run_serve")
+    s.set_defaults(_run=_run_serve)
 
 
 def _add_tiles_parser(sub):
@@ -442,7 +442,33 @@ def _add_tiles_parser(sub):
     t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress on stderr (default: when stderr is a terminal)")
     t.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
-    t.set_defaults(_run="run_tiles")
+    t.set_defaults(_run=_run_tiles)
+
+
+def _viewer_data(args):
+    """The matrix of ``fastheat serve``/``tiles`` (a point table aggregated to
+    a ``--grid`` square first)."""
+    kwargs = {k: getattr(args, k) for k in ("x", "y", "value") if getattr(args, k, None)}
+    data = open_input(args, kwargs)
+    if kwargs:
+        from . import api
+
+        data = api.aggregate(data, width=args.grid, height=args.grid, **kwargs)
+    return data
+
+
+def _run_serve(args):
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    from .frontends.viewer import commands
+
+    commands.serve(_viewer_data(args), args)
+
+
+def _run_tiles(args):
+    from .frontends.viewer import commands
+
+    commands.tiles(_viewer_data(args), args)
 
 
 def _check_stdout(kwargs):
@@ -462,9 +488,7 @@ def run(args):
     from . import api
 
     if getattr(args, "_run", None):  # the viewer's commands (serve, tiles)
-        from .frontends.viewer import commands
-
-        return getattr(commands, args._run)(args)
+        return args._run(args)
 
     kwargs = option_values(args)
     to_stdout = args.output == "-"

@@ -1,26 +1,15 @@
-"""``fastheat serve`` and ``fastheat tiles``: the viewer's command-line runs
-(their flags are declared in :mod:`fastheat.cli`)."""
+"""``fastheat serve`` and ``fastheat tiles``: the viewer's command-line runs.
+
+:mod:`fastheat.cli` declares their flags, opens the input and calls these with
+the matrix and the parsed arguments (nothing here imports the CLI).
+"""
 from __future__ import annotations
 
 import os
 import sys
 import time
 
-from ...cli import UsageError, open_input
-
 _COLORING = ("cmap", "norm", "vmin", "vmax")
-
-
-def _data(args):
-    """The matrix of ``args.input`` (a point table is aggregated to a
-    ``--grid`` square first)."""
-    kwargs = {k: getattr(args, k) for k in ("x", "y", "value") if getattr(args, k, None)}
-    data = open_input(args, kwargs)
-    if kwargs:
-        from ... import api
-
-        data = api.aggregate(data, width=args.grid, height=args.grid, **kwargs)
-    return data
 
 
 def _coloring(args):
@@ -34,20 +23,18 @@ def cache_dir(args):
     return os.path.join(base, "fastheat", "viewer")
 
 
-def run_serve(args):
+def serve(data, args):
+    """Serve the viewer of ``data`` until interrupted."""
     from .core import file_identity
     from .server import ViewerServer
 
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
-    data = _data(args)
     identity = None if args.x else file_identity(args.input)
     try:
         server = ViewerServer(data, host=args.host, port=args.port, reduce=args.reduce,
                               cache_dir=None if args.no_cache else cache_dir(args),
                               identity=identity, quiet=not args.verbose, **_coloring(args))
     except OSError as e:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+        raise ValueError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     print(f"fastheat viewer of {args.input} ({server.pyramid.shape[0]:,} x "
           f"{server.pyramid.shape[1]:,}): {server.url}", flush=True)
     if args.open:
@@ -62,10 +49,10 @@ def run_serve(args):
         server.httpd.server_close()
 
 
-def run_tiles(args):
+def tiles(data, args):
+    """Write the static pyramid of ``data`` and report its time."""
     from .tiles import sequential_read_seconds, write_tiles
 
-    data = _data(args)
     t0 = time.perf_counter()
     last = [0.0]
 
