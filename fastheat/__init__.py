@@ -7,7 +7,7 @@
 import importlib
 
 __all__ = ["AnnotationWarning", "HeatmapImage", "aggregate", "heatmap", "imshow", "register_source",
-           "render_info", "save", "to_plotly", "to_rgba"]
+           "render_info", "save", "to_plotly", "to_rgba", "view"]
 __version__ = "0.1.0"
 
 # Public names load their module on first use (PEP 562): ``import fastheat``
@@ -17,7 +17,7 @@ _WHERE = {"aggregate": "api", "heatmap": "api", "save": "api", "to_rgba": "api",
           "AnnotationWarning": "compose", "register_source": "sources",
           "HeatmapImage": "notebook",  # HeatmapImage subclasses Pillow's image
           "render_info": "frontends.info", "imshow": "frontends.mpl",
-          "to_plotly": "frontends.plotly"}
+          "to_plotly": "frontends.plotly", "view": "frontends.viewer"}
 
 
 _SUBMODULES = ("aggregation", "api", "cli", "color", "compose", "demo", "encode", "frontends",

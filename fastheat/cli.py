@@ -398,7 +398,88 @@ def parser():
     _add_option_flags(d, skip=(options.Points,), skip_fields=("progress",))
     d.set_defaults(cmap="fire", norm="eq_hist", colorbar="right", xlabel="genomic bin",
                    ylabel="genomic bin")  # and the colorbar's label: run()
+    _add_serve_parser(sub)
+    _add_tiles_parser(sub)
     return p
+
+
+def _add_viewer_input(p):
+    """The input flags of the viewer's commands (as ``render``'s)."""
+    p.add_argument("input", help=f"matrix file: {INPUTS}")
+    p.add_argument("--key", help="array name inside an .npz file")
+    p.add_argument("--dataset", help="array inside a zarr group or HDF5 file")
+    p.add_argument("--header", action=argparse.BooleanOptionalAction,
+                   help="text matrix: the first row is column labels")
+    p.add_argument("--index", action=argparse.BooleanOptionalAction,
+                   help="text matrix: the first column is row labels")
+    p.add_argument("--x", help="point table: the x column")
+    p.add_argument("--y", help="point table: the y column")
+    p.add_argument("--value", help="point table: the column to aggregate (default: count)")
+    p.add_argument("--grid", type=int, default=2048,
+                   help="point table: side of the grid the points are aggregated to first")
+    p.add_argument("--cmap", help="colormap of the first view (default: viridis)")
+    p.add_argument("--norm", choices=tuple(NORMS), help="normalization of the first view")
+    p.add_argument("--vmin", type=_number, help="value at the bottom of the colormap")
+    p.add_argument("--vmax", type=_number, help="value at the top of the colormap")
+    p.add_argument("--reduce", choices=tuple(REDUCTIONS), default="mean",
+                   help="how cells combine into a pixel (default: mean)")
+    p.set_defaults(_records=(), dataset=None)
+
+
+def _add_serve_parser(sub):
+    s = sub.add_parser("serve", help="explore a matrix file in the browser (local server)",
+                       description="Serve an interactive viewer of a matrix file on a local "
+                                   "web server: zoom, pan, hover values.")
+    _add_viewer_input(s)
+    s.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--open", action="store_true", help="open the page in the browser")
+    s.add_argument("--cache-dir", help="disk cache of the coarse levels (default: "
+                                       "~/.cache/fastheat/viewer)")
+    s.add_argument("--no-cache", action="store_true", help="no disk cache")
+    s.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    s.set_defaults(_run=_run_serve)
+
+
+def _add_tiles_parser(sub):
+    t = sub.add_parser("tiles", help="write a static zoomable pyramid (opens from disk)",
+                       description="Write a static multi-resolution pyramid of a matrix "
+                                   "file: tiles, a manifest and an index.html viewer.")
+    _add_viewer_input(t)
+    t.add_argument("outdir", help="new folder for the pyramid")
+    t.add_argument("--no-values", action="store_true",
+                   help="leave out the hover values (a smaller folder)")
+    t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress on stderr (default: when stderr is a terminal)")
+    t.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    t.set_defaults(_run=_run_tiles)
+
+
+def _viewer_data(args):
+    """The matrix of ``fastheat serve``/``tiles`` (a point table aggregated to
+    a ``--grid`` square first)."""
+    kwargs = {k: getattr(args, k) for k in ("x", "y", "value") if getattr(args, k, None)}
+    data = open_input(args, kwargs)
+    if kwargs:
+        from . import api
+
+        data = api.aggregate(data, width=args.grid, height=args.grid, **kwargs)
+    return data
+
+
+def _run_serve(args):
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    from .frontends.viewer import commands
+
+    commands.serve(_viewer_data(args), args)
+
+
+def _run_tiles(args):
+    from .frontends.viewer import commands
+
+    commands.tiles(_viewer_data(args), args)
 
 
 def _check_stdout(kwargs):
@@ -462,6 +543,9 @@ def _check_not_input(args):
 
 def run(args):
     from . import api
+
+    if getattr(args, "_run", None):  # the viewer's commands (serve, tiles)
+        return args._run(args)
 
     kwargs = option_values(args)
     to_stdout = args.output == "-"

@@ -1,0 +1,300 @@
+"""Viewer benchmark (issue 13): first paint, exact whole view, tiles, coarse levels,
+static pyramid; plotly ``px.imshow`` and datashader on the same matrices.
+
+    python benchmarks/bench_viewer.py                 # 8,000 x 8,000 float32 .npy (256 MB)
+    python benchmarks/bench_viewer.py --big           # also 30,000 x 30,000 (3.6 GB file)
+    python benchmarks/bench_viewer.py --huge          # also 100,000 x 100,000 (40 GB file)
+    python benchmarks/bench_viewer.py --compare       # plotly and datashader at 4000^2, 20,000^2
+    python benchmarks/bench_viewer.py --tiles         # also `write_tiles` of each matrix
+
+Files are created under ``tempfile.gettempdir()`` and removed afterwards. "Cold"
+runs drop the file's pages from the page cache first (``posix_fadvise
+DONTNEED`` on that file only: other processes' cache is left alone); "warm"
+runs follow a full read. Times are medians (and p95 for tiles) in one process.
+
+- first paint: the strided preview PNG (``core.preview_png``), what the page
+  shows before the exact view;
+- exact whole view: the norm fitted on the default-size aggregate
+  (``View.fit``, one pass over the file), against ``a.max()`` over the memmap;
+- coarse levels: every tile of the levels at >= 16 cells per pixel, built
+  once (one pass over the file per level) into the disk cache;
+- tiles: random ``(level, x, y)`` over every level, LRU emptied before each
+  (coarse levels from the disk cache), aggregated, coloured and PNG-encoded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from fastheat.frontends.viewer.core import Pyramid, View, preview_png  # noqa: E402
+from fastheat.frontends.viewer.tiles import sequential_read_seconds, write_tiles  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(__file__), "results", "viewer.md")
+
+
+def make_npy(path, n, seed=0):
+    """An ``n x n`` float32 .npy written in row bands (smooth + noise)."""
+    rng = np.random.default_rng(seed)
+    m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, n))
+    band = max(1, (64 << 20) // (4 * n))
+    col = np.sin(np.arange(n, dtype=np.float32) / (n / 40))
+    for lo in range(0, n, band):
+        hi = min(lo + band, n)
+        rows = np.cos(np.arange(lo, hi, dtype=np.float32) / (n / 30))[:, None]
+        m[lo:hi] = rows * col + rng.standard_normal((hi - lo, n), dtype=np.float32) * 0.1
+    m.flush()
+    del m
+
+
+def drop_cache(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def warm(path):
+    sequential_read_seconds(path)
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def p95(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+
+
+def bench_matrix(n, tmp, repeat=3, n_tiles=60, tiles=False):
+    path = os.path.join(tmp, f"m{n}.npy")
+    t_make, _ = timed(lambda: make_npy(path, n))
+    gb = os.path.getsize(path) / 1e9
+    out = {"n": n, "GB": round(gb, 2), "make_s": round(t_make, 1)}
+    drop_cache(path)
+    out["seq_read_cold_s"] = sequential_read_seconds(path)
+    out["seq_read_warm_s"] = sequential_read_seconds(path)
+
+    def load():
+        return np.load(path, mmap_mode="r")
+
+    for state in ("cold", "warm"):
+        paint, fit, amax = [], [], []
+        for _ in range(repeat):
+            if state == "cold":
+                drop_cache(path)
+            paint.append(timed(lambda: preview_png(load(), (n, n)))[0])
+            if state == "cold":
+                drop_cache(path)
+            fit.append(timed(lambda: View(Pyramid(load())).fit())[0])
+            if state == "cold":
+                drop_cache(path)
+            amax.append(timed(lambda: load().max())[0])
+        out[f"first_paint_{state}_s"] = statistics.median(paint)
+        out[f"whole_view_{state}_s"] = statistics.median(fit)
+        out[f"max_{state}_s"] = statistics.median(amax)
+        out[f"whole_view_over_max_{state}"] = statistics.median(fit) / statistics.median(amax)
+
+    cache = os.path.join(tmp, "cache")
+    pyramid = Pyramid(load(), cache_dir=cache, identity=[path, n])
+    view = View(pyramid).fit()
+    drop_cache(path)
+    t_coarse, _ = timed(pyramid.build_coarse)
+    levels = pyramid.coarse_levels()
+    out["coarse_levels"] = levels
+    out["coarse_build_cold_s"] = t_coarse
+    out["coarse_GBps"] = len(levels) * gb / t_coarse if levels else None
+    out["seq_read_GBps"] = gb / out["seq_read_cold_s"]
+    warm(path)
+    rng = random.Random(0)
+    jobs = []
+    for _ in range(n_tiles):
+        z = rng.randint(pyramid.min_level, pyramid.max_level)
+        x, y = rng.choice(pyramid.tiles_of(z))
+        jobs.append((z, x, y))
+    times, fine = [], []
+    for z, x, y in jobs:
+        pyramid._lru.clear()
+        pyramid._bytes = 0
+        t, _ = timed(lambda: view.tile_png(z, x, y))
+        times.append(t)
+        if not pyramid.is_coarse(z):
+            fine.append(t)
+    out["tile_warm_median_ms"] = 1e3 * statistics.median(times)
+    out["tile_warm_p95_ms"] = 1e3 * p95(times)
+    out["tile_fine_p95_ms"] = 1e3 * p95(fine) if fine else None
+    if tiles:
+        target = os.path.join(tmp, "pyramid")
+        warm(path)
+        t_tiles, summary = timed(lambda: write_tiles(load(), target, values=False))
+        out["pyramid_s"] = t_tiles
+        out["pyramid_tiles"] = summary["tiles"]
+        out["pyramid_MB"] = summary["bytes"] / 1e6
+        out["pyramid_over_read"] = t_tiles / out["seq_read_cold_s"]
+        shutil.rmtree(target, ignore_errors=True)
+    os.remove(path)
+    shutil.rmtree(cache, ignore_errors=True)
+    return out
+
+
+def bench_compare(n, tmp, chromium="/usr/bin/chromium"):
+    """plotly px.imshow (HTML size, time to write, does Chromium render it in
+    30 s) and datashader re-aggregating a zoomed viewport, on ``n x n``."""
+    out = {"n": n}
+    path = os.path.join(tmp, f"c{n}.npy")
+    make_npy(path, n, seed=1)
+    a = np.load(path, mmap_mode="r")
+    # datashader: each zoom re-aggregates the viewport from the whole array
+    try:
+        import datashader as ds
+        import xarray as xr
+
+        da = xr.DataArray(a, dims=("y", "x"), coords={"y": np.arange(n), "x": np.arange(n)})
+        canvas = ds.Canvas(plot_width=800, plot_height=800, x_range=(n * 0.4, n * 0.5),
+                           y_range=(n * 0.4, n * 0.5))
+        canvas.raster(da)  # compile
+        ts = [timed(lambda: canvas.raster(da))[0] for _ in range(3)]
+        out["datashader_zoom_s"] = statistics.median(ts)
+        whole = ds.Canvas(plot_width=800, plot_height=800)
+        out["datashader_whole_s"] = statistics.median(timed(lambda: whole.raster(da))[0]
+                                                      for _ in range(2))
+    except Exception as e:  # noqa: BLE001  (report where it stops working)
+        out["datashader_error"] = f"{type(e).__name__}: {e}"[:200]
+    pyramid = Pyramid(a)
+    view = View(pyramid).fit()
+    z = pyramid.max_level - 2
+    span = 256 * 4
+    x = y = int(n * 0.45) // span
+    out["fastheat_tile_s"] = statistics.median(
+        timed(lambda: (pyramid._lru.clear(), view.tile_png(z, x, y)))[0] for _ in range(3))
+    # plotly: the whole matrix goes into the page as JSON
+    est_gb = n * n * 6.7 / 1e9  # bytes per cell of the 4000^2 page (base64 in plotly 6+)
+    if est_gb > 1:
+        out["plotly"] = (f"not attempted: the page would be ~{est_gb:.1f} GB (6.7 bytes per "
+                         f"cell, as measured at 4000^2, whose 107 MB page Chromium already "
+                         f"fails to draw in 30 s)")
+    else:
+        try:
+            import plotly.express as px
+
+            html = os.path.join(tmp, f"plotly{n}.html")
+            t, fig = timed(lambda: px.imshow(np.asarray(a)))
+            tw, _ = timed(lambda: fig.write_html(html, include_plotlyjs=True))
+            out["plotly_figure_s"] = t
+            out["plotly_write_s"] = tw
+            out["plotly_html_MB"] = os.path.getsize(html) / 1e6
+            out["plotly_renders_30s"] = _chromium_renders(html, chromium, 30)
+            os.remove(html)
+        except Exception as e:  # noqa: BLE001
+            out["plotly_error"] = f"{type(e).__name__}: {e}"[:200]
+    a = None  # the memmap closed before its file is removed
+    os.remove(path)
+    return out
+
+
+def _chromium_renders(html, chromium, timeout):
+    """Whether headless Chromium draws the plotly heatmap within ``timeout`` s."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        return "selenium missing"
+    profile = tempfile.mkdtemp(prefix="bench-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--no-first-run",
+                 f"--user-data-dir={profile}"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    try:
+        driver.set_page_load_timeout(timeout)
+        t0 = time.perf_counter()
+        try:
+            driver.get("file://" + html)
+        except Exception as e:  # noqa: BLE001
+            return f"no (page load: {type(e).__name__} after {time.perf_counter() - t0:.0f} s)"
+        while time.perf_counter() - t0 < timeout:
+            try:
+                if driver.execute_script("return document.querySelectorAll("
+                                         "'.heatmaplayer image, .hm image').length > 0"):
+                    return f"yes, {time.perf_counter() - t0:.1f} s"
+            except Exception as e:  # noqa: BLE001  (the tab crashed)
+                return f"no ({type(e).__name__})"
+            time.sleep(0.2)
+        return f"no (nothing drawn in {timeout} s)"
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def table(rows, keys):
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        cells = []
+        for k in keys:
+            v = r.get(k, "")
+            cells.append(f"{v:.3g}" if isinstance(v, float) else str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--size", type=int, nargs="*", default=[8000])
+    p.add_argument("--big", action="store_true", help="also 30,000 x 30,000 (3.6 GB)")
+    p.add_argument("--huge", action="store_true", help="also 100,000 x 100,000 (40 GB)")
+    p.add_argument("--compare", action="store_true", help="plotly and datashader")
+    p.add_argument("--tiles", action="store_true", help="also write_tiles")
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args(argv)
+    sizes = list(args.size) + ([30_000] if args.big else []) + ([100_000] if args.huge else [])
+    tmp = tempfile.mkdtemp(prefix="bench-viewer-")
+    rows, compare = [], []
+    small = np.ones((300, 300), np.float32)  # compile (numba's cache) before timing
+    View(Pyramid(small)).fit().tile_png(8, 0, 0)
+    preview_png(small, small.shape)
+    try:
+        for n in sizes:
+            rows.append(bench_matrix(n, tmp, repeat=args.repeat, tiles=args.tiles))
+            print(json.dumps(rows[-1]), flush=True)
+        if args.compare:
+            for n in (4000, 20_000):
+                compare.append(bench_compare(n, tmp))
+                print(json.dumps(compare[-1]), flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    keys = ["n", "GB", "first_paint_cold_s", "first_paint_warm_s", "whole_view_cold_s",
+            "max_cold_s", "whole_view_over_max_cold", "whole_view_warm_s", "max_warm_s",
+            "whole_view_over_max_warm", "tile_warm_median_ms", "tile_warm_p95_ms",
+            "tile_fine_p95_ms", "coarse_levels", "coarse_build_cold_s", "coarse_GBps",
+            "seq_read_GBps"]
+    if args.tiles:
+        keys += ["pyramid_tiles", "pyramid_MB", "pyramid_s", "pyramid_over_read"]
+    text = "# Viewer benchmark (benchmarks/bench_viewer.py)\n\n" + table(rows, keys) + "\n"
+    if compare:
+        ckeys = sorted({k for r in compare for k in r}, key=lambda k: (k != "n", k))
+        text += "\n## plotly and datashader on the same matrices\n\n" + table(compare, ckeys) + "\n"
+    print(text)
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    with open(RESULTS, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,425 @@
+"""The viewer's engine: a deep-zoom pyramid over any source, one norm for all tiles.
+
+Level ``z`` of the pyramid (``min_level <= z <= max_level``, numbered as
+OpenSeadragon numbers them) shows ``f = 2 ** (max_level - z)`` cells per pixel
+along each axis; ``max_level`` shows one pixel per cell. Tile ``(x, y)`` of
+level ``z`` covers the cell window rows ``y * 256 * f .. (y + 1) * 256 * f``,
+columns likewise (clipped to the matrix), and its values are exactly
+``fastheat.aggregate(window, height=ceil(rows / f), width=ceil(cols / f))``:
+exact area weights, so edge tiles stretch their last pixels as OpenSeadragon
+draws them. The colours come from one norm fitted once, on the exact whole
+view (the default render), so tiles agree with each other.
+"""
+from __future__ import annotations
+
+import collections
+import hashlib
+import io
+import json
+import math
+import os
+import threading
+
+import numpy as np
+
+from ... import api, options
+from ...aggregation.reductions import REDUCTIONS, reduction
+from ...color import colormaps
+from ...color.norms import NORMS
+from ...color.raster import Raster
+from ...sources import open_source
+from ...sources.array import ArraySource
+from ...sources.base import Labels
+
+TILE = 256
+#: Levels whose tiles cover windows of at least this many cells a side are
+#: "coarse": built once, up front, and cached on disk.
+COARSE_FACTOR = 16
+#: Options a view may change from the page (the rest are fixed at start).
+VIEW_OPTIONS = ("cmap", "norm", "vmin", "vmax")
+#: Largest side of the strided preview (first paint).
+PREVIEW_SIDE = 512
+
+
+def levels(shape):
+    """``(min_level, max_level)`` of the pyramid of a matrix of ``shape``:
+    ``max_level`` is one pixel per cell (OpenSeadragon's numbering: level
+    ``z`` is ``2 ** (max_level - z)`` cells per pixel), ``min_level`` the first
+    whose image fits in one tile.
+
+    >>> levels((30_000, 30_000))
+    (8, 15)
+    >>> levels((1000, 700)), levels((10, 3))
+    ((8, 10), (4, 4))
+    """
+    top = max(0, math.ceil(math.log2(max(shape))))
+    return max(0, top - max(0, math.ceil(math.log2(max(shape) / TILE)))), top
+
+
+def tile_window(shape, level, x, y):
+    """The cell window ``(r0, r1, c0, c1)`` and pixel size ``(h, w)`` of tile
+    ``(x, y)`` at ``level``, or a ValueError naming what is out of range.
+
+    >>> tile_window((1000, 600), 10, 1, 3)
+    ((768, 1000, 256, 512), (232, 256))
+    >>> tile_window((1000, 600), 9, 0, 0)
+    ((0, 512, 0, 512), (256, 256))
+    """
+    lo, top = levels(shape)
+    for name, v in (("level", level), ("x", x), ("y", y)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"tile {name} must be an integer, got {v!r}")
+    if not lo <= level <= top:
+        raise ValueError(f"tile level {level} is out of range; levels are {lo}..{top}")
+    f = 1 << (top - level)
+    span = TILE * f
+    n_y, n_x = -(-shape[0] // span), -(-shape[1] // span)
+    if not (0 <= x < n_x and 0 <= y < n_y):
+        raise ValueError(f"tile ({x}, {y}) is outside level {level}, which has "
+                         f"{n_x} x {n_y} tiles")
+    r0, c0 = y * span, x * span
+    r1, c1 = min(r0 + span, shape[0]), min(c0 + span, shape[1])
+    return (r0, r1, c0, c1), (-(-(r1 - r0) // f), -(-(c1 - c0) // f))
+
+
+def pixel_cells(lo, hi, n, i):
+    """Cells ``[a, b)`` that pixel ``i`` of ``n`` pixels over cells ``lo..hi``
+    reads (exact area weights: the end cells may count partly)."""
+    span = hi - lo
+    return lo + (i * span) // n, lo + -(-((i + 1) * span) // n)
+
+
+class Pyramid:
+    """A matrix as a deep-zoom pyramid: tiles of values (float64) computed on
+    demand and kept in an LRU cache bounded in bytes, coarse levels also in a
+    disk cache. Thread-safe."""
+
+    def __init__(self, data, *, reduce="mean", cache_bytes=256 << 20, cache_dir=None,
+                 identity=None):
+        self.data = data
+        self.source = open_source(data)
+        if self.source.shape is None:
+            raise TypeError("the viewer shows matrices; aggregate a point table first "
+                            "(fastheat.aggregate(table, x=..., y=..., width=..., height=...))")
+        self.shape = tuple(int(n) for n in self.source.shape)
+        self.labels = self.source.labels or Labels()
+        self.reduce = reduction(reduce).name
+        self.min_level, self.max_level = levels(self.shape)
+        self.cache_bytes = int(cache_bytes)
+        self._lru = collections.OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._computing = {}  # key -> Event: one render per tile at a time
+        self.cache_dir = cache_dir
+        self.identity = identity
+
+    # ------------------------------------------------------------- windows
+    def window(self, r0, r1, c0, c1):
+        """The cells ``r0:r1, c0:c1`` of the data, as something
+        :func:`fastheat.aggregate` reads (a view where the input allows)."""
+        src = self.source
+        if isinstance(src, ArraySource):
+            a = src.array[r0:r1, c0:c1]
+            if src.mask is not None:
+                return np.ma.masked_array(a, src.mask[r0:r1, c0:c1])
+            return a
+        data = self.data
+        if hasattr(data, "iloc"):
+            return data.iloc[r0:r1, c0:c1]
+        return data[r0:r1, c0:c1]
+
+    def cell(self, row, col):
+        """The value of one cell, in the data's own dtype (a Python scalar)."""
+        v = np.asarray(self.window(row, row + 1, col, col + 1))
+        if isinstance(v, np.ma.MaskedArray) and v.mask.any():
+            return float("nan")
+        return np.asarray(v).reshape(-1)[0].item()
+
+    # ------------------------------------------------------------- tiles
+    def factor(self, level):
+        return 1 << (self.max_level - level)
+
+    def is_coarse(self, level):
+        return self.factor(level) >= COARSE_FACTOR
+
+    def tile_values(self, level, x, y):
+        """The float64 values of tile ``(x, y)`` at ``level``: exactly
+        ``fastheat.aggregate`` of its window (see :func:`tile_window`)."""
+        key = (level, x, y)
+        window, size = tile_window(self.shape, level, x, y)  # checked before anything
+        while True:
+            with self._lock:
+                hit = self._lru.get(key)
+                if hit is not None:
+                    self._lru.move_to_end(key)
+                    return hit
+                pending = self._computing.get(key)
+                if pending is None:
+                    pending = self._computing[key] = threading.Event()
+                    break
+            pending.wait()
+        try:
+            values = self._load_disk(key)
+            if values is None:
+                (r0, r1, c0, c1), (h, w) = window, size
+                values = api.aggregate(self.window(r0, r1, c0, c1), height=h, width=w,
+                                       reduce=self.reduce)
+                values.flags.writeable = False
+                if self.is_coarse(level):
+                    self._save_disk(key, values)
+            self._remember(key, values)
+            return values
+        finally:
+            with self._lock:
+                self._computing.pop(key).set()
+
+    def _remember(self, key, values):
+        with self._lock:
+            if key in self._lru:
+                return
+            self._lru[key] = values
+            self._bytes += values.nbytes
+            while self._bytes > self.cache_bytes and len(self._lru) > 1:
+                _, old = self._lru.popitem(last=False)
+                self._bytes -= old.nbytes
+
+    def tiles_of(self, level):
+        """Every ``(x, y)`` of ``level``, in row order."""
+        span = TILE * self.factor(level)
+        return [(x, y) for y in range(-(-self.shape[0] // span))
+                for x in range(-(-self.shape[1] // span))]
+
+    def coarse_levels(self):
+        return [z for z in range(self.min_level, self.max_level + 1) if self.is_coarse(z)]
+
+    def build_coarse(self, progress=None):
+        """Compute (or load from the disk cache) every tile of the coarse
+        levels, finest first; ``progress(done, total)`` after each."""
+        jobs = [(z, x, y) for z in reversed(self.coarse_levels()) for x, y in self.tiles_of(z)]
+        for k, job in enumerate(jobs):
+            self.tile_values(*job)
+            if progress is not None:
+                progress(k + 1, len(jobs))
+
+    # ------------------------------------------------------------- disk cache
+    def _disk_path(self, key):
+        if self.cache_dir is None or self.identity is None:
+            return None
+        digest = hashlib.sha256(json.dumps([self.identity, self.reduce, TILE],
+                                           sort_keys=True).encode()).hexdigest()[:24]
+        return os.path.join(self.cache_dir, digest, "%d_%d_%d.npy" % key)
+
+    def _load_disk(self, key):
+        path = self._disk_path(key) if self.is_coarse(key[0]) else None
+        if path is None or not os.path.exists(path):
+            return None
+        try:
+            values = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        values.flags.writeable = False
+        return values
+
+    def _save_disk(self, key, values):
+        path = self._disk_path(key)
+        if path is None:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
+            np.save(f, values)
+        os.replace(tmp, path)  # atomic: a reader sees the whole tile or none
+
+
+def file_identity(path):
+    """What keys a file's disk cache: its real path, size and modification
+    time (a rewritten file gets new tiles)."""
+    real = os.path.realpath(path.split(".h5:")[0] if ".h5:" in path else path)
+    st = os.stat(real)
+    return [real, path, st.st_size, st.st_mtime_ns]
+
+
+class View:
+    """One colouring of a pyramid: palette and a norm fitted once, on the
+    exact whole view (:func:`fastheat.api.rasterize` at its default size)."""
+
+    def __init__(self, pyramid: Pyramid, **coloring):
+        self.pyramid = pyramid
+        self.options = {k: v for k, v in coloring.items() if v is not None}
+        unknown = set(self.options) - set(VIEW_OPTIONS)
+        if unknown:
+            raise TypeError(f"view options are {', '.join(VIEW_OPTIONS)}; got "
+                            f"{', '.join(sorted(unknown))}")
+        # checked here, cheaply, before any data is read
+        options.split("rasterize", dict(self.options, reduce=pyramid.reduce))
+        norm = self.options.get("norm")
+        if isinstance(norm, str) and norm not in NORMS:
+            raise ValueError(f"norm={norm!r} is not a norm; choose one of "
+                             + ", ".join(map(repr, NORMS)))
+        if "cmap" in self.options:
+            colormaps.resolve(self.options["cmap"])
+        self.key = hashlib.sha256(json.dumps(dict(self.options, reduce=pyramid.reduce),
+                                             sort_keys=True, default=str)
+                                  .encode()).hexdigest()[:12]
+        self.palette = None
+        self.norm = None
+        self.error = None
+        self.ready = threading.Event()
+
+    def fit(self):
+        """Fit the norm on the exact whole view (once; later calls wait)."""
+        try:
+            raster = api.rasterize(self.pyramid.data, reduce=self.pyramid.reduce,
+                                   **self.options)
+            self.palette, self.norm = raster.palette, raster.norm
+        except (ValueError, TypeError) as e:
+            self.error = str(e)
+        finally:
+            self.ready.set()
+        return self
+
+    def wait(self, timeout=None):
+        if not self.ready.wait(timeout):
+            raise TimeoutError("the colour scale is still being computed")
+        if self.error is not None:
+            raise ValueError(self.error)
+
+    def raster(self, values):
+        codes = self.norm.encode(values, self.palette.N)
+        return Raster(values, codes, self.palette, self.norm, Labels(), values.shape)
+
+    def tile_png(self, level, x, y):
+        self.wait()
+        return png_bytes(self.raster(self.pyramid.tile_values(level, x, y)).image())
+
+    def colorbar_png(self, height=256, width=16):
+        """A vertical strip of the palette, top = vmax."""
+        self.wait()
+        n = self.palette.N
+        codes = ((np.arange(height)[::-1] + 0.5) * n / height).astype(np.uint16)
+        rgba = self.palette.table[np.repeat(codes[:, None], width, axis=1)]
+        from PIL import Image
+
+        return png_bytes(Image.fromarray(rgba, "RGBA"))
+
+    def ticks(self, n=5):
+        """Colorbar tick values (top first), through the norm's inverse."""
+        self.wait()
+        t = np.linspace(1, 0, n)
+        try:
+            values = np.asarray(self.norm.inverse(t), float)
+        except (ValueError, TypeError, NotImplementedError):
+            values = np.linspace(float(self.norm.vmax), float(self.norm.vmin), n)
+        return [None if not np.isfinite(v) else float(v) for v in values]
+
+    def value(self, level, row, col):
+        """What the pixel of ``level`` over cell ``(row, col)`` shows: its
+        value, the cells it covers, the reduction; at one pixel per cell the
+        cell's own value."""
+        p = self.pyramid
+        if isinstance(row, bool) or isinstance(col, bool) or not (
+                0 <= row < p.shape[0] and 0 <= col < p.shape[1]):
+            raise ValueError(f"cell ({row}, {col}) is outside the {p.shape[0]} x "
+                             f"{p.shape[1]} matrix")
+        f = p.factor(level) if p.min_level <= level <= p.max_level else None
+        if f is None:
+            raise ValueError(f"level {level} is out of range; levels are "
+                             f"{p.min_level}..{p.max_level}")
+        out = {"level": level, "reduce": p.reduce}
+        if f == 1:
+            v = p.cell(row, col)
+            out.update(rows=[row, row + 1], cols=[col, col + 1], cells=1, exact=True,
+                       value=_json_number(v))
+        else:
+            span = TILE * f
+            x, y = col // span, row // span
+            (r0, r1, c0, c1), (h, w) = tile_window(p.shape, level, x, y)
+            values = p.tile_values(level, x, y)
+            i = ((row - r0) * h) // (r1 - r0)
+            j = ((col - c0) * w) // (c1 - c0)
+            ra, rb = pixel_cells(r0, r1, h, i)
+            ca, cb = pixel_cells(c0, c1, w, j)
+            out.update(rows=[ra, rb], cols=[ca, cb], cells=(rb - ra) * (cb - ca),
+                       exact=False, value=_json_number(values[i, j]))
+        labels = p.labels
+        if labels.rows is not None:
+            out["row_label"] = str(labels.rows[row])
+        if labels.cols is not None:
+            out["col_label"] = str(labels.cols[col])
+        return out
+
+    def info(self):
+        p = self.pyramid
+        out = {"view": self.key, "rows": p.shape[0], "cols": p.shape[1], "tile": TILE,
+               "min_level": p.min_level, "max_level": p.max_level, "reduce": p.reduce,
+               "options": {k: (v if isinstance(v, (int, float, str)) else str(v))
+                           for k, v in self.options.items()},
+               "dtype": str(p.source.dtype), "name": p.labels.name,
+               "choices": {"norm": list(NORMS), "reduce": list(REDUCTIONS)}}
+        if self.ready.is_set() and self.error is None:
+            out.update(vmin=_json_number(self.norm.vmin), vmax=_json_number(self.norm.vmax),
+                       norm=self.norm.kind, ticks=self.ticks())
+        return out
+
+    def render_png(self, r0, r1, c0, c1, width=None, height=None):
+        """The window ``r0:r1, c0:c1`` rendered by fastheat with this view's
+        colours (the norm's fitted limits), at full resolution by default
+        (one pixel per cell up to 4000 px a side)."""
+        self.wait()
+        p = self.pyramid
+        if not (0 <= r0 < r1 <= p.shape[0] and 0 <= c0 < c1 <= p.shape[1]):
+            raise ValueError(f"window rows {r0}:{r1}, columns {c0}:{c1} is not inside the "
+                             f"{p.shape[0]} x {p.shape[1]} matrix")
+        if width is None and height is None:
+            scale = min(1.0, 4000 / max(r1 - r0, c1 - c0))
+            height, width = max(1, round((r1 - r0) * scale)), max(1, round((c1 - c0) * scale))
+        values = api.aggregate(p.window(r0, r1, c0, c1), height=height, width=width,
+                               reduce=p.reduce)
+        return png_bytes(self.raster(values).image())
+
+
+def preview(data, shape, side=PREVIEW_SIDE):
+    """A cheap strided sample (every ``s``-th cell) for the first paint, and
+    the stride: it reads only ``side ** 2`` cells."""
+    s = max(1, -(-max(shape) // side))
+    src = open_source(data)
+    if isinstance(src, ArraySource):
+        a = src.array[::s, ::s]
+    elif hasattr(data, "iloc"):
+        a = np.asarray(data.iloc[::s, ::s])
+    else:
+        a = np.asarray(data[::s, ::s])
+    return np.asarray(a), s
+
+
+def preview_png(data, shape, cmap="viridis"):
+    """The first paint: the strided sample, coloured on its own range."""
+    a, s = preview(data, shape)
+    return png_bytes(api.heatmap(a, width=a.shape[1], height=a.shape[0], cmap=cmap)), s
+
+
+def png_bytes(image):
+    from ...encode import write
+
+    buffer = io.BytesIO()
+    write(image, buffer, format="png")
+    return buffer.getvalue()
+
+
+def _json_number(v):
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def palette_names():
+    """A few common colormap names for the page's menu."""
+    return ["viridis", "magma", "inferno", "plasma", "cividis", "gray", "hot", "coolwarm",
+            "RdBu_r", "fire"]
+
+
+def check_cmap(name):
+    colormaps.resolve(name)
+    return name
