@@ -39,7 +39,7 @@ def _docs(fn):
 def _open(data, opts: options.Options):
     """The source of ``data``, masked if asked."""
     source = open_source(data, points=opts.points if opts.points.active else None,
-                         progress=opts.reading.progress)
+                         progress=opts.reading.progress, reading=opts.reading)
     if opts.reading.mask is not None:
         source = source.masked(opts.reading.mask)
     return source
@@ -64,6 +64,8 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
     (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
+    if getattr(source, "resampled", False):  # its raster is in data coordinates: no repeats
+        (ch, rows), (cw, cols) = (h, None), (w, None)
     reduce = opts.reading.reduce
     if own is not None and own.shape == (ch, cw) and not track:
         return own, rows, cols, None
