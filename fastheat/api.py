@@ -74,13 +74,32 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
     return grid, rows, cols, data_range
 
 
-def _raster(data, opts: options.Options) -> Raster:
-    """Run the pipeline up to colormap codes."""
+def _source_decor(source, opts: options.Options, shown=None):
+    """``opts`` with the decorations a source shows by default (a cooler's
+    chromosome lines and names) where none of those options was given;
+    ``shown`` (a list) gets the decorations used."""
+    decor = opts.decor
+    defaults = getattr(source, "default_decor", None)
+    if decor is not None and defaults is not None:
+        import dataclasses
+
+        given = {k: v for k, v in defaults().items() if getattr(decor, k) is None}
+        if given:
+            decor = dataclasses.replace(decor, **given)
+            opts = dataclasses.replace(opts, decor=decor)
+    if shown is not None:
+        shown.append(opts.decor)
+    return opts
+
+
+def _raster(data, opts: options.Options, shown=None) -> Raster:
+    """Run the pipeline up to colormap codes (``shown``: see :func:`_source_decor`)."""
     c = opts.coloring
     if c.origin not in ORIGINS:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
-    decor = opts.decor
     source = _open(data, opts)
+    opts = _source_decor(source, opts, shown)
+    decor = opts.decor
     if decor is not None and isinstance(decor.annot, np.ndarray):
         from .compose.options import check_annot_shape
 
@@ -124,8 +143,9 @@ def _composition(data, opts: options.Options):
     ``(H, W, 3 or 4)`` uint8 canvas, or the bare raster's Pillow image."""
     from .compose.layout import bare, compose
 
-    raster = _raster(data, opts)
-    return compose(raster, opts.decor) if opts.decor.active else bare(raster)
+    shown = []
+    raster = _raster(data, opts, shown)
+    return compose(raster, shown[0]) if shown[0].active else bare(raster)
 
 
 def _pixels(data, opts: options.Options):
@@ -134,7 +154,13 @@ def _pixels(data, opts: options.Options):
     :func:`save` encodes without a Pillow copy)."""
     if opts.decor.active:
         return _composition(data, opts).pixels
-    return _raster(data, opts).image()
+    shown = []
+    raster = _raster(data, opts, shown)
+    if shown[0].active:  # the source's own decorations (a cooler's chromosomes)
+        from .compose.layout import compose
+
+        return compose(raster, shown[0]).pixels
+    return raster.image()
 
 
 # --------------------------------------------------------------------------- public
