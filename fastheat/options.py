@@ -111,14 +111,12 @@ with none is missing).""", type='{"zero", "missing"}, optional', cli=dict(
 bins' balancing weights (the ``weight`` column), as cooler's
 ``matrix(balance=True)``; a string names another weight column. Bins whose
 weight is NaN are missing. Default: raw counts.""", type="bool or str, optional", cli=dict(
-        nargs="?", const=True, metavar="COLUMN",
-        help="cooler: balanced counts (weights column, default 'weight')"))
+        action="store_true", help="cooler: balanced counts (the bins' weight column)"))
     region: object = opt(None, """Cooler: the part of the genome drawn, as cooler's
 ``fetch``: a chromosome ``"chr2"``, a range ``"chr2:10M-20M"`` (``k``/``M``/``G``
 suffixes, commas allowed) or a ``(rows, columns)`` pair of them for an
 off-diagonal block. Default: the whole genome.""", type="str or (str, str), optional",
-                         cli=dict(help="cooler: chromosome or range, e.g. chr2:10M-20M; "
-                                       "ROWS,COLS for a block"))
+                         cli=dict(help="cooler: chromosome or range, e.g. chr2:10M-20M"))
     resolution: int | None = opt(None, """Multi-resolution cooler (``.mcool``): the bin
 size in bp to read (``file.mcool::resolutions/N`` says it in the URI).""",
                                  type="int, optional", cli=dict(

@@ -157,7 +157,8 @@ def open_source(data, *, points=None, progress: bool = False, reading=None) -> S
         for others); its :data:`COORD_OPTIONS` give the matrix uneven cells.
     """
     given = {} if reading is None else {
-        n: getattr(reading, n) for n in SOURCE_OPTIONS if getattr(reading, n, None) is not None}
+        n: getattr(reading, n) for n in SOURCE_OPTIONS
+        if getattr(reading, n, None) is not None and getattr(reading, n) is not False}
     coords = {} if reading is None else {
         n: getattr(reading, n) for n in COORD_OPTIONS if getattr(reading, n, None) is not None}
     if isinstance(data, Source):
