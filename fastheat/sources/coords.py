@@ -56,7 +56,15 @@ class UnevenSource(Source):
             if coords is None and scale == "linear":
                 edges.append(None)
                 continue
-            e = _index_edges(n) if coords is None else cell_edges(coords, n, name)
+            if coords is None:
+                e = _index_edges(n)
+            elif scale == "log" and np.ndim(coords) == 1 and len(coords) == n:
+                # centres on a log axis: edges half-way in log space (as xarray's
+                # plots infer them), so log-spaced centres are even cells
+                c = np.asarray(coords, dtype=np.float64)
+                e = 10 ** cell_edges(transformed(c, scale, name), n, name)
+            else:
+                e = cell_edges(coords, n, name)
             edges.append((e, transformed(e, scale, name), scale))
         self.row_axis, self.col_axis = edges
         for field, axis in (("row", self.row_axis), ("col", self.col_axis)):
