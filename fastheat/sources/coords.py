@@ -77,7 +77,6 @@ class UnevenSource(Source):
             else:
                 labels = replace(labels, **{f"{field}s": None, f"{field}_edges": None})
         self.labels = labels
-        self._format = format_labels
 
     def plan(self, height, width, reduce, track=False):
         return UnevenPlan(self.shape[0], self.shape[1], height, width, reduce, track,
@@ -86,21 +85,29 @@ class UnevenSource(Source):
 
     def _aggregate(self, height, width, reduce, track):
         plan = self.plan(height, width, reduce, track)
-        self._log_labels(height, width)
         if plan.reduction.code is None:
             return self.source.pick(plan), None
         state = self.source.fold(plan)
         return (np.ascontiguousarray(plan.finish(state)),
                 plan.reduction.data_range(state) if track else None)
 
-    def _log_labels(self, height, width):
-        """A log axis is labelled at the pixels' centres (in data units)."""
-        for field, axis, n in (("row", self.row_axis, height), ("col", self.col_axis, width)):
-            if axis is not None and axis[2] == "log":
-                t = axis[1]
-                centres = 10 ** (t[0] + (np.arange(n) + 0.5) / n * (t[-1] - t[0]))
-                self.labels = replace(self.labels, **{f"{field}s": self._format(
-                    np.array([float(f"{v:.3g}") for v in centres]))})
+    def default_decor(self):
+        """Ticks at round values (1, 2, 5 x 10^k, or decades when the axis spans
+        several) on a log axis, in the matrix coordinates the raster maps linearly."""
+        out = {}
+        for axis, n, ticks, labels in ((self.row_axis, self.shape[0], "yticks", "yticklabels"),
+                                       (self.col_axis, self.shape[1], "xticks", "xticklabels")):
+            if axis is None or axis[2] != "log":
+                continue
+            t = axis[1]
+            lo, hi = sorted((t[0], t[-1]))
+            steps = (1,) if hi - lo >= 2 else (1, 2, 5)
+            values = [m * 10.0 ** k for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1)
+                      for m in steps if lo <= np.log10(m * 10.0 ** k) <= hi]
+            pos = [(np.log10(v) - t[0]) / (t[-1] - t[0]) * n for v in values]
+            out[ticks] = tuple(float(p) for p in pos)
+            out[labels] = [_log_label(v) for v in values]
+        return out
 
     def aggregate(self, height, width, reduce):
         return self._aggregate(height, width, reduce, False)[0]
@@ -111,3 +118,18 @@ class UnevenSource(Source):
     def masked(self, mask):
         return UnevenSource(self.source.masked(mask), xcoords=self.given[0],
                             ycoords=self.given[1], xscale=self.scales[0], yscale=self.scales[1])
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _log_label(v):
+    """``100`` -> ``10²`` as matplotlib's log axes write decades; ``200`` -> ``200``.
+
+    >>> _log_label(1000.0), _log_label(0.01), _log_label(50.0)
+    ('10³', '10⁻²', '50')
+    """
+    k = int(np.floor(np.log10(v) + 1e-9))
+    if abs(v / 10.0 ** k - 1) < 1e-9:
+        return "10" + str(k).translate(_SUPERSCRIPT)
+    return format_labels(np.array([v]))[0]

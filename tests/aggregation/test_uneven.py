@@ -83,3 +83,14 @@ def test_errors_name_the_option():
         fastheat.aggregate(v, ycoords=[-1, 1, 2], yscale="log")
     with pytest.raises(ValueError, match=r"xscale='ln' is not a scale; use 'linear' or 'log'"):
         fastheat.aggregate(v, xscale="ln")
+
+
+def test_a_log_axis_has_ticks_at_decades_where_the_raster_puts_them():
+    f = np.geomspace(10, 10_000, 31)  # 30 cells, log-even edges 10 .. 10^4
+    src = fastheat.sources.open_source(np.zeros((30, 5)), reading=fastheat.options.Reading(
+        ycoords=f, yscale="log"))
+    decor = src.default_decor()
+    assert decor["yticklabels"] == ["10\u00b9", "10\u00b2", "10\u00b3", "10\u2074"]
+    np.testing.assert_allclose(decor["yticks"], [0, 10, 20, 30])  # matrix rows, linear in log f
+    img = fastheat.heatmap(np.zeros((30, 5)), ycoords=f, yscale="log", width=50, height=60)
+    assert img.size[0] > 50  # the ticks are drawn by default
