@@ -21,7 +21,9 @@ _DATA = """data : array-like, 2-D
         Any numeric or bool matrix: ndarray (any layout, byte order, strides),
         ``np.ma.MaskedArray``, ``np.memmap``, nested lists, DataFrame; out of
         core or distributed: zarr array, h5py ``Dataset``, dask array, xarray
-        ``DataArray`` (see :mod:`fastheat.sources`), or any type registered with
+        ``DataArray``; sparse: scipy.sparse arrays and matrices, cooler files
+        (``.cool``/``.mcool`` paths) and ``cooler.Cooler`` objects, AnnData
+        objects and ``.h5ad`` paths (see :mod:`fastheat.sources`), or any type registered with
         :func:`fastheat.register_source`. With ``x`` and ``y``, a pandas or dask
         DataFrame of points."""
 

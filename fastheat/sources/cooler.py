@@ -187,12 +187,10 @@ class CoolerSource(MatrixSource):
                     if k + 1 < len(jobs):
                         ahead = pool.submit(read, jobs[k + 1])
                     off, lo, s, e, (c_lo, c_hi), mode = job
-                    if mode == MIRROR:  # rows read are the view's columns
-                        r_shift, c_shift = self.r0, self.c0
-                    else:
-                        r_shift, c_shift = self.r0, self.c0
+                    # in a MIRROR pass the rows read are the view's columns: the
+                    # kernel swaps the entry's roles, the view's origin is the same
                     fold.add(off[s:e + 1] - off[s], cols_, vals, row_base=lo + s,
-                             col_lo=c_lo, col_hi=c_hi, r_shift=r_shift, c_shift=c_shift,
+                             col_lo=c_lo, col_hi=c_hi, r_shift=self.r0, c_shift=self.c0,
                              mode=mode)
                     bar.update(len(vals))
                     del cols_, vals
