@@ -10,7 +10,7 @@ import importlib
 #: ``pip install 'fastheat[EXTRA]'`` for each optional module.
 EXTRAS = {"dask": "dask", "distributed": "dask", "datashader": "datashader",
           "pandas": "datashader", "pyarrow": "datashader", "zarr": "zarr", "h5py": "hdf5",
-          "xarray": "xarray"}
+          "xarray": "xarray", "scipy": "sparse", "cooler": "cooler", "anndata": "anndata"}
 
 
 class MissingExtraError(ImportError):

@@ -21,7 +21,9 @@ _DATA = """data : array-like, 2-D
         Any numeric or bool matrix: ndarray (any layout, byte order, strides),
         ``np.ma.MaskedArray``, ``np.memmap``, nested lists, DataFrame; out of
         core or distributed: zarr array, h5py ``Dataset``, dask array, xarray
-        ``DataArray`` (see :mod:`fastheat.sources`), or any type registered with
+        ``DataArray``; sparse: scipy.sparse arrays and matrices, cooler files
+        (``.cool``/``.mcool`` paths) and ``cooler.Cooler`` objects, AnnData
+        objects and ``.h5ad`` paths (see :mod:`fastheat.sources`), or any type registered with
         :func:`fastheat.register_source`. With ``x`` and ``y``, a pandas or dask
         DataFrame of points."""
 
@@ -39,7 +41,7 @@ def _docs(fn):
 def _open(data, opts: options.Options):
     """The source of ``data``, masked if asked."""
     source = open_source(data, points=opts.points if opts.points.active else None,
-                         progress=opts.reading.progress)
+                         progress=opts.reading.progress, reading=opts.reading)
     if opts.reading.mask is not None:
         source = source.masked(opts.reading.mask)
     return source
@@ -64,6 +66,8 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
     (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
+    if getattr(source, "resampled", False):  # its raster is in data coordinates: no repeats
+        (ch, rows), (cw, cols) = (h, None), (w, None)
     reduce = opts.reading.reduce
     if own is not None and own.shape == (ch, cw) and not track:
         return own, rows, cols, None
@@ -111,13 +115,32 @@ def _own_size_cells(source, reduce):
     return cells
 
 
-def _raster(data, opts: options.Options) -> Raster:
-    """Run the pipeline up to colormap codes."""
+def _source_decor(source, opts: options.Options, shown=None):
+    """``opts`` with the decorations a source shows by default (a cooler's
+    chromosome lines and names) where none of those options was given;
+    ``shown`` (a list) gets the decorations used."""
+    decor = opts.decor
+    defaults = getattr(source, "default_decor", None)
+    if decor is not None and defaults is not None:
+        import dataclasses
+
+        given = {k: v for k, v in defaults().items() if getattr(decor, k) is None}
+        if given:
+            decor = dataclasses.replace(decor, **given)
+            opts = dataclasses.replace(opts, decor=decor)
+    if shown is not None:
+        shown.append(opts.decor)
+    return opts
+
+
+def _raster(data, opts: options.Options, shown=None) -> Raster:
+    """Run the pipeline up to colormap codes (``shown``: see :func:`_source_decor`)."""
     c = opts.coloring
     if c.origin not in ORIGINS:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
-    decor = opts.decor
     source = _open(data, opts)
+    opts = _source_decor(source, opts, shown)
+    decor = opts.decor
     if decor is not None and isinstance(decor.annot, np.ndarray):
         from .compose.options import check_annot_shape
 
@@ -161,8 +184,9 @@ def _composition(data, opts: options.Options):
     ``(H, W, 3 or 4)`` uint8 canvas, or the bare raster's Pillow image."""
     from .compose.layout import bare, compose
 
-    raster = _raster(data, opts)
-    return compose(raster, opts.decor) if opts.decor.active else bare(raster)
+    shown = []
+    raster = _raster(data, opts, shown)
+    return compose(raster, shown[0]) if shown[0].active else bare(raster)
 
 
 def _pixels(data, opts: options.Options):
@@ -171,7 +195,13 @@ def _pixels(data, opts: options.Options):
     :func:`save` encodes without a Pillow copy)."""
     if opts.decor.active:
         return _composition(data, opts).pixels
-    return _raster(data, opts).image()
+    shown = []
+    raster = _raster(data, opts, shown)
+    if shown[0].active:  # the source's own decorations (a cooler's chromosomes)
+        from .compose.layout import compose
+
+        return compose(raster, shown[0]).pixels
+    return raster.image()
 
 
 # --------------------------------------------------------------------------- public

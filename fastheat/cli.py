@@ -50,8 +50,9 @@ from . import options
 from .aggregation import REDUCTIONS
 from .color.norms import NORMS
 
-INPUTS = (".npy (memory-mapped), .npz (--key), .csv, .tsv, .zarr, .h5:/dataset (HDF5), "
-          "and point tables .parquet/.csv with --x --y")
+INPUTS = (".npy (memory-mapped), .npz (--key; scipy.sparse save_npz files too), .csv, .tsv, "
+          ".zarr, .h5:/dataset (HDF5), .cool/.mcool (--resolution, --balance, --region), .h5ad "
+          "(--layer), and point tables .parquet/.csv with --x --y")
 
 
 class UsageError(Exception):
@@ -365,7 +366,9 @@ def open_input(args, kwargs):
 def _describe(data, kwargs):
     if "x" in kwargs:
         return "point table"
-    return " x ".join(map(str, data.shape)) + " matrix"
+    shape = getattr(data, "shape", None)  # None: a cooler or AnnData path
+    return os.path.basename(str(data)) if shape is None else \
+        " x ".join(map(str, shape)) + " matrix"
 
 
 def parser():

@@ -77,6 +77,19 @@ in matplotlib's ``imshow(aspect=)``.""", type='"auto", "equal" or float',
         object.__setattr__(self, "square", bool(self.square))
 
 
+_COORDS = """Matrix cell coordinates (rectilinear grids, like
+``pcolormesh(X, Y, C)``; not the point-table columns ``x``/``y``): 1-D,
+increasing or decreasing, either ``n + 1`` cell edges or ``n`` cell centres
+(edges half-way between them) for ``n`` columns (``ycoords``: rows). The raster is
+then in data coordinates, each pixel an exact area-weighted combination of
+the uneven cells it covers, and the axis ticks are at round data values.
+xarray's uneven numeric coordinates are used so by default."""
+_SCALE = """Scale of the columns' (``xscale``) or rows' (``yscale``) coordinates: ``"linear"``
+(the default) or ``"log"`` (pixels equal in log space, as a spectrogram on
+``ax.set_yscale("log")``; coordinates must be positive). Without
+``xcoords``/``ycoords`` the coordinates are the cell indices + 1."""
+
+
 @dataclass(frozen=True)
 class Reading:
     """How input cells are read and combined into pixels."""
@@ -91,6 +104,44 @@ cells touching the pixel) or ``"nearest"`` (the cell under the pixel centre)."""
 (drawn in the bad colour, unannotated).""", type="array of bool, optional")
     progress: bool = opt(False, """Progress bar on stderr while an out-of-core or
 distributed input (memmap, zarr, HDF5, dask, point table) is read.""", type="bool")
+    implicit: str | None = opt(None, """Sparse input (scipy.sparse, cooler, AnnData):
+what the cells that are not stored are. ``"zero"`` (the default): zeros, as
+``toarray()`` gives, so a mean counts them and ``count`` counts every cell;
+``"missing"``: only stored entries count (a mean over stored values; a pixel
+with none is missing).""", type='{"zero", "missing"}, optional', cli=dict(
+        choices=("zero", "missing"), help="sparse input: implicit cells are zeros (default) or "
+                                          "missing (mean over stored entries only)"))
+    balance: object = opt(None, """Cooler: ``True`` multiplies each pixel by its
+bins' balancing weights (the ``weight`` column), as cooler's
+``matrix(balance=True)``; a string names another weight column. Bins whose
+weight is NaN are missing. Default: raw counts.""", type="bool or str, optional", cli=dict(
+        action="store_true", help="cooler: balanced counts (the bins' weight column)"))
+    region: object = opt(None, """Cooler: the part of the genome drawn, as cooler's
+``fetch``: a chromosome ``"chr2"``, a range ``"chr2:10M-20M"`` (``k``/``M``/``G``
+suffixes, commas allowed) or a ``(rows, columns)`` pair of them for an
+off-diagonal block. Default: the whole genome.""", type="str or (str, str), optional",
+                         cli=dict(help="cooler: chromosome or range, e.g. chr2:10M-20M"))
+    resolution: int | None = opt(None, """Multi-resolution cooler (``.mcool``): the bin
+size in bp to read (``file.mcool::resolutions/N`` says it in the URI).""",
+                                 type="int, optional", cli=dict(
+                                     type=int, help="mcool: bin size in bp to read"))
+    layer: str | None = opt(None, """AnnData: the layer drawn instead of ``.X``
+(``adata.layers[layer]``).""", type="str, optional", cli=dict(
+        help="AnnData (.h5ad): layer to draw instead of X"))
+    xcoords: object = opt(None, _COORDS,
+                          type="array of float, optional", cli=dict(
+                              type="numbers", help="matrix: column edges or centres "
+                                                   "(comma-separated)"))
+    ycoords: object = opt(None, _COORDS,
+                          type="array of float, optional", cli=dict(
+                              type="numbers", help="matrix: row edges or centres "
+                                                   "(comma-separated)"))
+    xscale: str | None = opt(None, _SCALE,
+                             type='{"linear", "log"}, optional', cli=dict(
+                                 choices=("linear", "log"), help="matrix: column axis scale"))
+    yscale: str | None = opt(None, _SCALE,
+                             type='{"linear", "log"}, optional', cli=dict(
+                                 choices=("linear", "log"), help="matrix: row axis scale"))
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 One module per input type (:mod:`.array`, :mod:`.frame`, :mod:`.memmap`,
 :mod:`.chunked` for zarr and HDF5, :mod:`.dask`, :mod:`.xarray`,
-:mod:`.points`), each registering itself in :mod:`.registry`, which
+:mod:`.points`, :mod:`.sparse` for scipy.sparse, :mod:`.cooler`, :mod:`.anndata`),
+each registering itself in :mod:`.registry`, which
 :func:`open_source` asks in turn; :mod:`.files` opens the paths the CLI is
-given. Users add types with :func:`register_source`. Nothing here reads the data.
+given; :mod:`.coords` puts any matrix on uneven cells. Users add types with
+:func:`register_source`. Nothing here reads the data.
 """
 from .base import Labels, MatrixSource, Source
 from .registry import Registration, open_source, register_source

@@ -260,6 +260,9 @@ def open_path(path, *, dataset=None, points=False, columns=()):
     (``file.h5:/path`` or ``--dataset``), and with ``points`` a parquet or
     CSV/TSV point table read lazily with dask (only ``columns``).
     """
+    sparse = _sparse_input(path, dataset, points)
+    if sparse is not None:
+        return sparse
     path, dataset = split_dataset(path, dataset)
     ext = os.path.splitext(path.rstrip("/\\"))[1].lower()
     if ext not in ZARR_SUFFIXES + HDF5_SUFFIXES + TABLE_SUFFIXES:
@@ -278,6 +281,34 @@ def open_path(path, *, dataset=None, points=False, columns=()):
     if ext in HDF5_SUFFIXES:
         return _open_hdf5(path, dataset)
     return _open_table(path, ext, columns)
+
+
+#: Sparse inputs: cooler files (``file.mcool::resolutions/N`` too) and AnnData files,
+#: read by their sources from the path; scipy.sparse ``.npz`` files (``save_npz``).
+SPARSE_SUFFIXES = (".cool", ".mcool", ".h5ad")
+_SCIPY_NPZ = {"data", "indices", "indptr", "format", "shape"}
+_SCIPY_COO = {"data", "row", "col", "format", "shape"}
+
+
+def _sparse_input(path, dataset, points):
+    """The input for a sparse file (see :data:`SPARSE_SUFFIXES`), or None."""
+    path = os.fspath(path)
+    file = path.partition("::")[0]
+    ext = os.path.splitext(file)[1].lower()
+    if ext in SPARSE_SUFFIXES:
+        if dataset is not None or points:
+            raise ValueError(f"--dataset, --x and --y are not for {path!r}; a cooler file "
+                             f"takes --resolution, --balance, --region, an .h5ad file --layer")
+        if not os.path.exists(file):
+            raise FileNotFoundError(f"input {file!r} does not exist")
+        return path
+    if ext == ".npz" and os.path.exists(path) and not points:
+        with np.load(path, allow_pickle=False) as z:
+            names = set(z.keys())
+        if names >= _SCIPY_NPZ or names >= _SCIPY_COO:
+            sparse = require("scipy.sparse", "reading a scipy.sparse .npz file", extra="sparse")
+            return sparse.load_npz(path)
+    return None
 
 
 def _open_zarr(path, dataset):

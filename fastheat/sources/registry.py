@@ -20,7 +20,15 @@ _FALLBACK = []  # asked last: arrays (anything numpy.asarray takes)
 #: The modules that register the built-in sources, imported on first use (so
 #: that ``import fastheat`` imports none of their helpers); their entries
 #: accept disjoint types, so their order does not matter.
-_MODULES = ("array", "frame", "memmap", "chunked", "dask", "xarray", "points")
+_MODULES = ("array", "frame", "memmap", "chunked", "dask", "xarray", "points", "sparse",
+            "cooler", "anndata")
+#: Reading options only some sources take (None: not given), and who takes them.
+SOURCE_OPTIONS = {"implicit": "sparse inputs (scipy.sparse, cooler, AnnData)",
+                  "balance": "cooler files and objects", "region": "cooler files and objects",
+                  "resolution": "multi-resolution cooler files (.mcool)",
+                  "layer": "AnnData objects and .h5ad files"}
+#: Reading options every matrix takes: its cells' coordinates (see :mod:`..aggregation.uneven`).
+COORD_OPTIONS = ("xcoords", "ycoords", "xscale", "yscale")
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +37,7 @@ class _Entry:
     factory: Callable
     points: bool
     name: str
+    options: tuple = ()  # the SOURCE_OPTIONS its factory takes as keywords
 
 
 class Registration:
@@ -108,11 +117,12 @@ def register_source(accept: Callable, factory: Callable, *, points: bool = False
     return Registration(entry)
 
 
-def _register_builtin(accept, factory, *, points=False, last=False):
+def _register_builtin(accept, factory, *, points=False, last=False, options=()):
     """:func:`register_source` for this package's modules (asked after users'
-    entries; ``last``: after every other entry)."""
+    entries; ``last``: after every other entry; ``options``: the
+    :data:`SOURCE_OPTIONS` the factory takes as keywords)."""
     (_FALLBACK if last else _BUILTIN).append(
-        _Entry(accept, factory, points, getattr(factory, "__name__", "source")))
+        _Entry(accept, factory, points, getattr(factory, "__name__", "source"), tuple(options)))
 
 
 _loaded = []
@@ -126,7 +136,7 @@ def _entries():
     return _USER + _BUILTIN + _FALLBACK
 
 
-def open_source(data, *, points=None, progress: bool = False) -> Source:
+def open_source(data, *, points=None, progress: bool = False, reading=None) -> Source:
     """Wrap what the user passed in the :class:`Source` that reads it.
 
     Parameters
@@ -142,15 +152,41 @@ def open_source(data, *, points=None, progress: bool = False) -> Source:
     progress : bool
         Show a progress bar on stderr while an out-of-core or distributed input
         is read.
+    reading : fastheat.options.Reading, optional
+        Its :data:`SOURCE_OPTIONS` go to the sources that take them (an error
+        for others); its :data:`COORD_OPTIONS` give the matrix uneven cells.
     """
+    given = {} if reading is None else {
+        n: getattr(reading, n) for n in SOURCE_OPTIONS
+        if getattr(reading, n, None) is not None and getattr(reading, n) is not False}
+    coords = {} if reading is None else {
+        n: getattr(reading, n) for n in COORD_OPTIONS if getattr(reading, n, None) is not None}
     if isinstance(data, Source):
-        return data
+        source = data
+        _check_taken(given, (), type(data).__name__)
+    else:
+        source = _open(data, points, progress, given)
+    if coords:
+        from .coords import uneven_source
+
+        source = uneven_source(source, **coords)
+    return source
+
+
+def _check_taken(given, takes, what):
+    for name in given:
+        if name not in takes:
+            raise TypeError(f"{name}= is an option for {SOURCE_OPTIONS[name]}, not for {what}")
+
+
+def _open(data, points, progress, given):
     table = points is not None and points.active
     for entry in _entries():
         if entry.points == table and entry.accept(data):
+            _check_taken(given, entry.options, type(data).__name__)
             if table:
                 return entry.factory(data, points=points, progress=progress)
-            return entry.factory(data, progress=progress)
+            return entry.factory(data, progress=progress, **given)
     # every input is accepted by the array fallback, so only point options get here
     raise TypeError(f"x=, y=, value=, x_range= and y_range= are options for point tables "
                     f"(a pandas or dask DataFrame), not for {type(data).__name__}")

@@ -6,6 +6,8 @@ in row bands by :class:`~fastheat.sources.chunked.ChunkedSource`.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .registry import _register_builtin
 from .array import ArraySource
 from .base import Labels, check_matrix, coordinate_edges, format_labels, module_of
@@ -13,7 +15,36 @@ from .chunked import ChunkedSource
 from .dask import DaskSource
 
 
+def _uneven(coords, edges):
+    """``xcoords``/``ycoords`` for the axes whose numeric coordinates are
+    strictly monotonic but not evenly spaced (those become positions)."""
+    out = {}
+    for name, c, e in zip(("ycoords", "xcoords"), coords, edges):
+        if c is None or e is not None:
+            continue
+        v = np.asarray(c)
+        if v.dtype.kind in "iuf" and v.ndim == 1 and len(v) >= 2 and np.all(np.isfinite(v)):
+            d = np.diff(v.astype(float))
+            if np.all(d > 0) or np.all(d < 0):
+                out[name] = v
+    return out
+
+
 def xarray_source(da, *, progress=False):
+    """The source for an xarray ``DataArray`` (see :func:`_xarray_source`);
+    strictly monotonic uneven numeric coordinates are the cells' positions
+    (:mod:`fastheat.sources.coords`), as ``pcolormesh`` draws them."""
+    source = _xarray_source(da, progress=progress)
+    coords = [da.indexes[d] if d in da.indexes else None for d in da.dims]
+    uneven = _uneven(coords, (source.labels.row_edges, source.labels.col_edges))
+    if uneven:
+        from .coords import uneven_source
+
+        return uneven_source(source, **uneven)
+    return source
+
+
+def _xarray_source(da, *, progress=False):
     """The source for an xarray ``DataArray``: coordinates become the row and
     column labels, the dimensions' names the axis titles (like a DataFrame's
     index and columns names) and the array's name the values' name. Evenly

@@ -62,9 +62,10 @@ def test_even_numeric_coordinates_are_an_axis_in_data_units():
     dlat, dlon = 6 / 19, 2 * np.pi / 39
     assert labels.row_edges == pytest.approx((-3 - dlat / 2, 3 + dlat / 2))
     assert labels.col_edges == pytest.approx((-dlon / 2, 2 * np.pi + dlon / 2))
-    # uneven coordinates stay labels (non-uniform axes are issue 14), dates too
+    # uneven numeric coordinates are positions since issue 14 (edges half-way
+    # between centres: 0.5 .. 5), an axis in data units; dates stay labels
     uneven = xr.DataArray(matrix((3, 2)), dims=("a", "b"), coords={"a": [1, 2, 4]})
-    assert open_source(uneven).labels.row_edges is None
+    assert open_source(uneven).labels.row_edges == (0.5, 5.0)
 
 
 @pytest.mark.parametrize("origin", ["upper", "lower"])

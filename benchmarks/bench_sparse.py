@@ -1,0 +1,206 @@
+"""Sparse inputs (issue 14): a scipy CSR vs matplotlib ``spy`` and datashader
+``Canvas.points``, and a cooler contact map vs reading its pixel table once.
+
+    python benchmarks/bench_sparse.py                 # default sizes, a few minutes
+    python benchmarks/bench_sparse.py --quick         # smoke run
+    python benchmarks/bench_sparse.py --full          # issue 14's sizes: CSR 10^6 x 10^6
+                                                      # with 10^8 nonzeros, cooler 3*10^6 bins
+                                                      # and 3*10^8 pixels (hours, ~10 GB disk)
+
+Each fastheat render runs in a child process that samples its anonymous
+memory (``RssAnon``) every 5 ms: the peak is reported. The cooler file is
+written by cooler into a temporary directory and removed afterwards.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+CHILD = textwrap.dedent("""
+    import json, sys, threading, time
+    peak = [0]
+    def anon():
+        for line in open("/proc/self/status"):
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+        return 0
+    def sample():
+        while True:
+            peak[0] = max(peak[0], anon())
+            time.sleep(0.005)
+    threading.Thread(target=sample, daemon=True).start()
+    import numpy as np, fastheat
+    base = anon()
+    spec = json.loads(sys.argv[1])
+    kind, path, out = spec["kind"], spec["path"], spec["out"]
+    if kind == "csr":
+        import scipy.sparse as sp
+        data = sp.load_npz(path)
+        opts = dict(width=1000, height=1000, norm="log")
+    else:
+        data = path
+        opts = dict(width=1000, height=1000, norm="log", balance=None)
+    fastheat.save(data, out + ".warm.png", width=50, height=50)  # compile / load kernels
+    t0 = time.perf_counter()
+    fastheat.save(data, out, **opts)
+    dt = time.perf_counter() - t0
+    peak[0] = max(peak[0], anon())
+    print(json.dumps({"seconds": dt, "peak_anon": peak[0], "base_anon": base}))
+""")
+
+
+def child(spec):
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def random_csr(n, nnz, seed=0):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.integers(0, n, nnz))
+    cols = rng.integers(0, n, nnz).astype(np.int32)
+    indptr = np.searchsorted(rows, np.arange(n + 1)).astype(np.int64)
+    data = rng.random(nnz).astype(np.float32) + 0.01
+    return sp.csr_matrix((data, cols, indptr), shape=(n, n))
+
+
+def bench_csr(n, nnz, tmp, skip_mpl):
+    import scipy.sparse as sp
+
+    m = random_csr(n, nnz)
+    path = os.path.join(tmp, "m.npz")
+    sp.save_npz(path, m, compressed=False)
+    fh = child({"kind": "csr", "path": path, "out": os.path.join(tmp, "fh.png")})
+    res = {"n": n, "nnz": nnz, "fastheat_s": fh["seconds"],
+           "fastheat_peak_anon_MB": fh["peak_anon"] / 2**20}
+    coo = m.tocoo()
+    import datashader as ds
+    import pandas as pd
+
+    df = pd.DataFrame({"x": coo.col.astype(np.float64), "y": coo.row.astype(np.float64)})
+    canvas = ds.Canvas(plot_width=1000, plot_height=1000, x_range=(0, n), y_range=(0, n))
+    canvas.points(df.iloc[:1000], "x", "y")  # compile
+    t0 = time.perf_counter()
+    agg = canvas.points(df, "x", "y")
+    img = ds.transfer_functions.shade(agg, how="log")
+    img.to_pil().save(os.path.join(tmp, "ds.png"))
+    res["datashader_points_s"] = time.perf_counter() - t0
+    del df
+    if not skip_mpl:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        t0 = time.perf_counter()
+        fig, ax = plt.subplots(figsize=(10, 10), dpi=100)
+        ax.spy(m, markersize=0.1)
+        fig.savefig(os.path.join(tmp, "spy.png"))
+        plt.close(fig)
+        res["matplotlib_spy_s"] = time.perf_counter() - t0
+    return res
+
+
+def write_cool(path, n_bins, n_pixels, seed=0, binsize=1000):
+    """A synthetic contact map with a distance decay (contacts ~ d^-1), written by cooler."""
+    import cooler
+    import pandas as pd
+
+    n_chroms = 20
+    sizes = np.full(n_chroms, n_bins // n_chroms * binsize)
+    chroms = pd.Series(sizes, index=[f"chr{i + 1}" for i in range(n_chroms)])
+    bins = cooler.binnify(chroms, binsize)
+    rng = np.random.default_rng(seed)
+    n = len(bins)
+    per_row = max(1, n_pixels // n)
+
+    def chunks(step=2_000_000 // per_row + 1):
+        for r0 in range(0, n, step):
+            r1 = min(n, r0 + step)
+            rows = np.repeat(np.arange(r0, r1), per_row)
+            d = np.floor(np.exp(rng.random(len(rows)) * np.log(n))).astype(np.int64) - 1
+            cols = np.minimum(rows + d, n - 1)
+            key = np.unique(rows * n + cols)
+            b1, b2 = key // n, key % n
+            count = np.maximum(1, (200 / (1 + b2 - b1)) * rng.random(len(b1)) * 5).astype(
+                np.int32)
+            yield pd.DataFrame({"bin1_id": b1, "bin2_id": b2, "count": count})
+
+    cooler.create_cooler(path, bins, chunks(), ordered=True)
+    with cooler.Cooler(path).open("r") as g:
+        return len(g["pixels/count"])
+
+
+def read_pixels_once(path):
+    """The floor: every chunk of the pixel table read once (bin2_id and count)."""
+    import h5py
+
+    t0 = time.perf_counter()
+    with h5py.File(path, "r") as f:
+        b2, c = f["pixels/bin2_id"], f["pixels/count"]
+        step = 1 << 23
+        for p in range(0, len(c), step):
+            b2[p:p + step]
+            c[p:p + step]
+    return time.perf_counter() - t0
+
+
+def bench_cool(n_bins, n_pixels, tmp):
+    path = os.path.join(tmp, "map.cool")
+    t0 = time.perf_counter()
+    stored = write_cool(path, n_bins, n_pixels)
+    written = time.perf_counter() - t0
+    floor = read_pixels_once(path)
+    floor = min(floor, read_pixels_once(path))
+    fh = child({"kind": "cool", "path": path, "out": os.path.join(tmp, "cool.png")})
+    os.remove(path)
+    return {"bins": n_bins, "pixels": stored, "write_s": written, "read_once_s": floor,
+            "fastheat_s": fh["seconds"], "speed_vs_read": floor / fh["seconds"],
+            "fastheat_peak_anon_MB": fh["peak_anon"] / 2**20}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--full", action="store_true", help="issue 14's sizes (on request only)")
+    p.add_argument("--skip-mpl", action="store_true", help="leave matplotlib spy out")
+    args = p.parse_args()
+    if args.full:
+        csr, cool = (10**6, 10**8), (3 * 10**6, 3 * 10**8)
+    elif args.quick:
+        csr, cool = (10**4, 10**5), (2 * 10**4, 2 * 10**5)
+    else:
+        csr, cool = (10**5, 10**7), (3 * 10**5, 10**7)
+    with tempfile.TemporaryDirectory() as tmp:
+        r1 = bench_csr(*csr, tmp, args.skip_mpl)
+        print(json.dumps(r1))
+        r2 = bench_cool(*cool, tmp)
+        print(json.dumps(r2))
+    print("\n| case | fastheat | baseline | ratio | peak anon MB |\n|---|---|---|---|---|")
+    if "matplotlib_spy_s" in r1:
+        print(f"| CSR {r1['n']:.0e}^2, {r1['nnz']:.0e} nnz vs spy+savefig | "
+              f"{r1['fastheat_s']:.2f} s | {r1['matplotlib_spy_s']:.2f} s | "
+              f"{r1['matplotlib_spy_s'] / r1['fastheat_s']:.1f}x | "
+              f"{r1['fastheat_peak_anon_MB']:.0f} |")
+    print(f"| CSR vs datashader Canvas.points | {r1['fastheat_s']:.2f} s | "
+          f"{r1['datashader_points_s']:.2f} s | "
+          f"{r1['datashader_points_s'] / r1['fastheat_s']:.1f}x | |")
+    print(f"| cooler {r2['bins']:.0e} bins, {r2['pixels']:.1e} px vs reading pixels once | "
+          f"{r2['fastheat_s']:.2f} s | {r2['read_once_s']:.2f} s | "
+          f"{r2['speed_vs_read']:.0%} of read speed | {r2['fastheat_peak_anon_MB']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

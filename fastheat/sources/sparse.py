@@ -1,0 +1,83 @@
+"""scipy.sparse arrays and matrices (CSR, CSC, COO and any other format), never made dense.
+
+CSR rows are folded as they are stored, CSC as the rows of the transpose (no
+copy); other formats are converted to CSR, which sums COO's duplicate entries
+as ``toarray()`` does. Implicit cells are zeros by default (``implicit="zero"``,
+the dense result of ``toarray()``), or missing (``implicit="missing"``: a mean
+over stored entries only). See :mod:`fastheat.aggregation.sparse`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..aggregation.sparse import DIRECT, check_implicit, fold_sparse, pick_sparse
+from .base import Labels, MatrixSource, check_matrix, module_of
+from .registry import _register_builtin
+
+#: Formats folded without conversion (CSC as the transpose's CSR).
+DIRECT_FORMATS = ("csr", "csc")
+
+
+def _kernel_data(data):
+    """Stored values in a dtype the kernel reads (bool as uint8: no copy)."""
+    return data.view(np.uint8) if data.dtype == np.bool_ else data
+
+
+def canonical(m):
+    """``m`` as CSR or CSC with sorted, unique entries per row (a copy only
+    when ``m`` is another format or has duplicates, which ``toarray()`` sums)."""
+    if m.format not in DIRECT_FORMATS:
+        return m.tocsr()  # COO's duplicates are summed here
+    if not m.has_canonical_format:
+        m = m.copy()
+        m.sum_duplicates()
+    return m
+
+
+class SparseSource(MatrixSource):
+    """A scipy.sparse array or matrix, folded entry by entry into the output
+    states (see the module docstring); ``scales`` (a pair of per-row and
+    per-column factor arrays, NaN: the row is missing) multiply the values."""
+
+    def __init__(self, m, *, implicit="zero", what="sparse matrix", labels: Labels = Labels(),
+                 scales=(None, None)):
+        check_matrix(m.shape, m.dtype, what)
+        self.implicit = check_implicit(implicit)
+        self.matrix = canonical(m)
+        self.shape, self.dtype = tuple(self.matrix.shape), np.dtype(m.dtype)
+        self.labels, self.scales = labels, scales
+
+    def _feed(self, fold):
+        m = self.matrix
+        fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT)
+
+    def fold(self, plan):
+        if self.matrix.format == "csc":  # the transpose's rows
+            rs, cs = self.scales
+            state = fold_sparse(plan.transposed(), self._feed, implicit=self.implicit,
+                                scales=(cs, rs), track=plan.track)
+            return np.ascontiguousarray(state.transpose(0, 2, 1))
+        return fold_sparse(plan, self._feed, implicit=self.implicit, scales=self.scales,
+                           track=plan.track)
+
+    def pick(self, plan):
+        if self.matrix.format == "csc":
+            rs, cs = self.scales
+            return pick_sparse(plan.transposed(), self._feed, implicit=self.implicit,
+                               scales=(cs, rs)).T.copy()
+        return pick_sparse(plan, self._feed, implicit=self.implicit, scales=self.scales)
+
+
+def is_scipy_sparse(data):
+    """Whether ``data`` is a scipy.sparse array or matrix (by its type's module:
+    scipy is not imported)."""
+    return module_of(data) == "scipy" and hasattr(data, "tocsr") and hasattr(data, "nnz")
+
+
+def _open(data, *, progress=False, implicit="zero"):
+    if len(data.shape) != 2:
+        check_matrix(data.shape, data.dtype, "sparse array")
+    return SparseSource(data, implicit=implicit)
+
+
+_register_builtin(is_scipy_sparse, _open, options=("implicit",))

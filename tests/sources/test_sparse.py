@@ -1,0 +1,165 @@
+"""scipy.sparse sources (fastheat/sources/sparse.py, fastheat/aggregation/sparse.py):
+every reduction over every format equals the dense result of ``toarray()``."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+sp = pytest.importorskip("scipy.sparse", reason="scipy is in the test extra (sparse sources)")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+import fastheat  # noqa: E402
+from fastheat.aggregation.reductions import REDUCTIONS  # noqa: E402
+
+#: Sums in a different order than the dense kernel's (entry by entry instead
+#: of row pass then column pass): equal to within float rounding.
+RTOL = 1e-12
+EXACT = ("min", "max", "absmax", "count", "nearest")
+FORMATS = ("csr", "csc", "coo", "lil", "dok", "bsr", "dia")
+
+
+def random_sparse(rng, shape, density, dtype=np.float64, bad=0.0):
+    m = sp.random(*shape, density=density, random_state=rng, format="coo", dtype=np.float64)
+    m.data = (m.data * 10 - 4).astype(dtype) if np.dtype(dtype).kind == "f" else \
+        (m.data * 100 - (40 if np.dtype(dtype).kind == "i" else 0)).astype(dtype)
+    if bad and np.dtype(dtype).kind == "f" and m.nnz:
+        pick = rng.random(m.nnz) < bad
+        m.data[pick] = rng.choice([np.nan, np.inf, -np.inf], pick.sum())
+    return m.tocsr()
+
+
+def dense_of(m, implicit):
+    """What the sparse matrix is as a dense one: implicit cells 0 or NaN (the
+    entries stored are those of its CSR form: DIA drops explicit zeros)."""
+    d = m.toarray().astype(np.float64)
+    if implicit == "missing":
+        c = m.tocsr()
+        c.sum_duplicates()
+        stored = sp.csr_matrix((np.ones(c.nnz), c.indices, c.indptr), shape=m.shape).toarray() > 0
+        d[~stored] = np.nan
+    return d
+
+
+def assert_same(a, b, reduce):
+    assert a.shape == b.shape
+    assert np.array_equal(np.isnan(a), np.isnan(b)), reduce
+    if reduce in EXACT:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(1, 40), cols=st.integers(1, 40),
+       density=st.sampled_from([0.0, 0.05, 0.3, 1.0]), h=st.integers(1, 12),
+       w=st.integers(1, 12), fmt=st.sampled_from(FORMATS),
+       reduce=st.sampled_from(list(REDUCTIONS)), implicit=st.sampled_from(["zero", "missing"]),
+       dtype=st.sampled_from(["float64", "float32", "int32", "uint8"]))
+def test_every_reduction_and_format_equals_dense(seed, rows, cols, density, h, w, fmt, reduce,
+                                                 implicit, dtype):
+    rng = np.random.default_rng(seed)
+    m = random_sparse(rng, (rows, cols), density, dtype, bad=0.1)
+    h, w = min(h, rows), min(w, cols)  # downsampling (upsampled axes repeat cells)
+    m = m.asformat(fmt)
+    a = fastheat.aggregate(m, height=h, width=w, reduce=reduce, implicit=implicit)
+    b = fastheat.aggregate(dense_of(m, implicit), height=h, width=w, reduce=reduce)
+    assert_same(a, b, reduce)
+
+
+def test_coo_duplicates_are_summed_as_toarray_sums_them():
+    m = sp.coo_matrix(([1.0, 2.0, 5.0], ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
+    np.testing.assert_array_equal(fastheat.aggregate(m, width=2, height=2),
+                                  [[0.0, 3.0], [5.0, 0.0]])
+    m = sp.csr_matrix(([1.0, 2.0], [1, 1], [0, 2, 2]), shape=(2, 2))  # non-canonical CSR
+    np.testing.assert_array_equal(fastheat.aggregate(m, width=2, height=2,
+                                                     implicit="missing"),
+                                  [[np.nan, 3.0], [np.nan, np.nan]])
+    assert m.data.tolist() == [1.0, 2.0]  # the user's matrix is left as it was
+
+
+def test_implicit_zeros_count_in_mean_and_max_but_not_when_missing():
+    m = sp.csr_matrix(np.array([[-2.0, 0], [0, 0]]))
+    m.eliminate_zeros()
+    assert fastheat.aggregate(m, width=1, height=1).item() == -0.5
+    assert fastheat.aggregate(m, width=1, height=1, reduce="max").item() == 0.0
+    assert fastheat.aggregate(m, width=1, height=1, reduce="count").item() == 4
+    assert fastheat.aggregate(m, width=1, height=1, implicit="missing").item() == -2.0
+    assert fastheat.aggregate(m, width=1, height=1, reduce="count",
+                              implicit="missing").item() == 1
+
+
+@pytest.mark.parametrize("norm", ["log", "linear", "symlog"])
+def test_rendered_bytes_equal_the_dense_render(norm):
+    rng = np.random.default_rng(3)
+    m = random_sparse(rng, (300, 250), 0.05)
+    m.data = np.abs(m.data) + 0.1
+    a = fastheat.to_rgba(m, width=120, height=100, norm=norm)
+    b = fastheat.to_rgba(m.toarray(), width=120, height=100, norm=norm)
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # rounding of sums at code edges
+    assert (a == b).mean() > 0.999
+
+
+def test_upsampled_sparse_matrix_is_crisp_blocks():
+    m = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
+    out = fastheat.aggregate(m, width=4, height=4)
+    np.testing.assert_array_equal(out, np.kron([[1.0, 0], [0, 2]], np.ones((2, 2))))
+
+
+def test_chunked_threads_give_the_same_grid(monkeypatch):
+    from fastheat.aggregation import sparse as agg
+
+    rng = np.random.default_rng(5)
+    m = random_sparse(rng, (400, 300), 0.2)
+    whole = fastheat.aggregate(m, width=33, height=27)
+    monkeypatch.setattr(agg, "MIN_PER_THREAD", 16)  # several threads' partial planes merged
+    np.testing.assert_allclose(fastheat.aggregate(m, width=33, height=27), whole, rtol=RTOL)
+    np.testing.assert_allclose(whole, fastheat.aggregate(m.toarray(), width=33, height=27),
+                               rtol=RTOL)
+
+
+def test_errors_name_the_option_and_what_is_allowed():
+    m = sp.csr_matrix(np.eye(3))
+    with pytest.raises(ValueError, match=r"implicit='nope' is not allowed; use 'zero'"):
+        fastheat.aggregate(m, implicit="nope")
+    with pytest.raises(TypeError, match=r"implicit= is an option for sparse inputs .* not for "
+                                        r"ndarray"):
+        fastheat.aggregate(np.eye(3), implicit="zero")
+    with pytest.raises(TypeError, match=r"region= is an option for cooler .* not for csr_"):
+        fastheat.aggregate(m, region="chr1")
+    with pytest.raises(TypeError, match="dtype complex128"):
+        fastheat.aggregate(sp.csr_matrix(np.eye(2) * 1j))
+    with pytest.raises(ValueError, match="empty"):
+        fastheat.aggregate(sp.csr_matrix((0, 3)))
+
+
+def test_the_old_object_dtype_message_is_gone():
+    # before: "data has dtype object" (numpy wrapped the matrix in a 0-d object array)
+    m = sp.random(50, 40, density=0.1, random_state=0, format="csr")
+    assert fastheat.heatmap(m).size == (320, 400)  # 40 x 50 cells, 8 px each
+
+
+def test_cli_renders_a_save_npz_file(tmp_path):
+    from fastheat import cli
+
+    m = sp.random(60, 50, density=0.1, random_state=0, format="csr")
+    sp.save_npz(tmp_path / "m.npz", m)
+    assert cli.main(["render", str(tmp_path / "m.npz"), "--width", "50", "--height", "60",
+                     "-o", str(tmp_path / "a.png"), "-q"]) == 0
+    fastheat.save(m.toarray(), tmp_path / "b.png", width=50, height=60)
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_import_fastheat_loads_no_sparse_library():
+    # numba itself imports scipy's top level when scipy is installed (its BLAS
+    # probe), before fastheat runs; fastheat must not add scipy.sparse
+    code = ("import sys, json, numpy as np, fastheat\n"
+            "fastheat.aggregate(np.eye(3), width=2, height=2)\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'cooler', 'anndata', 'h5py', 'pandas'} | ({'scipy.sparse'} & set(sys.modules)))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
