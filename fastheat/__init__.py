@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 # Public names load their module on first use (PEP 562): ``import fastheat``
 # costs no numpy or numba import, and ``fastheat --version`` none either.
 # Front-ends import matplotlib or plotly only then.
-_WHERE = {"aggregate": "api", "heatmap": "api", "save": "api", "to_rgba": "api",
+_WHERE = {"aggregate": "api", "heatmap": "frontends.entry", "save": "api", "to_rgba": "api",
           "AnnotationWarning": "compose", "register_source": "sources",
           "HeatmapImage": "notebook",  # HeatmapImage subclasses Pillow's image
           "render_info": "frontends.info", "imshow": "frontends.mpl",

@@ -294,11 +294,6 @@ def heatmap(data, **kwargs):
     >>> fastheat.heatmap([[1, 2], [3, 4]], colorbar=True, title="t").mode
     'RGB'
     """
-    if kwargs.get("ax") is not None:  # sns.heatmap(data, ax=ax): into a matplotlib Axes
-        from .frontends.mpl import heatmap_on_axes
-
-        return heatmap_on_axes(data, **kwargs)
-    kwargs.pop("ax", None)
     from PIL import Image
 
     from .notebook import HeatmapImage

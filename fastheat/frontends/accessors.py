@@ -20,9 +20,9 @@ class _Accessor:
     def heatmap(self, **options):
         """``fastheat.heatmap(obj, **options)``: a Pillow image, or with ``ax=``
         the Axes drawn into (coordinates, index and names give the labels)."""
-        from .. import api
+        from .entry import heatmap
 
-        return api.heatmap(self._obj, **options)
+        return heatmap(self._obj, **options)
 
     def save(self, path, **options):
         """``fastheat.save(obj, path, **options)``."""
