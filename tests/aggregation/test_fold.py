@@ -7,6 +7,9 @@ of partial states are bit-identical to the obvious numpy merge.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -392,3 +395,60 @@ def test_block_bins_limit_the_output_rows():
     plan.fold(x[3:7], 3, 0, state, bins=(1, 2))  # only bin 1 (rows 3.33..6.67)
     assert state[1, 0].tolist() == [0.0, 0.0] and state[1, 2].tolist() == [0.0, 0.0]
     assert state[1, 1].tolist() == pytest.approx([10.0, 10.0])  # 10/3 rows x 3 columns
+
+
+# --- issue 10: layout never changes a pixel; memory does not grow with the long axis ----
+
+
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+@pytest.mark.parametrize("shape, out", [((37, 53), (5, 11)), ((500, 700), (99, 101)),
+                                        ((3001, 1500), (7, 5))])
+def test_every_layout_and_byte_order_gives_the_same_bits(shape, out, reduce):
+    # a C and a Fortran copy (and a big-endian, a strided and a masked one) of
+    # the same matrix: each pixel's arithmetic is the same, to the last bit
+    x = random_matrix(np.random.default_rng(31), shape, "float64")
+    want = fastheat.aggregate(x, width=out[1], height=out[0], reduce=reduce)
+    for name, v in [("F", np.asfortranarray(x)), (">f8", x.astype(">f8")),
+                    ("strided", np.repeat(x, 2, axis=1)[:, ::2]),
+                    ("masked", np.ma.masked_array(x, mask=np.zeros(shape, bool)))]:
+        got = fastheat.aggregate(v, width=out[1], height=out[0], reduce=reduce)
+        assert got.tobytes() == want.tobytes(), name
+
+
+_LONG_AXIS_CODE = r"""
+import os, sys, threading, time, numpy as np, fastheat
+def anon():
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith('RssAnon:'))
+n, path = int(sys.argv[1]), sys.argv[2]
+m = np.lib.format.open_memmap(path, mode='w+', dtype=np.float32, shape=(1, n))
+m[0, ::max(1, n // 7)] = 1.0
+m.flush(); del m
+a = np.load(path, mmap_mode='r')
+fastheat.aggregate(np.zeros((1, 5000), np.float32))  # the JIT loaded first
+base = anon(); peak = [base]; done = [False]
+def watch():
+    while not done[0]:
+        peak[0] = max(peak[0], anon()); time.sleep(0.001)
+th = threading.Thread(target=watch, daemon=True); th.start()
+grid = fastheat.aggregate(a)
+done[0] = True; th.join()
+peak[0] = max(peak[0], anon())
+print(grid.shape[1], peak[0] - base)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status (Linux)")
+def test_memory_does_not_grow_with_the_long_axis(tmp_path):
+    # issue 10: a (1, 2e8) memmap took 9.2 GB of anonymous memory (arrays per
+    # input column); now the growth is the same for 10^6 and 10^8 columns
+    grown = {}
+    for n in (10**6, 10**8):
+        path = tmp_path / f"long{n}.npy"
+        out = subprocess.run([sys.executable, "-c", _LONG_AXIS_CODE, str(n), str(path)],
+                             check=True, capture_output=True, text=True).stdout.split()
+        path.unlink()
+        assert int(out[0]) == 1000
+        grown[n] = int(out[1])
+    # 10^8 float32 columns are 400 MB of file; any per-column array would be >= 400 MB
+    assert grown[10**8] < grown[10**6] + (32 << 20), grown
