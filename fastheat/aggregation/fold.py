@@ -79,6 +79,11 @@ class Plan:
         self.rows = axis_map(n_rows, height)
         self.cols = axis_map(n_cols, width)
 
+    def transposed(self):
+        """The plan of the transposed matrix (a CSC sparse matrix is folded as
+        the CSR matrix of its transpose)."""
+        return Plan(self.n_cols, self.n_rows, self.width, self.height, self.reduce, self.track)
+
     def new_state(self):
         return self.reduction.new_state((self.height, self.width), self.track)
 

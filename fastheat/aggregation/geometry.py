@@ -235,6 +235,21 @@ def axis_map(n_in, n_out):
     return AxisMap(start, stop, first, last, _NO_CELLS)
 
 
+def pairs(m):
+    """The ``(pixel, cell, weight)`` arrays of every cell each pixel of the
+    :class:`AxisMap` ``m`` reads (for sources that fold entry by entry)."""
+    length = m.stop - m.start
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    pixel = np.repeat(np.arange(len(m.start), dtype=np.int64), length)
+    cell = np.arange(int(length.sum()), dtype=np.int64) - np.repeat(offset, length) + \
+        np.repeat(m.start, length)
+    weight = m.cells[cell].astype(np.float64) if m.cells.size else np.ones(len(cell))
+    has = length > 0
+    weight[(offset + length - 1)[has]] = m.last[has]
+    weight[offset[has]] = m.first[has]
+    return pixel, cell, weight
+
+
 def axis_window(geometry, lo, hi):
     """The part of one axis' :func:`axis_map` that input cells ``lo:hi`` feed:
     ``(first pixel, AxisMap of just those pixels)`` (cell indices stay global)."""

@@ -28,6 +28,7 @@ import numpy as np
 from .._jit import KERNEL_LOCK, jit, pjit
 from . import _kernels as K
 from .fold import merge_into
+from .geometry import pairs
 from .reductions import REDUCTIONS
 
 IMPLICIT = ("zero", "missing")
@@ -65,14 +66,8 @@ class AxisIndex:
     whole, e.g. unbalanceable bins, left out of both)."""
 
     def __init__(self, geometry, n_in, bad=None):
-        start, stop, offset, weight = geometry
-        length = stop - start
-        n_out = len(start)
-        pixel = np.repeat(np.arange(n_out, dtype=np.int64), length)
-        first = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
-        k = np.arange(length.sum(), dtype=np.int64) - np.repeat(first, length)
-        cell = np.repeat(start, length) + k
-        w = weight[np.repeat(offset, length) + k]
+        pixel, cell, w = pairs(geometry)
+        n_out = len(geometry.start)
         order = np.argsort(cell, kind="stable")
         self.pix = np.ascontiguousarray(pixel[order])
         self.w = np.ascontiguousarray(w[order], dtype=np.float64)

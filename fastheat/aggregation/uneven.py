@@ -5,7 +5,7 @@ of the axis from its first edge to its last (equal in log space with
 ``scale="log"``), and each input cell feeds it with the exact length of their
 overlap (in pixel units: a mean is area-weighted over the uneven cells; a sum
 takes the fraction of each cell inside the pixel). The weights go into the
-same ``(start, stop, offset, weight)`` axis geometry a uniform
+same :class:`~fastheat.aggregation.geometry.AxisMap` a uniform
 :class:`~fastheat.aggregation.fold.Plan` has, so every source folds an
 :class:`UnevenPlan` with its own loop, dense or sparse. Curvilinear grids
 (2-D ``X``, ``Y``) are out of scope.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .fold import Plan
+from .geometry import AxisMap
 
 SCALES = ("linear", "log")
 #: Reductions whose weights are the fraction of each cell inside the pixel
@@ -73,28 +74,27 @@ def transformed(edges, scale, name="xcoords"):
 
 
 def axis_geometry(edges, n_out, fraction=False):
-    """The ``(start, stop, offset, weight)`` geometry of ``n_out`` equal pixels
-    over cells with ``edges`` (monotonic, in the pixels' space): pixel ``i``
-    reads the cells that overlap it by more than nothing, each weighted by the
-    overlap in pixel widths (``fraction``: in widths of the cell)."""
+    """The :class:`~fastheat.aggregation.geometry.AxisMap` of ``n_out`` equal
+    pixels over cells with ``edges`` (monotonic, in the pixels' space): pixel
+    ``i`` reads the cells that overlap it by more than nothing, each weighted
+    by the overlap in pixel widths (``fraction``: in widths of the cell). A
+    cell between a pixel's first and last lies wholly inside it: its weight
+    is its whole length (1 with ``fraction``), kept once per cell."""
     t = (edges - edges[0]) / (edges[-1] - edges[0]) * n_out  # 0 .. n_out, increasing
     t[-1] = n_out
     i = np.arange(n_out, dtype=np.float64)
-    start = np.searchsorted(t[1:], i, "right").astype(np.int64)
-    stop = np.searchsorted(t[:-1], i + 1, "left").astype(np.int64)
     n_in = len(edges) - 1
-    start = np.minimum(start, n_in - 1)
-    stop = np.maximum(stop, start + 1)
-    length = stop - start
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
-    pixel = np.repeat(np.arange(n_out), length)
-    cell = np.arange(length.sum()) - np.repeat(offset, length) + np.repeat(start, length)
-    lo = np.maximum(t[cell], pixel)
-    hi = np.minimum(t[cell + 1], pixel + 1)
-    weight = np.maximum(hi - lo, 0.0)
-    if fraction:
-        weight = weight / (t[cell + 1] - t[cell])
-    return start, stop, offset, weight
+    start = np.minimum(np.searchsorted(t[1:], i, "right").astype(np.int64), n_in - 1)
+    stop = np.maximum(np.searchsorted(t[:-1], i + 1, "left").astype(np.int64), start + 1)
+    size = np.diff(t)
+
+    def overlap(cell):
+        w = np.maximum(np.minimum(t[cell + 1], i + 1) - np.maximum(t[cell], i), 0.0)
+        return w / size[cell] if fraction else w
+
+    first, last = overlap(start), overlap(stop - 1)
+    cells = np.ones(n_in) if fraction else size
+    return AxisMap(start, stop, first, last, np.ascontiguousarray(cells, np.float64))
 
 
 def nearest_cells(edges, n_out):
