@@ -196,3 +196,13 @@ def test_F21_constant_float_max_matrix_no_warning(campaign):
                                     "fn = 'save'\nargs = (data, os.path.join(TMP, 'o.png'))\n"
                                     "kw = {}\n")
     assert outcome in GOOD, detail
+
+
+# --------------------------------------------------------------------------- after the merge
+
+@open_finding("fix-values (norms)")
+def test_F22_float32_vmin_with_huge_python_vmax_no_warning(campaign):
+    outcome, detail = api(campaign, "data = np.array([[1.0, 2.0]], 'float16')\nfn = 'to_rgba'\n"
+                                    "args = (data,)\nkw = {'width': 3, 'height': 3, "
+                                    "'vmin': np.float32(0), 'vmax': 1.2192584899223406e+106}\n")
+    assert outcome in GOOD, detail
