@@ -87,7 +87,10 @@ def load_matrix(path, key=None, header=None, index=None):
         if ext == ".npz":  # header checked against the zip; compressed: streamed
             from .sources.files import open_npz
 
-            return open_npz(path, key)
+            try:
+                return open_npz(path, key)
+            except ValueError as e:  # names the file and member
+                raise UsageError(str(e)) from None
         if ext in (".csv", ".tsv", ".txt"):
             from .sources.files import read_text_matrix
 

@@ -64,7 +64,8 @@ in matplotlib's ``imshow(aspect=)``.""", type='"auto", "equal" or float',
         from .aggregation.geometry import check_aspect
 
         if isinstance(self.aspect, (complex, np.complexfloating)) or (
-                isinstance(self.aspect, int) and not is_number(self.aspect)):
+                isinstance(self.aspect, int) and not isinstance(self.aspect, bool)
+                and not is_number(self.aspect)):  # an int beyond the float range
             raise ValueError(f"aspect={self.aspect!r} must be a finite number > 0 (cell height "
                              f"/ cell width), 'auto' or 'equal'")
         aspect = check_aspect(self.aspect)

@@ -26,6 +26,7 @@ from PIL import Image
 
 import fastheat
 from fastheat import encode
+from fastheat.encode import png as png_writer
 from fastheat.cli import main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -268,19 +269,13 @@ def test_ctrl_c_in_png_writer_never_blocks_exit(tmp_path):
         assert p.returncode in (1, -signal.SIGINT)  # died of the KeyboardInterrupt
 
 
-def test_png_writer_threads_are_daemons(monkeypatch):
+def test_png_writer_threads_are_daemons_started_once():
     import threading
 
-    started = []
-    real = threading.Thread.start
-
-    def start(self):
-        started.append(self.daemon)
-        return real(self)
-
-    monkeypatch.setattr(threading.Thread, "start", start)
-    encode.png.write_png(np.zeros((64, 64, 3), np.uint8), io.BytesIO(), threads=3)
-    assert started == [True, True]
+    for _ in range(3):
+        png_writer.write_png(np.zeros((64, 64, 3), np.uint8), io.BytesIO(), threads=3)
+    workers = [t for t in threading.enumerate() if t.name.startswith("fastheat-png")]
+    assert len(workers) == 2 and all(t.daemon for t in workers)
 
 
 # --------------------------------------------------------------------------- encoders

@@ -218,6 +218,14 @@ def test_a_range_beyond_float_max_draws_its_max_at_the_top_not_as_missing(kwargs
     assert hi > lo
 
 
+def test_eq_hist_over_the_full_float_range_ranks_the_middle_values():
+    # was: np.interp's slope between -max and the middle bin overflowed to 0:
+    # 0 and 1 (ranks 2-3 of 4) drawn in the lowest colour
+    m = np.array([[BIG, -BIG], [0.0, 1.0]])
+    codes = fastheat.api.rasterize(m, norm="eq_hist", width=2, height=2).codes
+    assert codes.tolist() == [[255, 0], [170, 170]]  # levels 1, 0, 2/3, 2/3 of 256 colours
+
+
 def test_linear_forward_of_a_range_beyond_the_float_range_is_finite():
     fitted = norms.fit(np.array([[-BIG, 0.0, BIG]]))
     t = fitted.forward(np.array([-BIG, 0.0, BIG]))

@@ -305,7 +305,7 @@ class EqHistNorm(Norm):
             if self.vmin == self.vmax:  # one colour, as the other norms give
                 return np.where(np.isnan(x), np.nan, 0.0)
             values, levels = self.cdf
-            t = np.interp(x, values, levels)
+            t = _interp(x, values, levels, None, None)
             t[x < self.vmin] = -1.0
             t[x > self.vmax] = 2.0
             t[np.isnan(x)] = np.nan
@@ -313,7 +313,7 @@ class EqHistNorm(Norm):
 
     def inverse(self, t):
         values, levels = self.cdf
-        return np.interp(np.asarray(t, float), levels, values)
+        return _interp_values(t, levels, values)
 
 
 class TwoSlopeNorm(Norm):
@@ -333,8 +333,7 @@ class TwoSlopeNorm(Norm):
         return _interp(x, [self.vmin, self.center, self.vmax], [0.0, 0.5, 1.0])
 
     def inverse(self, t):
-        return np.interp(np.asarray(t, float), [0.0, 0.5, 1.0],
-                         [self.vmin, self.center, self.vmax])
+        return _interp_values(t, [0.0, 0.5, 1.0], [self.vmin, self.center, self.vmax])
 
 
 class LevelsNorm(Norm):
@@ -360,7 +359,7 @@ class LevelsNorm(Norm):
         return _interp(x, self.edges, self._steps())
 
     def inverse(self, t):
-        return np.interp(np.asarray(t, float), self._steps(), self.edges)
+        return _interp_values(t, self._steps(), self.edges)
 
     def encode(self, x, n):
         e, k = self.edges, len(self.edges) - 1
@@ -455,15 +454,25 @@ def _unit(x, lo, hi):
     return (x - lo) / (hi - lo)
 
 
-def _interp(x, xp, fp):
-    """``np.interp`` with -inf/inf outside ``xp``, as matplotlib's
-    ``TwoSlopeNorm``; on halved values when a step of ``xp`` exceeds the float
-    range (np.interp's slope would be 0)."""
+def _interp(x, xp, fp, left=-np.inf, right=np.inf):
+    """``np.interp`` with -inf/inf outside ``xp`` (as matplotlib's
+    ``TwoSlopeNorm``); on halved values when a step of ``xp`` exceeds the
+    float range (np.interp's slope would be 0)."""
     x, xp = np.asarray(x, float), np.asarray(xp, float)
     with np.errstate(over="ignore"):
         if _overflows(np.diff(xp)):
             x, xp = x * 0.5, xp * 0.5
-    return np.interp(x, xp, fp, left=-np.inf, right=np.inf)
+    return np.interp(x, xp, fp, left=left, right=right)
+
+
+def _interp_values(t, tp, values):
+    """``np.interp(t, tp, values)`` (positions to data values), on halved
+    values when a step of ``values`` exceeds the float range."""
+    values = np.asarray(values, float)
+    with np.errstate(over="ignore"):
+        if _overflows(np.diff(values)):
+            return np.interp(np.asarray(t, float), tp, values * 0.5) * 2
+    return np.interp(np.asarray(t, float), tp, values)
 
 
 def _finite(grid):

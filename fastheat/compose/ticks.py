@@ -387,7 +387,7 @@ def format_ticks(values, step=None):
             return [("" if v > 0 else MINUS) + _power(round(math.log10(abs(v)))) if v else "0"
                     for v in vals]
         if sci:
-            return [_sci(v, math.floor(math.log10(abs(v))), 0 if _round_sig(v, 1) == v else 1)
+            return [_sci(v, math.floor(math.log10(abs(v))), 0 if _one_digit(v) else 1)
                     if v else "0" for v in vals]
         return [_minus(np.format_float_positional(_round_sig(v, 6), trim="-")) for v in vals]
     exp = math.floor(math.log10(big)) if sci else 0
@@ -398,6 +398,15 @@ def format_ticks(values, step=None):
     if sci:
         return [_sci(v, exp, decimals) for v in vals]
     return [_minus(f"{v:.{decimals}f}") if decimals else _minus(f"{round(v):d}") for v in vals]
+
+
+def _one_digit(v):
+    """Whether ``v`` is one significant digit (1.8e308 rounds past the float
+    range: not)."""
+    try:
+        return round(v, -math.floor(math.log10(abs(v)))) == v
+    except OverflowError:
+        return False
 
 
 def _round_sig(v, sig=2):

@@ -2,6 +2,8 @@
 strategy handed to Pillow when Pillow writes the PNG."""
 from __future__ import annotations
 
+import os
+import queue
 import struct
 import threading
 import zlib
@@ -142,33 +144,69 @@ def _rgb_strategy(filtered, zmod, n_sample=6):
 
 
 def _in_threads(fn, n):
-    """``[fn(0), ..., fn(n - 1)]``, ``fn(0)`` in this thread and the others in
-    daemon threads started for this call (a few tens of microseconds each).
+    """``[fn(0), ..., fn(n - 1)]``, ``fn(0)`` in this thread and the others on
+    fastheat's PNG worker threads.
 
-    Not a ``ThreadPoolExecutor``: its workers are not daemons, and a Ctrl-C
-    arriving while it started one left a thread that blocked interpreter exit
-    forever. A daemon thread never does, and no pool outlives a call, so a
-    forked child has nothing stale to inherit.
+    The workers are daemon threads, started once (more when a call needs
+    more) and fed through a queue: not a ``ThreadPoolExecutor``, whose workers
+    are not daemons (a Ctrl-C arriving while it started one left a thread that
+    blocked interpreter exit forever), and not new threads per call (each
+    start and collection of a ``Thread`` runs Python code where a Ctrl-C can
+    land and be swallowed as "Exception ignored", losing the interrupt).
     """
     results, errors = [None] * n, [None] * n
+    done = queue.SimpleQueue()
 
     def run(k):
         try:
             results[k] = fn(k)
         except BaseException as e:  # re-raised in the calling thread
             errors[k] = e
+        finally:
+            done.put(k)
 
-    threads = [threading.Thread(target=run, args=(k,), daemon=True, name=f"fastheat-png-{k}")
-               for k in range(1, n)]
-    for t in threads:
-        t.start()
+    _workers(n - 1)
+    for k in range(1, n):
+        _TASKS.put((run, k))
     run(0)
-    for t in threads:
-        t.join()
+    for _ in range(n):
+        done.get()
     for e in errors:
         if e is not None:
             raise e
     return results
+
+
+_TASKS = queue.SimpleQueue()
+_WORKERS = []
+_WORKERS_LOCK = threading.Lock()
+
+
+def _work():
+    while True:
+        task, k = _TASKS.get()
+        task(k)
+
+
+def _workers(n):
+    """At least ``n`` worker threads running."""
+    if len(_WORKERS) >= n:
+        return
+    with _WORKERS_LOCK:
+        while len(_WORKERS) < n:
+            t = threading.Thread(target=_work, daemon=True,
+                                 name=f"fastheat-png-{len(_WORKERS)}")
+            t.start()
+            _WORKERS.append(t)
+
+
+def _after_fork():  # a forked child has the list but not the threads
+    global _TASKS, _WORKERS_LOCK
+    _TASKS, _WORKERS_LOCK = queue.SimpleQueue(), threading.Lock()
+    _WORKERS.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def pillow_strategy(image):
