@@ -14,6 +14,7 @@ OPEN = [
     (r"Iterator operand \d+ dtype could not be cast from dtype\(\[", "test_F23_masked_structured"),
     (r"overflow encountered in (cast|subtract) \(ticks", "test_F24_float16_colorbar_huge_vmax"),
     (r"ValueError: levels=array\(", "test_F25_levels_error_is_one_line"),
+    (r"OverflowError(?s:.*)geometry\.py(?s:.*)'aspect'", "test_F26_subnormal_aspect_is_clean"),
     (r"exceeds the limit of \d+ pixels(?s:.*)'scale'", "test_F18_raster_limit_error_names_scale"),
 ]
 

@@ -231,3 +231,11 @@ def test_F25_levels_error_is_one_line(campaign):
                                     "args = (data,)\nkw = {'norm': 'log', "
                                     "'levels': np.linspace(0, 1, 300)}\n")
     assert outcome in GOOD, detail
+
+
+@open_finding("size options (aggregation/geometry.py)")
+def test_F26_subnormal_aspect_is_clean(campaign):
+    outcome, detail = api(campaign, "data = np.zeros((814, 1), 'int64')\nfn = 'save'\n"
+                                    "args = (data, io.BytesIO())\nkw = {'height': 45, "
+                                    "'aspect': 1e-310}\n")
+    assert outcome in GOOD, detail
