@@ -10,6 +10,12 @@ OPEN = [
      "test_F08_cli_warning_is_not_a_python_warning_dump"),
     (r"^wrong image: (to_rgba|heatmap) of the (Fortran copy|C copy|transposed twice|native byte "
      r"order) differs", "test_F09/F10 (layout-dependent summation order)"),
+    (r"overflow encountered in cast \(norms", "test_F22_float32_vmin_with_huge_python_vmax"),
+    (r"Iterator operand \d+ dtype could not be cast from dtype\(\[", "test_F23_masked_structured"),
+    (r"overflow encountered in (cast|subtract) \(ticks", "test_F24_float16_colorbar_huge_vmax"),
+    (r"ValueError: levels=array\(", "test_F25_levels_error_is_one_line"),
+    (r"OverflowError(?s:.*)geometry\.py(?s:.*)'aspect'", "test_F26_subnormal_aspect_is_clean"),
+    (r"exceeds the limit of \d+ pixels(?s:.*)'scale'", "test_F18_raster_limit_error_names_scale"),
 ]
 
 

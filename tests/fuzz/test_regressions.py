@@ -196,3 +196,46 @@ def test_F21_constant_float_max_matrix_no_warning(campaign):
                                     "fn = 'save'\nargs = (data, os.path.join(TMP, 'o.png'))\n"
                                     "kw = {}\n")
     assert outcome in GOOD, detail
+
+
+# --------------------------------------------------------------------------- after the merge
+
+@open_finding("fix-values (norms)")
+def test_F22_float32_vmin_with_huge_python_vmax_no_warning(campaign):
+    outcome, detail = api(campaign, "data = np.array([[1.0, 2.0]], 'float16')\nfn = 'to_rgba'\n"
+                                    "args = (data,)\nkw = {'width': 3, 'height': 3, "
+                                    "'vmin': np.float32(0), 'vmax': 1.2192584899223406e+106}\n")
+    assert outcome in GOOD, detail
+
+
+@open_finding("sources (masked structured arrays)")
+def test_F23_masked_structured_array_is_a_clean_data_error(campaign):
+    outcome, detail = api(campaign, "data = np.ma.masked_array(np.zeros((4, 3), [('a', 'f4'), "
+                                    "('b', 'i2')]), mask=np.ma.nomask)\nfn = 'to_rgba'\n"
+                                    "args = (data,)\nkw = {'width': 4, 'height': 3}\n")
+    assert outcome == "clean error", detail
+
+
+@open_finding("fix-values (ticks)")
+def test_F24_float16_colorbar_with_huge_vmax_no_warning(campaign):
+    outcome, detail = api(campaign, "data = np.array([[2.87873081319113e16, -1.7976931348623157e308, "
+                                    "10.0, 0.5]]).astype('>f2')\nfn = 'heatmap'\nargs = (data,)\n"
+                                    "kw = {'width': 5, 'height': 3, 'vmax': 140250385135041.98, "
+                                    "'colorbar': True}\n")
+    assert outcome in GOOD, detail
+
+
+@open_finding("fix-values (options)")
+def test_F25_levels_error_is_one_line(campaign):
+    outcome, detail = api(campaign, "data = np.full((20, 20), np.float16(65504))\nfn = 'to_rgba'\n"
+                                    "args = (data,)\nkw = {'norm': 'log', "
+                                    "'levels': np.linspace(0, 1, 300)}\n")
+    assert outcome in GOOD, detail
+
+
+@open_finding("size options (aggregation/geometry.py)")
+def test_F26_subnormal_aspect_is_clean(campaign):
+    outcome, detail = api(campaign, "data = np.zeros((814, 1), 'int64')\nfn = 'save'\n"
+                                    "args = (data, io.BytesIO())\nkw = {'height': 45, "
+                                    "'aspect': 1e-310}\n")
+    assert outcome in GOOD, detail
