@@ -8,8 +8,6 @@ import re
 OPEN = [
     (r"^leaked warning: exit 0 with stderr: .*AnnotationWarning",
      "test_F08_cli_warning_is_not_a_python_warning_dump"),
-    (r"^wrong image: (to_rgba|heatmap) of the (Fortran copy|C copy|transposed twice|native byte "
-     r"order) differs", "test_F09/F10 (layout-dependent summation order)"),
     (r"overflow encountered in cast \(norms", "test_F22_float32_vmin_with_huge_python_vmax"),
     (r"Iterator operand \d+ dtype could not be cast from dtype\(\[", "test_F23_masked_structured"),
     (r"overflow encountered in (cast|subtract) \(ticks", "test_F24_float16_colorbar_huge_vmax"),

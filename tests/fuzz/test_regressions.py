@@ -100,7 +100,6 @@ def test_F08_cli_warning_is_not_a_python_warning_dump(campaign):
 
 # --------------------------------------------------------------------------- found later
 
-@open_finding("aggregation (summation order; neither fix branch lists it)")
 def test_F09_int64_extremes_same_pixels_for_c_and_fortran(campaign):
     outcome, detail = api(campaign, "data = np.resize(np.array([-2**63, -2**63, 2**63 - 1, 0, 0])"
                                     ".astype('int64'), (87, 184))[::-1]\n"
@@ -109,7 +108,6 @@ def test_F09_int64_extremes_same_pixels_for_c_and_fortran(campaign):
     assert outcome in GOOD, detail
 
 
-@open_finding("aggregation (summation order; neither fix branch lists it)")
 def test_F10_near_constant_sum_same_pixels_for_c_and_fortran(campaign):
     outcome, detail = api(campaign, "data = np.resize(np.array([80.47133884391272, 80.47133884391272,"
                                     " -8.262935264904069e-122, 80.47133884391272]).astype('>f8'),"
