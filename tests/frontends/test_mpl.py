@@ -278,3 +278,13 @@ def test_heatmap_on_axes_tick_options(fig):
         fastheat.heatmap(DATA[:6, :8], ax=_axes(fig), xticklabels="al")
     with pytest.raises(ValueError, match="yticklabels=0 must be a step of at least 1"):
         fastheat.heatmap(DATA[:6, :8], ax=_axes(fig), yticklabels=0)
+
+
+def test_alpha_blends_the_render_over_the_axes_background(fig):
+    """``alpha=`` as matplotlib's imshow: the rendered colours over the white
+    axes, ``alpha * colour + (1 - alpha) * 255`` (to Agg's rounding)."""
+    ax = _axes(fig)
+    art = fastheat.imshow(ax, DATA, aspect="auto", cmap="magma", alpha=0.5)
+    drawn = _canvas_region(fig, ax)[2:-2, 2:-2, :3].astype(int)
+    want = 0.5 * art.rendered[2:-2, 2:-2, :3].astype(int) + 0.5 * 255
+    assert np.abs(drawn - want).max() <= 1
