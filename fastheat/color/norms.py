@@ -724,7 +724,8 @@ def codes(t, n):
     t = np.asarray(t)
     if t.dtype not in (np.float32, np.float64) or t.ndim != 2:
         xa = np.array(t, dtype=t.dtype.newbyteorder("=") if t.dtype.kind == "f" else np.float64)
-        xa *= n
+        with np.errstate(over="ignore"):  # float16 past its max is inf: "over", as it should
+            xa *= n
         xa[xa == n] = n - 1
         under, over, bad = xa < 0, xa >= n, np.isnan(xa)
         with np.errstate(invalid="ignore"):

@@ -244,7 +244,7 @@ def test_cli_serve_prints_a_url_that_serves_the_viewer(tmp_path):
 
 def test_fastheat_view_is_lazy_and_serves_outside_jupyter(capsys):
     r = subprocess.run([sys.executable, "-c", "import sys, fastheat; "
-                        "print('fastheat.frontends' in sys.modules, callable(fastheat.view))"],
+                        "print('fastheat.frontends.viewer' in sys.modules, callable(fastheat.view))"],
                        capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     assert r.stdout.split() == ["False", "True"], r.stderr

@@ -7,8 +7,12 @@ readable image). Findings whose fix belongs to another branch are strict
 xfails: when the fix is merged they XPASS, which fails, and the mark goes.
 """
 import tempfile
+import warnings
 
+import numpy as np
 import pytest
+
+import fastheat
 
 from . import files
 from .campaign import api_request
@@ -237,3 +241,14 @@ def test_F26_subnormal_aspect_is_clean(campaign):
                                     "args = (data, io.BytesIO())\nkw = {'height': 45, "
                                     "'aspect': 1e-310}\n")
     assert outcome in GOOD, detail
+
+
+def test_F27_float16_codes_past_float16_max_no_warning():
+    """Found by the CI profile after the merge: normalized float16 values times
+    the LUT size overflowed float16 with a RuntimeWarning; they are "over"."""
+    data = np.resize(np.array([0.0093, 0.0, np.inf, 0.0, -29.24, 0.0]).astype(">f2"), (2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = fastheat.to_rgba(data, vmin=0.0, center=0.0, gamma=1.0)
+    np.testing.assert_array_equal(out, fastheat.to_rgba(np.ascontiguousarray(data),
+                                                        vmin=0.0, center=0.0, gamma=1.0))
