@@ -29,25 +29,11 @@ import tempfile
 import time
 
 import numpy as np
+from _timing import interleaved
 from _timing import median_time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
-
-
-def interleaved(fns, repeat, warmup=1):
-    """All wall times of several functions (name -> fn) timed in turn, round
-    after round, after ``warmup`` rounds: name -> list of seconds."""
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
-    return times
 
 
 def spread(ts):

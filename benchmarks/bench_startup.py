@@ -42,6 +42,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from _timing import wall_times  # noqa: E402
+
 
 ENV = {**os.environ, "PYTHONPATH": ROOT}
 
@@ -55,13 +57,7 @@ def run(argv, **kwargs):
 def timed(fn, repeat, warmup):
     """Median and best wall time of ``fn()`` over ``repeat`` runs after
     ``warmup`` runs (the best is what an idle machine approaches)."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
+    times = wall_times(fn, repeat, warmup)
     return statistics.median(times), min(times)
 
 
