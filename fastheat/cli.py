@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import io
 import json
 import os
@@ -818,29 +819,26 @@ def _raise_signal(signum, frame):
     raise _Signal(signum)
 
 
-def _catch_signals():
+def _catch_signals(saved):
     """SIGTERM and SIGHUP raise :class:`_Signal` while the command runs (in the
-    main thread); returns the previous handlers."""
-    import signal
+    main thread); the previous handlers go into ``saved`` one by one, so that a
+    signal arriving half-way still restores those already replaced."""
     import threading
 
-    saved = {}
     if threading.current_thread() is threading.main_thread():
         for name in ("SIGTERM", "SIGHUP"):
             sig = getattr(signal, name, None)
             if sig is not None:
                 saved[sig] = signal.signal(sig, _raise_signal)
-    return saved
 
 
 def main(argv=None):
     """The ``fastheat`` program: 0 on success; 2 and one line on stderr for any
     failure; 130, 143, 129 for SIGINT, SIGTERM, SIGHUP (no output left
     half-written)."""
-    import signal
-
-    saved = _catch_signals()
-    try:
+    saved = {}
+    try:  # from the first statement on: a Ctrl-C even while the handlers go in is exit 130
+        _catch_signals(saved)
         if argv is None:  # run as the program (not called from Python with arguments)
             _skip_numba_blas_probe()
         args = parser().parse_args(argv)
