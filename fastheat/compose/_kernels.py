@@ -33,7 +33,8 @@ def stamp_cells(region, y0, x0, label, shade, tiles, colors):
 def fill_boxes(canvas, boxes, colors):
     """Fill boxes ``(x0, y0, x1, y1)`` of ``canvas`` (clipped to it) with
     ``colors[k]``, in order: ticks, frames, solid lines. Parallel over canvas
-    rows, each row painting the boxes that cross it in order."""
+    rows, each row painting the boxes that cross it in order (for many
+    pixels: :func:`fill_boxes_serial` is faster below a few megapixels)."""
     H, W, nch = canvas.shape
     for y in nb.prange(H):
         row = canvas[y]
@@ -43,6 +44,22 @@ def fill_boxes(canvas, boxes, colors):
                 for x in range(max(boxes[k, 0], 0), min(boxes[k, 2], W)):
                     for c in range(nch):
                         row[x, c] = color[c]
+
+
+@jit
+def fill_boxes_serial(canvas, boxes, colors):
+    """:func:`fill_boxes` on one thread, box after box: the same pixels,
+    without a parallel launch (the few thousand pixels of ticks, frames and
+    gridlines take microseconds; waking the workers takes longer)."""
+    H, W, nch = canvas.shape
+    for k in range(boxes.shape[0]):
+        x0, x1 = max(boxes[k, 0], 0), min(boxes[k, 2], W)
+        color = colors[k]
+        for y in range(max(boxes[k, 1], 0), min(boxes[k, 3], H)):
+            row = canvas[y]
+            for x in range(x0, x1):
+                for c in range(nch):
+                    row[x, c] = color[c]
 
 
 @jit

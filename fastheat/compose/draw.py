@@ -253,6 +253,10 @@ def _colors(colors, nch):
     return np.ascontiguousarray(out[:, :nch])
 
 
+#: Pixels from which :func:`fill_boxes` fills in parallel.
+PARALLEL_FILL = 1 << 22
+
+
 def fill_boxes(canvas, boxes, colors):
     """Fill ``boxes`` (``(n, 4)`` int x0, y0, x1, y1; clipped) of ``canvas``
     (``(H, W, C)`` uint8) with ``colors`` in order: one kernel call."""
@@ -262,7 +266,14 @@ def fill_boxes(canvas, boxes, colors):
     colors = _colors(colors, canvas.shape[2])
     if len(boxes) != len(colors):
         raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
-    K.fill_boxes(canvas, boxes, colors)
+    H, W = canvas.shape[:2]
+    w = np.clip(boxes[:, 2], 0, W) - np.clip(boxes[:, 0], 0, W)
+    h = np.clip(boxes[:, 3], 0, H) - np.clip(boxes[:, 1], 0, H)
+    if int((np.maximum(w, 0) * np.maximum(h, 0)).sum()) < PARALLEL_FILL:
+        K.fill_boxes_serial(canvas, boxes, colors)
+    else:
+        with K.KERNEL_LOCK:
+            K.fill_boxes(canvas, boxes, colors)
 
 
 def blend_masks(canvas, masks, corners, colors):

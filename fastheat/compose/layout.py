@@ -27,10 +27,9 @@ from ..color.colormaps import to_color
 from .annotate import annot_font, annotation_layer, annotation_strings, text_room
 from .colorbar import colorbar_items
 from .colours import canvas_colours
-from .draw import draw_scene, line_span
+from .draw import draw_scene
 from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, lines_at, rotated_lines_at,
-                    rotated_text_at, text_at,
-                    union_box)
+                    rotated_texts_at, texts_at, union_box)
 from .text import MAX_LABEL, ellipsize, line_height, load_font
 from .ticks import Axis, plan_ticks
 
@@ -253,25 +252,36 @@ def _line_layer(kind, g, positions, vertical, style, box, decor):
 
 def _tick_items(xt, yt, w, h, style):
     """Tick marks and labels left of and below the raster (a mark on the
-    raster's far edge is drawn just inside it)."""
+    raster's far edge is drawn just inside it): each mark followed by its
+    label, the labels of an axis made in one pass."""
     items = []
-    fill, font = style.fill, style.font
+    fill, font, tw = style.fill, style.font, style.tick_w
     if yt is not None and yt.shown:
-        for c, t in zip(yt.centers, yt.texts):
-            a, _ = line_span(min(c, h - style.tick_w / 2), style.tick_w, 10 ** 9)
-            items.append(Rect("ytick", (-style.tick_len, a, 0, a + style.tick_w), fill))
-            items.append(text_at("yticklabel", font, t, -style.tick_len - style.gap, c, "rm",
-                                 fill))
+        starts = _tick_starts(yt.centers, h, tw)
+        labels = texts_at("yticklabel", font, yt.texts, [-style.tick_len - style.gap] *
+                          len(yt.texts), yt.centers.tolist(), "rm", fill)
+        for a, label in zip(starts, labels):
+            items.append(Rect("ytick", (-style.tick_len, a, 0, a + tw), fill))
+            items.append(label)
     if xt is not None and xt.shown:
         y = h + style.tick_len + style.gap
-        for c, t in zip(xt.centers, xt.texts):
-            a, _ = line_span(min(c, w - style.tick_w / 2), style.tick_w, 10 ** 9)
-            items.append(Rect("xtick", (a, h, a + style.tick_w, h + style.tick_len), fill))
-            if xt.rotated:
-                items.append(rotated_text_at("xticklabel", font, t, c, y, "top", fill))
-            else:
-                items.append(text_at("xticklabel", font, t, c, y, "mt", fill))
+        starts = _tick_starts(xt.centers, w, tw)
+        ys = [y] * len(xt.texts)
+        labels = rotated_texts_at("xticklabel", font, xt.texts, xt.centers.tolist(), ys, "top",
+                                  fill) if xt.rotated else \
+            texts_at("xticklabel", font, xt.texts, xt.centers.tolist(), ys, "mt", fill)
+        for a, label in zip(starts, labels):
+            items.append(Rect("xtick", (a, h, a + tw, h + style.tick_len), fill))
+            items.append(label)
     return items
+
+
+def _tick_starts(centers, side, width):
+    """The first pixel of each tick mark ``width`` px wide centred on
+    ``centers`` (one on the far edge ``side`` moved just inside it):
+    :func:`~fastheat.compose.draw.line_span`'s start, for all of them."""
+    c = np.minimum(np.asarray(centers, float), side - width / 2)
+    return np.maximum(np.floor(c - width / 2 + 0.5), 0).astype(np.int64).tolist()
 
 
 def _axis_labels(items, raster, decor, style):
