@@ -24,6 +24,7 @@ import numpy as np
 
 from ..aggregation.geometry import ANNOT_SIDE, LABEL_SIDE
 from ..color.colormaps import to_color
+from . import cache
 from .annotate import annot_font, annotation_layer, annotation_strings, text_room
 from .colorbar import colorbar_items
 from .colours import canvas_colours
@@ -77,6 +78,12 @@ def compose(raster, decor) -> Composition:
     """
     h, w = raster.shape
     colours = canvas_colours(raster.palette.table, decor.background, decorated=decor.decorated)
+    annotated = isinstance(decor.annot, np.ndarray) or decor.annot is True or \
+        decor.annot == "auto"
+    key = cache.layout_key(raster, decor, annotated)
+    kept = cache.lookup(key)
+    if kept is not None:  # the same layout as a render before: only the raster is new
+        return cache.compose_cached(kept, raster, colours.table)
     style = _style(decor, colours)
     xaxis = Axis(raster.matrix_shape[1], w)
     yaxis = Axis(raster.matrix_shape[0], h, flip=raster.origin == "lower")
@@ -85,8 +92,6 @@ def compose(raster, decor) -> Composition:
     layers = _cell_borders(decor, xaxis, yaxis, style, box) + \
         _gridlines(decor, xt, yt, style, box) + \
         _lines(decor, _edges(raster, decor), xaxis, yaxis, style, box)
-    annotated = isinstance(decor.annot, np.ndarray) or decor.annot is True or \
-        decor.annot == "auto"
     items = [RasterImage("raster", box, raster, colours.table)]
     items += _tick_items(xt, yt, w, h, style)
     items += _axis_labels(items, raster, decor, style)
@@ -104,9 +109,10 @@ def compose(raster, decor) -> Composition:
         if cells is not None:
             layers.append(cells)
     scene = _scene(items, layers, colours.background, decor)
-    return Composition(draw_scene(scene), scene.raster_box,
-                       [Item(it.kind, it.box, getattr(it, "text", None)) for it in items],
-                       annot_size, scene)
+    canvas = draw_scene(scene)
+    placed = [Item(it.kind, it.box, getattr(it, "text", None)) for it in items]
+    cache.store(key, canvas, scene, placed)
+    return Composition(canvas, scene.raster_box, placed, annot_size, scene)
 
 
 def raster_room(source, decor, reduce):
