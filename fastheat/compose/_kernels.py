@@ -87,3 +87,29 @@ def blend_masks(canvas, masks, starts, shapes, corners, colors):
                     for c in range(nch):
                         canvas[y, x, c] = (np.int32(canvas[y, x, c]) * (255 - a)
                                            + np.int32(colors[k, c]) * a + 127) // 255
+
+
+@pjit
+def paint_lined(cell_codes, rows, cols, table, out, row_layer, row_color, col_layer, col_color):
+    """``out[i, j] = table[cell_codes[rows[i], cols[j]]]`` (the raster, as
+    :func:`fastheat.color._kernels.paint_rows` paints it) with solid lines
+    over it, in the same pass: pixel ``(i, j)`` takes ``row_color[i]`` where
+    ``row_layer[i] > col_layer[j]``, ``col_color[j]`` where ``col_layer[j] >
+    row_layer[i]``, the raster where both are -1 (the layer drawn last wins,
+    as when the lines are drawn after the raster). Parallel over rows."""
+    w, nch = out.shape[1], out.shape[2]
+    for i in nb.prange(out.shape[0]):
+        src, row, rl = cell_codes[rows[i]], out[i], row_layer[i]
+        for j in range(w):
+            cl = col_layer[j]
+            if rl > cl:
+                color = row_color[i]
+            elif cl > rl:
+                color = col_color[j]
+            else:
+                color = table[src[cols[j]]]
+            if nch == 3:
+                row[j, 0], row[j, 1], row[j, 2] = color[0], color[1], color[2]
+            else:
+                row[j, 0], row[j, 1], row[j, 2], row[j, 3] = color[0], color[1], color[2], \
+                    color[3]

@@ -146,17 +146,16 @@ def compose_cached(entry, raster, table):
     """The :class:`Composition` of ``raster`` in the cached layout ``entry``:
     the margins copied, the raster painted with ``table``, the layers drawn
     over it; the same pixels as composing it afresh."""
-    from .draw import draw_item
+    from .draw import draw_item, draw_raster
 
     W, H = entry.size
     canvas = np.empty((H, W, len(entry.background)), np.uint8)
     for view, kept in zip(_margins(canvas, entry.raster_box), entry.margins):
         view[...] = kept
     first = RasterImage("raster", entry.raster_box, raster, table)
-    draw_item(canvas, first)
-    for it in entry.scene_items:
-        if isinstance(it, LAYERS):
-            draw_item(canvas, it)
+    for it in draw_raster(canvas, first, [it for it in entry.scene_items
+                                          if isinstance(it, LAYERS)]):
+        draw_item(canvas, it)
     scene = Scene(entry.size, entry.raster_box, entry.background,
                   [first, *entry.scene_items])
     items = [Item(kind, box, text) for kind, box, text in entry.items]

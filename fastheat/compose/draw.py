@@ -57,14 +57,75 @@ def draw_scene(scene):
     # the raster covers its box: fill only the margins
     for margin in (canvas[:y0], canvas[y1:], canvas[y0:y1, :x0], canvas[y0:y1, x1:]):
         fill(margin, scene.background)
-    around = []
-    for it in scene.items:
+    around, items = [], scene.items
+    if items and type(items[0]) is RasterImage:  # the raster and the solid lines over it
+        items = draw_raster(canvas, items[0], items[1:])
+    for it in items:
         if type(it) in _REGIONS:
             draw_item(canvas, it)
         else:
             around.append(it)
     _draw_around(canvas, around, scene.raster_box)
     return canvas
+
+
+def draw_raster(canvas, item, after):
+    """Paint the :class:`RasterImage` ``item`` and the solid, opaque
+    :class:`Lines` that come first in ``after`` (gridlines, cell borders) in
+    one pass over the raster's pixels: the pixels of painting the raster, then
+    each of those layers (:func:`draw_item`). Returns the rest of ``after``,
+    to paint next in order."""
+    n = 0
+    while n < len(after) and type(after[n]) is Lines and after[n].box == item.box and \
+            after[n].alpha >= 1 and LINESTYLES[after[n].style] is None:
+        n += 1
+    if n == 0:
+        draw_item(canvas, item)
+        return after
+    x0, y0, x1, y1 = item.box
+    region = canvas[y0:y1, x0:x1]
+    h, w, nch = region.shape
+    raster, table = item.raster, np.ascontiguousarray(item.table[:, :nch])
+    if raster.shape != (h, w) or table.dtype != np.uint8 or table.shape[1] not in (3, 4) or \
+            raster.top_code >= len(table):
+        raise ValueError(f"a {raster.shape} raster with codes up to {raster.top_code} cannot be "
+                         f"painted into a {(h, w)} box with a {table.shape} {table.dtype} table")
+    rows, cols = _indices(raster.row_index, h, raster.cell_codes.shape[0]), \
+        _indices(raster.col_index, w, raster.cell_codes.shape[1])
+    layer = {True: np.full(w, -1, np.int32), False: np.full(h, -1, np.int32)}
+    color = {True: np.zeros((w, nch), np.uint8), False: np.zeros((h, nch), np.uint8)}
+    for k, it in enumerate(after[:n]):
+        covered = _line_pixels(it.positions, it.width, w if it.vertical else h)
+        layer[it.vertical][covered] = k
+        color[it.vertical][covered] = np.asarray(it.color, np.uint8)[:nch]
+    with K.KERNEL_LOCK:
+        K.paint_lined(raster.cell_codes, rows, cols, table, region, layer[False], color[False],
+                      layer[True], color[True])
+    return after[n:]
+
+
+def _indices(index, n, cells):
+    """Pixel -> cell indices of one axis (None: pixel ``i`` is cell ``i``),
+    checked to lie in ``0..cells - 1`` (the kernel does not check)."""
+    idx = np.arange(n, dtype=np.intp) if index is None else np.asarray(index).astype(np.intp)
+    if len(idx) != n or (n and (idx.min() < 0 or idx.max() >= cells)):
+        raise ValueError(f"a pixel index of {len(idx)} entries points outside the {cells} cells")
+    return idx
+
+
+def _line_pixels(positions, width, across):
+    """Which of ``across`` pixels lines ``width`` px wide centred on
+    ``positions`` cover (:func:`draw_lines`'s spans, as a boolean mask)."""
+    p = np.asarray(positions, float)
+    p = p[(p >= -width - 1) & (p <= across + width + 1)]
+    a = np.floor(p - width / 2 + 0.5)
+    starts = np.clip(a, 0, across).astype(np.int64)
+    stops = np.clip(a + width, 0, across).astype(np.int64)
+    ok = stops > starts
+    edges = np.zeros(across + 1, np.int64)
+    np.add.at(edges, starts[ok], 1)
+    np.add.at(edges, stops[ok], -1)
+    return np.cumsum(edges[:-1]) > 0
 
 
 def check_canvas(width, height):
