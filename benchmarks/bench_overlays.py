@@ -4,6 +4,7 @@ several runs after a warm-up.
 
     python benchmarks/bench_overlays.py            # full run, a few minutes
     python benchmarks/bench_overlays.py --quick    # smoke run on small inputs
+    python benchmarks/bench_overlays.py --against /work/main  # case 2 only, old vs new
 
 Prints a markdown table and writes benchmarks/results/overlays.md.
 
@@ -59,6 +60,51 @@ def seaborn_annotated(a, figsize):
     return run
 
 
+def against(checkout, rounds):
+    """Case 2 rendered by another checkout's fastheat and by this one, the bare
+    raster, and this one's first render of the layout, interleaved."""
+    import importlib
+    import shutil
+    import statistics
+
+    import fastheat
+    from fastheat.compose import cache
+
+    tmp = tempfile.mkdtemp()
+    shutil.copytree(os.path.join(checkout, "fastheat"), os.path.join(tmp, "fastheat_old"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, tmp)
+    old = importlib.import_module("fastheat_old")
+    big = np.random.default_rng(0).random((10_000, 10_000), dtype=np.float32)
+    deco = dict(colorbar=True, grid=True, title="10,000 x 10,000 float32")
+
+    def cold():
+        cache.clear()
+        return fastheat.heatmap(big, **deco)
+
+    fns = {"bare": lambda: fastheat.heatmap(big), "decorated": lambda: fastheat.heatmap(big, **deco),
+           "decorated, first render": cold, "old decorated": lambda: old.heatmap(big, **deco),
+           "old bare": lambda: old.heatmap(big)}
+    assert fns["decorated"]().tobytes() == fns["old decorated"]().tobytes(), "pictures differ"
+    for fn in fns.values():
+        fn()
+    wall, cpu = {k: [] for k in fns}, {k: [] for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            c, t = time.process_time(), time.perf_counter()
+            fn()
+            wall[k].append(time.perf_counter() - t)
+            cpu[k].append(time.process_time() - c)
+    print(f"{fastheat.__file__} against {old.__file__}, {rounds} interleaved rounds")
+    b = wall["bare"]
+    for k in fns:
+        w, c = wall[k], cpu[k]
+        print(f"{k:24s} wall min {min(w) * 1e3:6.1f} median {statistics.median(w) * 1e3:6.1f} ms "
+              f"({statistics.median(w) / statistics.median(b) - 1:+6.1%} over bare), CPU median "
+              f"{statistics.median(c) * 1e3:6.1f} ms")
+    return 0
+
+
 def fmt_s(seconds):
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
@@ -67,7 +113,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small inputs, few runs (smoke test)")
     p.add_argument("--repeat", type=int, default=None, help="timed runs per case")
+    p.add_argument("--against", metavar="CHECKOUT", help="case 2 only: this fastheat (the "
+                   "checkout's package, imported as fastheat_old) against the one imported, "
+                   "interleaved in one process; prints minimum, median and CPU time")
     args = p.parse_args(argv)
+    if args.against:
+        return against(args.against, args.repeat or 21)
     quick = args.quick
     repeat = args.repeat or (2 if quick else 7)
     import fastheat

@@ -13,7 +13,9 @@ items are then moved to canvas coordinates.
 
 :func:`compose` runs the steps in order: colours and sizes, the axes and
 their ticks, the lines over the raster, the items around it (ticks, axis
-labels, colorbar, title), the annotations, the canvas.
+labels, colorbar, title), the annotations, the canvas. A layout composed
+before (:mod:`fastheat.compose.cache`) skips all of that: its margins are
+copied and only the raster and the layers over it are painted.
 """
 from __future__ import annotations
 

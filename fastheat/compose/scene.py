@@ -400,7 +400,10 @@ class Composition:
     already a Pillow image); ``image`` the Pillow image of it. ``items`` are
     :class:`Item` records of the raster and what was laid out around it (the
     layers over the raster, gridlines, borders and annotations, are in
-    ``scene`` only); ``scene`` is what was painted (None for a bare raster)."""
+    ``scene`` only); ``scene`` is what was painted (None for a bare raster).
+    Compositions in one layout share their scene items but the first (the
+    decoration layer cache, :mod:`fastheat.compose.cache`): read them, do not
+    change them."""
 
     pixels: object
     raster_box: tuple
