@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _kernels as K
 from .scene import LINESTYLES, CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
-from .text import stamp_for
+from .text import _font_key, stamp_for
 
 
 # --------------------------------------------------------------------------- the scene
@@ -241,11 +241,30 @@ def _draw_with_pillow(canvas, window, items):
     view[...] = np.asarray(img)
 
 
+_MASKS: dict = {}  # (font key, text, anchor, geometry) -> the mask of _text_mask, or None
+_NOT_KEPT = object()
+
+
 def _text_mask(item):
     """The coverage mask of the :class:`Text` ``item`` from cached glyphs,
     to blend with its top-left corner at ``item.box[:2]`` (a rotated one is
     the upright line box turned counter-clockwise, ink outside it clipped),
-    or None where Pillow must draw it."""
+    or None where Pillow must draw it. Kept per font, text, anchor and the
+    item's geometry relative to its box (tick labels recur)."""
+    x0, y0, x1, y1 = item.box
+    key = (_font_key(item.font), item.text, item.anchor, item.rotated, x1 - x0, y1 - y0,
+           item.xy[0] - x0, item.xy[1] - y1) if item.rotated else \
+        (_font_key(item.font), item.text, item.anchor, False)
+    mask = _MASKS.get(key, _NOT_KEPT)
+    if mask is _NOT_KEPT:
+        mask = _text_mask_of(item)
+        if len(_MASKS) >= 1 << 14:
+            _MASKS.clear()
+        _MASKS[key] = mask
+    return mask
+
+
+def _text_mask_of(item):
     stamp = stamp_for(item.font, item.text)
     anchor = "ls" if item.rotated else item.anchor
     ink = None if stamp is None else stamp.anchored_box(item.text, anchor)
