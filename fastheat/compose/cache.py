@@ -15,7 +15,8 @@ cannot: those compositions are never cached), it has no annotations (they
 depend on the cells' values), nothing around the raster reaches into the
 raster's box (so the margins alone hold everything but the raster and its
 layers), and its canvas is at most :data:`MAX_BYTES`. The pixels are those
-of a full composition (tests/compose/test_cache.py).
+of a full composition (tests/compose/test_cache.py). :func:`clear` forgets
+every layout; ``MAX_ENTRIES = 0`` keeps none.
 """
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ import numpy as np
 
 from .scene import LAYERS, Composition, Frame, Image, Item, RasterImage, Rect, Scene
 
-#: Largest canvas (bytes) whose margins are kept; layouts kept at most.
+#: Largest canvas (bytes) whose margins are kept; layouts kept at most, and
+#: the most bytes of margins kept in all.
 MAX_BYTES = 1 << 24
 MAX_ENTRIES = 8
+MAX_KEPT = 1 << 25
 #: Pixels around a text or polygon's box that Pillow's drawing may touch.
 PAD = 2
 
@@ -132,7 +135,8 @@ def store(key, canvas, scene, items):
     with _LOCK:
         _ENTRIES.pop(key, None)
         _ENTRIES[key] = entry
-        while len(_ENTRIES) > MAX_ENTRIES:
+        while len(_ENTRIES) > MAX_ENTRIES or (len(_ENTRIES) > 1 and sum(
+                m.nbytes for e in _ENTRIES.values() for m in e.margins) > MAX_KEPT):
             del _ENTRIES[next(iter(_ENTRIES))]
 
 

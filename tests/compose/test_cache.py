@@ -133,3 +133,14 @@ def test_freeze_tells_apart_what_draws_differently():
         f(lambda v: v)
     with pytest.raises(cache.Unkeyable):
         f([object()])
+
+
+def test_the_cache_keeps_few_layouts_and_bounded_bytes(monkeypatch):
+    monkeypatch.setattr(cache, "MAX_KEPT", 1)  # bytes: only the newest layout stays
+    for title in ("a", "b", "c"):
+        compose_raster(*_render(DATA, dict(colorbar=True, title=title)))
+    assert len(cache._ENTRIES) == 1
+    monkeypatch.setattr(cache, "MAX_KEPT", 1 << 30)
+    for k in range(cache.MAX_ENTRIES + 3):
+        compose_raster(*_render(DATA, dict(colorbar=True, title=str(k))))
+    assert len(cache._ENTRIES) == cache.MAX_ENTRIES
