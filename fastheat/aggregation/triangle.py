@@ -1,0 +1,198 @@
+"""The 45°-rotated triangle view of a square matrix's diagonal band (Hi-C maps).
+
+Geometry. The view's horizontal axis runs along the diagonal and its vertical
+axis away from it: matrix point (row ``r``, column ``c``), in bins, goes to
+``x = (r + c) / 2``, ``y = (c - r) / 2``, so the diagonal is the bottom edge
+``y = 0``, cell ``(i, j)`` of the upper triangle is a diamond centred at
+``x = (i + j + 1) / 2``, and ``depth`` (in bins: the largest ``j - i`` shown)
+is the height ``y = depth / 2``. This is cooltools' ``pcolormesh`` of the
+rotated matrix and HiGlass's horizontal heatmap. An output of ``(height,
+width)`` pixels spans ``x`` in ``0..n`` and ``y`` in ``0..depth / 2``: pixel
+``(i, p)`` (row ``i`` from the top) covers ``x`` in ``[p sx, (p + 1) sx)``,
+``y`` in ``[(height - 1 - i) sy, (height - i) sy)`` with ``sx = n / width``,
+``sy = depth / (2 height)``.
+
+What is exact. The matrix is aggregated once, exactly (area weights), to an
+``m x m`` grid of cells of side ``t = n / m`` bins, ``m = ceil(n / min(sx,
+sy))`` (for square pixels ``m = width``, ``t = sx``), through the source's own
+fold; then every aggregated cell of the upper triangle goes, whole, to the
+pixel that contains its centre, and a pixel's value is its cells' states merged
+(:func:`fastheat.aggregation.fold.merge_into`): the exact ``reduce`` over the
+union of those cells, which is the pixel's area in matrix coordinates up to a
+staircase of cells of side ``t`` along its edges. Every cell of the band feeds
+exactly one pixel (with square pixels, exactly two aggregated cells each: a
+pixel is the exact aggregate of a ``2t x t`` rectangle of the matrix centred
+within ``t / 2`` of the pixel's centre). When pixels are smaller than a bin
+(``m > n``, small matrices drawn large), each pixel shows the one matrix cell
+under its centre, exactly, so cells are crisp diamonds. ``reduce="nearest"``
+shows the aggregated cell under the pixel's centre (the matrix cell under
+that cell's centre). A thin band of a long matrix (pixels much smaller across
+the band than along it) would need an aggregation grid larger than
+:data:`MAX_STATE_BYTES`: then the grid is the finest that fits (at least one
+cell per pixel along the diagonal) and each pixel shows the exact aggregate of
+the grid cell under its centre (nearest, as HiGlass maps its tiles), cells
+spanning several pixel rows. Pixels no cell reaches (outside the triangle) are
+:func:`outside`: missing, drawn in the bad colour (transparent by default).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .fold import Plan, merge_into
+from .reductions import reduction
+
+VIEWS = ("matrix", "triangle")
+#: Largest aggregation grid's state, in bytes (the grid is ``m x m``).
+MAX_STATE_BYTES = 1 << 30
+
+
+def check_view(view, depth, shape=None):
+    """Validate ``view=``/``depth=`` (and, given ``shape``, the matrix): the
+    depth in bins (default: the whole upper triangle), or None for the matrix view."""
+    if not isinstance(view, str) or view not in VIEWS:
+        raise ValueError(f"view={view!r} is not a view; choose one of "
+                         + ", ".join(map(repr, VIEWS)))
+    if view == "matrix":
+        if depth is not None:
+            raise ValueError(f"depth={depth!r} is for view='triangle' (the band's height in "
+                             f"bins); leave depth out or pass view='triangle'")
+        return None
+    if depth is not None and (isinstance(depth, (bool, np.bool_)) or
+                              not isinstance(depth, (int, np.integer))):
+        raise TypeError(f"depth={depth!r} must be a whole number of bins >= 1 (the band's "
+                        f"height from the diagonal)")
+    if shape is None:
+        return depth
+    n_rows, n_cols = shape
+    if n_rows != n_cols:
+        raise ValueError(f"view='triangle' needs a square matrix (its diagonal band), but the "
+                         f"data has shape {tuple(shape)}; select a square part, e.g. "
+                         f"data[a:b, a:b] or region='chr2'")
+    if depth is None:
+        return int(n_rows)
+    if not 1 <= depth <= n_rows:
+        raise ValueError(f"depth={depth!r} must be between 1 and the matrix's {n_rows} bins "
+                         f"(the band's height from the diagonal)")
+    return int(depth)
+
+
+def virtual_shape(n, depth):
+    """``(rows, cols)`` of the view in bins (for default sizes and ticks): the
+    band is ``depth / 2`` bins high and ``n`` long."""
+    return (max(1, math.ceil(depth / 2)), int(n))
+
+
+class TriangleMap:
+    """Where each pixel of a ``(height, width)`` triangle view of an ``n x n``
+    matrix takes its value from (see the module docstring): ``m`` (the
+    aggregation grid's side), ``exact_cells`` (``m == n``: pixels pick matrix
+    cells) and, per source cell, the pixel it feeds."""
+
+    def __init__(self, n, depth, height, width, planes=2):
+        self.n, self.depth, self.height, self.width = int(n), int(depth), int(height), int(width)
+        sx, sy = n / width, depth / (2 * height)
+        m = math.ceil(n / min(sx, sy) - 1e-9)
+        self.picks = m > n or state_bytes(m, planes) > MAX_STATE_BYTES
+        if self.picks and m < n:
+            # thin bands of long matrices: the finest grid that fits, at least
+            # one cell per pixel along the diagonal, each pixel its cell's state
+            m = max(int(width), int(math.isqrt(MAX_STATE_BYTES // (8 * (planes + 3)))))
+        self.m = min(n, m)
+        if self.picks:
+            # the grid cell under each pixel centre
+            t = n / self.m
+            x = (np.arange(width) + 0.5) * sx
+            y = (height - 1 - np.arange(height) + 0.5) * sy
+            r = np.floor((x[None, :] - y[:, None]) / t).astype(np.int64)
+            c = np.floor((x[None, :] + y[:, None]) / t).astype(np.int64)
+            inside = (r >= 0) & (c < self.m)
+            self.rank = None
+            self.pixel = np.flatnonzero(inside)
+            self.cell = (r.ravel()[self.pixel], c.ravel()[self.pixel])
+            return
+        t = n / m
+        # aggregated cells of the band (b >= a), centre x = (a + b + 1) t / 2,
+        # y = (b - a) t / 2: the pixel holding the centre (q counted from the bottom)
+        reach = min(m, int(np.ceil(2 * height * sy / t)) + 2)  # b - a of the top pixels
+        a, d = np.meshgrid(np.arange(m, dtype=np.int64), np.arange(reach, dtype=np.int64),
+                           indexing="ij")
+        a, b = a.ravel(), (a + d).ravel()
+        keep = b < m
+        a, b = a[keep], b[keep]
+        p = np.floor((a + b + 1) * t / 2 / sx).astype(np.int64)
+        q = np.floor((b - a) * t / 2 / sy).astype(np.int64)
+        keep = (p < width) & (q < height)
+        a, b, p, q = a[keep], b[keep], p[keep], q[keep]
+        pixel = (height - 1 - q) * width + p
+        order = np.argsort(pixel, kind="stable")
+        pixel, a, b = pixel[order], a[order], b[order]
+        first = np.r_[True, pixel[1:] != pixel[:-1]]
+        starts = np.flatnonzero(first)
+        # rank of each cell among its pixel's cells: the k-th merge takes the k-th cells
+        self.rank = np.arange(len(pixel)) - np.repeat(starts, np.diff(np.r_[starts, len(pixel)]))
+        self.pixel, self.cell = pixel, (a, b)
+
+    @property
+    def outside(self):
+        """``(height, width)`` bool: the pixels no cell feeds (outside the triangle)."""
+        out = np.ones(self.height * self.width, bool)
+        out[self.pixel] = False
+        return out.reshape(self.height, self.width)
+
+    def gather(self, grid):
+        """The view of an ``(m, m)`` grid of values (``reduce="nearest"``): each
+        pixel the grid cell under its centre; NaN outside."""
+        out = np.full(self.height * self.width, np.nan)
+        if self.rank is None:
+            out[self.pixel] = grid[self.cell]
+            return out.reshape(self.height, self.width)
+        sx, sy, t = self.n / self.width, self.depth / (2 * self.height), self.n / self.m
+        x = (np.arange(self.width) + 0.5) * sx
+        y = (self.height - 1 - np.arange(self.height) + 0.5) * sy
+        r = np.floor((x[None, :] - y[:, None]) / t).astype(np.int64).ravel()
+        c = np.floor((x[None, :] + y[:, None]) / t).astype(np.int64).ravel()
+        ok = (r >= 0) & (c < self.m) & ~self.outside.ravel()
+        out[ok] = grid[r[ok], c[ok]]
+        return out.reshape(self.height, self.width)
+
+    def merge(self, rule, state, track):
+        """The view's ``(planes, height, width)`` state from the grid's
+        ``state``: each pixel its cells' states merged by ``rule`` (a
+        :class:`~fastheat.aggregation.reductions.Reduction`)."""
+        out = rule.new_state((self.height, self.width), track)
+        planes = out.shape[0]
+        if self.rank is None:
+            flat = out.reshape(planes, -1)
+            flat[:, self.pixel] = state[:, self.cell[0], self.cell[1]]
+            return out
+        for k in range(int(self.rank.max(initial=-1)) + 1):
+            sel = self.rank == k
+            part = rule.new_state((self.height, self.width), track)
+            flat = part.reshape(planes, -1)
+            flat[:, self.pixel[sel]] = state[:, self.cell[0][sel], self.cell[1][sel]]
+            merge_into(rule.code, out, part, 0, 0, track)
+        return out
+
+
+def state_bytes(m, planes):
+    """Bytes of an ``m x m`` state of ``planes`` planes with the tracked ones."""
+    return m * m * (planes + 3) * 8
+
+
+def triangle_aggregate(source, depth, height, width, reduce, track=False):
+    """``(grid, state or None, map)``: the ``(height, width)`` triangle view of
+    the square :class:`~fastheat.sources.base.MatrixSource` ``source`` (its
+    band of ``depth`` bins), see the module docstring; the view's merged state
+    (with the tracked planes when ``track``) for the input range of the band;
+    the :class:`TriangleMap` used."""
+    n = source.shape[0]
+    rule = reduction(reduce)
+    tmap = TriangleMap(n, depth, height, width, max(rule.planes, 1))
+    plan = Plan(n, n, tmap.m, tmap.m, reduce, track and rule.code is not None)
+    if rule.code is None:
+        return tmap.gather(source.pick(plan)), None, tmap
+    state = source.fold(plan)
+    out = tmap.merge(rule, state, plan.track)
+    return np.ascontiguousarray(rule.values(out)), out, tmap
