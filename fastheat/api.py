@@ -143,6 +143,10 @@ def _raster(data, opts: options.Options, shown=None) -> Raster:
     c = opts.coloring
     if c.origin not in ORIGINS:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
+    if opts.reading.view != "matrix":
+        from .sources.triangle import check_decor
+
+        check_decor(opts.decor)  # before any data is read
     source = _open(data, opts)
     opts = _source_decor(source, opts, shown)
     decor = opts.decor

@@ -220,6 +220,17 @@ def test_errors_name_the_option(kwargs, error, text):
     assert text in str(e.value)
 
 
+@pytest.mark.parametrize("kwargs, text", [
+    (dict(annot=True), "annot= writes values in matrix cells, which view='triangle' turns "
+                       "into diamonds"),
+    (dict(linewidths=1), "linewidths=1.0 draws borders between matrix cells"),
+])
+def test_per_cell_decorations_are_refused(kwargs, text):
+    with pytest.raises(ValueError) as e:
+        fastheat.heatmap(contact_map(4), view="triangle", **kwargs)
+    assert text in str(e.value)
+
+
 def test_non_square_matrix_is_refused():
     with pytest.raises(ValueError, match=r"view='triangle' needs a square matrix \(its "
                                          r"diagonal band\), but the data has shape \(10, 12\)"):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from ..aggregation.triangle import TriangleMap, check_view, triangle_aggregate, virtual_shape
 from .base import MatrixSource, Source
 
@@ -33,6 +35,20 @@ def view_source(source, *, view="matrix", depth=None):
         raise ValueError("view='triangle' shows the band around the diagonal: give one region "
                          "(region='chr2:10M-20M'), not a (rows, columns) pair")
     return TriangleSource(source, check_view(view, depth, source.shape))
+
+
+def check_decor(decor):
+    """Refuse the decorations drawn per matrix cell, which the rotated view's
+    axis-aligned pixels cannot place (``annot``, ``linewidths``)."""
+    if decor is None:
+        return
+    annot = decor.annot
+    if isinstance(annot, np.ndarray) or annot is not False:
+        raise ValueError("annot= writes values in matrix cells, which view='triangle' "
+                         "turns into diamonds; use view='matrix' for annotations")
+    if decor.linewidths:
+        raise ValueError(f"linewidths={decor.linewidths!r} draws borders between matrix "
+                         f"cells, which view='triangle' turns into diamonds; leave it 0")
 
 
 class TriangleSource(Source):
