@@ -45,7 +45,7 @@ from .reductions import reduction
 
 VIEWS = ("matrix", "triangle")
 #: Largest aggregation grid's state, in bytes (the grid is ``m x m``).
-MAX_STATE_BYTES = 1 << 30
+MAX_STATE_BYTES = 512 << 20
 
 
 def check_view(view, depth, shape=None):
@@ -116,16 +116,16 @@ class TriangleMap:
         # aggregated cells of the band (b >= a), centre x = (a + b + 1) t / 2,
         # y = (b - a) t / 2: the pixel holding the centre (q counted from the bottom)
         reach = min(m, int(np.ceil(2 * height * sy / t)) + 2)  # b - a of the top pixels
-        a, d = np.meshgrid(np.arange(m, dtype=np.int64), np.arange(reach, dtype=np.int64),
-                           indexing="ij")
+        a, d = np.meshgrid(np.arange(m, dtype=np.int32), np.arange(reach, dtype=np.int32),
+                           indexing="ij")  # int32: these arrays are as long as the band
         a, b = a.ravel(), (a + d).ravel()
         keep = b < m
         a, b = a[keep], b[keep]
-        p = np.floor((a + b + 1) * t / 2 / sx).astype(np.int64)
-        q = np.floor((b - a) * t / 2 / sy).astype(np.int64)
+        p = np.floor((a + b + 1) * t / 2 / sx).astype(np.int32)
+        q = np.floor((b - a) * t / 2 / sy).astype(np.int32)
         keep = (p < width) & (q < height)
         a, b, p, q = a[keep], b[keep], p[keep], q[keep]
-        pixel = (height - 1 - q) * width + p
+        pixel = (height - 1 - q).astype(np.int64) * width + p
         order = np.argsort(pixel, kind="stable")
         pixel, a, b = pixel[order], a[order], b[order]
         first = np.r_[True, pixel[1:] != pixel[:-1]]
