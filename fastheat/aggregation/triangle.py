@@ -40,6 +40,7 @@ import math
 
 import numpy as np
 
+from .._jit import jit
 from .fold import Plan, merge_into
 from .reductions import reduction
 
@@ -87,8 +88,9 @@ def virtual_shape(n, depth):
 class TriangleMap:
     """Where each pixel of a ``(height, width)`` triangle view of an ``n x n``
     matrix takes its value from (see the module docstring): ``m`` (the
-    aggregation grid's side), ``exact_cells`` (``m == n``: pixels pick matrix
-    cells) and, per source cell, the pixel it feeds."""
+    aggregation grid's side), ``picks`` (each pixel shows the grid cell under
+    its centre) or else, per grid cell of the band, the pixel it feeds and its
+    ``rank`` among that pixel's cells."""
 
     def __init__(self, n, depth, height, width, planes=2):
         self.n, self.depth, self.height, self.width = int(n), int(depth), int(height), int(width)
@@ -116,22 +118,8 @@ class TriangleMap:
         # aggregated cells of the band (b >= a), centre x = (a + b + 1) t / 2,
         # y = (b - a) t / 2: the pixel holding the centre (q counted from the bottom)
         reach = min(m, int(np.ceil(2 * height * sy / t)) + 2)  # b - a of the top pixels
-        a, d = np.meshgrid(np.arange(m, dtype=np.int32), np.arange(reach, dtype=np.int32),
-                           indexing="ij")  # int32: these arrays are as long as the band
-        a, b = a.ravel(), (a + d).ravel()
-        keep = b < m
-        a, b = a[keep], b[keep]
-        p = np.floor((a + b + 1) * t / 2 / sx).astype(np.int32)
-        q = np.floor((b - a) * t / 2 / sy).astype(np.int32)
-        keep = (p < width) & (q < height)
-        a, b, p, q = a[keep], b[keep], p[keep], q[keep]
-        pixel = (height - 1 - q).astype(np.int64) * width + p
-        order = np.argsort(pixel, kind="stable")
-        pixel, a, b = pixel[order], a[order], b[order]
-        first = np.r_[True, pixel[1:] != pixel[:-1]]
-        starts = np.flatnonzero(first)
-        # rank of each cell among its pixel's cells: the k-th merge takes the k-th cells
-        self.rank = np.arange(len(pixel)) - np.repeat(starts, np.diff(np.r_[starts, len(pixel)]))
+        pixel, a, b, rank = _band_cells(m, reach, t, sx, sy, height, width)
+        self.rank = rank
         self.pixel, self.cell = pixel, (a, b)
 
     @property
@@ -167,13 +155,50 @@ class TriangleMap:
             flat = out.reshape(planes, -1)
             flat[:, self.pixel] = state[:, self.cell[0], self.cell[1]]
             return out
-        for k in range(int(self.rank.max(initial=-1)) + 1):
-            sel = self.rank == k
-            part = rule.new_state((self.height, self.width), track)
-            flat = part.reshape(planes, -1)
-            flat[:, self.pixel[sel]] = state[:, self.cell[0][sel], self.cell[1][sel]]
-            merge_into(rule.code, out, part, 0, 0, track)
+        ranks = int(self.rank.max(initial=-1)) + 1
+        parts = np.empty((ranks,) + out.shape)
+        parts[:] = out  # fresh states: the identity of every merge
+        _scatter(np.ascontiguousarray(state), parts.reshape(ranks, planes, -1), self.pixel,
+                 self.cell[0], self.cell[1], self.rank)
+        for k in range(ranks):  # the k-th cell of every pixel, in a fixed order
+            merge_into(rule.code, out, parts[k], 0, 0, track)
         return out
+
+
+@jit
+def _band_cells(m, reach, t, sx, sy, height, width):
+    """``(pixel, a, b, rank)`` of every grid cell ``(a, b)`` of the band that
+    feeds a pixel (the one holding its centre), ``rank`` its order among the
+    pixel's cells (in ``(a, b)`` order: merges in a fixed order)."""
+    cap = m * reach
+    pixel = np.empty(cap, np.int64)
+    a_out = np.empty(cap, np.int32)
+    b_out = np.empty(cap, np.int32)
+    rank = np.empty(cap, np.int32)
+    count = np.zeros(height * width, np.int32)
+    k = 0
+    for a in range(m):
+        for d in range(reach):
+            b = a + d
+            if b >= m:
+                break
+            p = int(np.floor((a + b + 1) * t / 2 / sx))
+            q = int(np.floor((b - a) * t / 2 / sy))
+            if p < width and q < height:
+                pix = (height - 1 - q) * width + p
+                pixel[k], a_out[k], b_out[k] = pix, a, b
+                rank[k] = count[pix]
+                count[pix] += 1
+                k += 1
+    return pixel[:k].copy(), a_out[:k].copy(), b_out[:k].copy(), rank[:k].copy()
+
+
+@jit
+def _scatter(state, parts, pixel, a, b, rank):
+    """``parts[rank[k], :, pixel[k]] = state[:, a[k], b[k]]`` for every cell ``k``."""
+    for k in range(len(pixel)):
+        for plane in range(state.shape[0]):
+            parts[rank[k], plane, pixel[k]] = state[plane, a[k], b[k]]
 
 
 def state_bytes(m, planes):
