@@ -175,7 +175,10 @@ is installed), a list of colours, a ``cmap.Colormap`` or a matplotlib colormap
 (which gives exactly matplotlib's bytes). A list of colours is a discrete
 colormap, one band per colour, as seaborn and matplotlib's ``ListedColormap``
 make it; for a gradient through them pass ``cmap.Colormap(colours)`` (or
-``LinearSegmentedColormap.from_list("name", colours)``).""",
+``LinearSegmentedColormap.from_list("name", colours)``). A cooler input given
+no ``cmap`` is drawn in cooltools' ``fall``, and given none of ``norm``, ``vmin``,
+``vmax``, ``robust``, ``levels``, ``center`` with ``norm="log"`` from the 1st
+percentile of the positive pixel values to the largest (Hi-C defaults).""",
                        type="str, list of colours, cmap.Colormap or matplotlib colormap",
                        cli=dict(help="colormap name from the cmap catalogue; '_r' reverses"))
     norm: object = opt("linear", """``"linear"``, ``"log"`` (non-positive values are

@@ -206,7 +206,7 @@ def test_mask_is_aggregated_in_the_view():
                                    "'triangle'"),
     (dict(depth=5), ValueError, "depth=5 is for view='triangle'"),
     (dict(view="triangle", depth=0), ValueError, "depth=0 must be between 1 and the "
-                                                 "matrix's 10 bins"),
+                                                 "matrix's size in bins"),
     (dict(view="triangle", depth=11), ValueError, "depth=11 must be between 1 and"),
     (dict(view="triangle", depth=2.5), TypeError, "depth=2.5 must be a whole number of bins"),
     (dict(view="triangle", depth=True), TypeError, "depth=True must be a whole number"),
@@ -229,6 +229,16 @@ def test_per_cell_decorations_are_refused(kwargs, text):
     with pytest.raises(ValueError) as e:
         fastheat.heatmap(contact_map(4), view="triangle", **kwargs)
     assert text in str(e.value)
+
+
+def test_view_options_fail_before_any_data_is_read():
+    from fastheat.options import Reading
+
+    with pytest.raises(ValueError, match="view='Triangle' is not a view"):
+        Reading(view="Triangle")
+    with pytest.raises(ValueError, match="depth=-3 must be between 1"):
+        Reading(view="triangle", depth=-3)
+    assert Reading(view="triangle", depth=5).depth == 5
 
 
 def test_non_square_matrix_is_refused():

@@ -64,6 +64,9 @@ def check_view(view, depth, shape=None):
                               not isinstance(depth, (int, np.integer))):
         raise TypeError(f"depth={depth!r} must be a whole number of bins >= 1 (the band's "
                         f"height from the diagonal)")
+    if depth is not None and depth < 1:
+        raise ValueError(f"depth={depth!r} must be between 1 and the matrix's size in bins "
+                         f"(the band's height from the diagonal)")
     if shape is None:
         return depth
     n_rows, n_cols = shape
