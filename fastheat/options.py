@@ -158,6 +158,8 @@ triangle.""", type="int, optional", cli=dict(
         type=int, help="--view triangle: band height in bins (default: the whole triangle)"))
 
     def __post_init__(self):
+        if self.view is None:  # None: the default, as for the other options
+            object.__setattr__(self, "view", "matrix")
         if self.view != "matrix" or self.depth is not None:
             from .aggregation.triangle import check_view
 
