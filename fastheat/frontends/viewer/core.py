@@ -37,8 +37,8 @@ TILE = 256
 COARSE_FACTOR = 16
 #: Options a view may change from the page (the rest are fixed at start).
 VIEW_OPTIONS = ("cmap", "norm", "vmin", "vmax")
-#: Largest side of the strided preview (first paint).
-PREVIEW_SIDE = 512
+#: Largest side of the preview (first paint): that many rows are read.
+PREVIEW_SIDE = 384
 
 
 def levels(shape):
@@ -378,22 +378,105 @@ class View:
         return png_bytes(self.raster(values).image())
 
 
-def preview(data, shape, side=PREVIEW_SIDE):
-    """A cheap strided sample (every ``s``-th cell) for the first paint, and
-    the stride: it reads only ``side ** 2`` cells."""
-    s = max(1, -(-max(shape) // side))
+def preview_shape(shape, side=PREVIEW_SIDE):
+    """The preview's ``(height, width)``: the matrix's proportions, at most
+    ``side`` pixels a side (never more than its cells)."""
+    n, m = shape
+    if n >= m:
+        h = min(n, side)
+        return h, max(1, min(m, round(m * h / n)))
+    w = min(m, side)
+    return max(1, min(n, round(n * w / m))), w
+
+
+def sample_rows(data, shape, side=PREVIEW_SIDE):
+    """The rows the preview reads (one under each preview pixel row's centre)
+    as a ``(rows, n_cols)`` array, and the preview's size.
+
+    A file-backed memory map is read with ``os.pread``, one whole row per
+    call (contiguous bytes, several reads in flight), on a descriptor
+    advised ``POSIX_FADV_RANDOM``: a cold page cache costs a few hundred
+    short reads, not the read-ahead of pages all over the file that a strided
+    sample through the mapping triggers. Other inputs are indexed."""
+    h, w = preview_shape(shape, side)
+    rows = np.unique(((2 * np.arange(h) + 1) * shape[0]) // (2 * h))
     src = open_source(data)
     if isinstance(src, ArraySource):
-        a = src.array[::s, ::s]
-    elif hasattr(data, "iloc"):
-        a = np.asarray(data.iloc[::s, ::s])
-    else:
-        a = np.asarray(data[::s, ::s])
-    return np.asarray(a), s
+        got = _pread_rows(src.array, rows)
+        if got is None:
+            got = np.asarray(src.array[rows])
+        if src.mask is not None:
+            got = np.ma.masked_array(got, np.asarray(src.mask[rows]))
+        return got, (h, w)
+    if hasattr(data, "iloc"):
+        return np.asarray(data.iloc[rows]), (h, w)
+    try:
+        return np.asarray(data[rows]), (h, w)
+    except (TypeError, IndexError, ValueError):  # no fancy indexing (h5py wants sorted lists)
+        return np.stack([np.asarray(data[int(r)]) for r in rows]), (h, w)
+
+
+def _file_layout(a):
+    """``(path, byte offset of a[0, 0], row stride)`` of a file-backed memmap
+    whose rows are contiguous in the file, or None."""
+    mm = getattr(a, "_mmap", None)
+    path = getattr(a, "filename", None)
+    if mm is None or not path or a.ndim != 2 or a.strides[1] != a.itemsize or a.strides[0] < 0:
+        return None
+    import mmap
+
+    try:
+        base = np.frombuffer(mm, np.uint8).ctypes.data  # the mapping's first byte
+    except (TypeError, ValueError):
+        return None
+    offset = int(getattr(a, "offset", 0) or 0)
+    start = offset - offset % mmap.ALLOCATIONGRANULARITY  # where numpy mapped from
+    return path, start + (a.ctypes.data - base), a.strides[0]
+
+
+def _pread_rows(a, rows):
+    """Rows ``rows`` of the file-backed memmap ``a`` read with ``os.pread``
+    (see :func:`sample_rows`), or None when ``a`` is not such a map."""
+    layout = _file_layout(a) if hasattr(os, "pread") else None
+    if layout is None:
+        return None
+    path, at, stride = layout
+    out = np.empty((len(rows), a.shape[1]), a.dtype)
+    row_bytes = a.shape[1] * a.itemsize
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)  # this descriptor only
+
+        def read(k):
+            view = memoryview(out[k]).cast("B")
+            got, pos = 0, at + int(rows[k]) * stride
+            while got < row_bytes:
+                n = os.preadv(fd, [view[got:]], pos + got)
+                if n <= 0:
+                    raise OSError(f"{path}: short read")
+                got += n
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(8) as pool:  # several reads in flight: the disk's queue
+            list(pool.map(read, range(len(rows))))
+    finally:
+        os.close(fd)
+    return out
+
+
+def preview(data, shape, side=PREVIEW_SIDE):
+    """The first paint's values: a few hundred whole rows (see
+    :func:`sample_rows`), each aggregated to the preview's width (exact area
+    weights along the row), and the rows' stride."""
+    got, (h, w) = sample_rows(data, shape, side)
+    values = api.aggregate(got, height=got.shape[0], width=w)
+    return values, max(1, shape[0] // h)
 
 
 def preview_png(data, shape, cmap="viridis"):
-    """The first paint: the strided sample, coloured on its own range."""
+    """The first paint: the sampled rows, coloured on their own range."""
     a, s = preview(data, shape)
     return png_bytes(api.heatmap(a, width=a.shape[1], height=a.shape[0], cmap=cmap)), s
 
