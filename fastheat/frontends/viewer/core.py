@@ -303,14 +303,31 @@ class View:
         return png_bytes(Image.fromarray(rgba, "RGBA"))
 
     def ticks(self, n=5):
-        """Colorbar tick values (top first), through the norm's inverse."""
+        """Colorbar ticks, top first: ``[{"value", "label", "pos"}]`` with
+        ``pos`` the fraction of the bar from its top. Nice values of the norm
+        labelled by fastheat's own tick formatter (as the static colorbar's:
+        :func:`fastheat.compose.ticks.colorbar_candidates` and
+        :func:`~fastheat.compose.ticks.format_ticks`)."""
+        from ...compose.ticks import CANDIDATES, colorbar_candidates, format_ticks
+
         self.wait()
-        t = np.linspace(1, 0, n)
-        try:
-            values = np.asarray(self.norm.inverse(t), float)
-        except (ValueError, TypeError, NotImplementedError):
-            values = np.linspace(float(self.norm.vmax), float(self.norm.vmin), n)
-        return [None if not np.isfinite(v) else float(v) for v in values]
+        norm = self.norm
+        values, step = colorbar_candidates(norm, n)
+        for more in range(n + 1, 12) if len(values) < 3 and norm.kind not in CANDIDATES else ():
+            values, step = colorbar_candidates(norm, more)  # a denser nice step, as
+            if len(values) >= 3:  # the drawn colorbar takes (compose.ticks.colorbar_ticks)
+                break
+        vals = np.asarray(values, float)
+        with np.errstate(all="ignore"):
+            t = np.asarray(norm.forward(vals), float)
+        if norm.vmin == norm.vmax:
+            t = np.where(vals == norm.vmin, 0.0, np.nan)
+        ok = np.isfinite(t) & (t >= -1e-9) & (t <= 1 + 1e-9)
+        vals, t = vals[ok], np.clip(t[ok], 0, 1)
+        labels = format_ticks(vals.tolist(), step)
+        out = [{"value": _json_number(float(v)), "label": text, "pos": float(1 - f)}
+               for v, f, text in zip(vals, t, labels)]
+        return sorted(out, key=lambda d: d["pos"])
 
     def value(self, level, row, col):
         """What the pixel of ``level`` over cell ``(row, col)`` shows: its
