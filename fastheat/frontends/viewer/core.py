@@ -112,6 +112,10 @@ class Pyramid:
         self._computing = {}  # key -> Event: one render per tile at a time
         self.cache_dir = cache_dir
         self.identity = identity
+        #: ``(cells, DataRange or None)`` of the whole view at the default
+        #: size, once a streaming pass (or the disk cache) has made it: every
+        #: view's norm is fitted on it without reading the matrix again.
+        self.whole = None
 
     # ------------------------------------------------------------- windows
     def window(self, r0, r1, c0, c1):
@@ -192,14 +196,98 @@ class Pyramid:
     def coarse_levels(self):
         return [z for z in range(self.min_level, self.max_level + 1) if self.is_coarse(z)]
 
-    def build_coarse(self, progress=None):
+    def build_coarse(self, progress=None, *, view=False):
         """Compute (or load from the disk cache) every tile of the coarse
-        levels, finest first; ``progress(done, total)`` after each."""
+        levels; ``progress(done, total)`` in tiles.
+
+        In-memory and memory-mapped matrices are read once for all levels
+        (:func:`.stream.build`), and with ``view`` that pass also makes the
+        whole view the norm is fitted on (kept in :attr:`whole`, and on disk
+        with the tiles); other inputs are read tile by tile, finest level
+        first."""
+        from . import stream
+
         jobs = [(z, x, y) for z in reversed(self.coarse_levels()) for x, y in self.tiles_of(z)]
+        view = view and self.whole is None
+        missing = [job for job in jobs if not self._on_disk(job)]
+        if stream.supported(self) and (missing or view):
+            done = [len(jobs) - len(missing)]
+
+            def on_tiles(tiles):
+                for z, x, y, values in tiles:
+                    if self.is_coarse(z):
+                        self._save_disk((z, x, y), values)
+                    self._remember((z, x, y), values)
+                    done[0] += 1
+                    if progress is not None:
+                        progress(min(done[0], len(jobs)), len(jobs))
+
+            levels = sorted({z for z, _, _ in missing})
+            track = bool(reduction(self.reduce).input_range)
+            cells, data_range = stream.build(self, levels=levels, view=view, track=track,
+                                             on_tiles=on_tiles)
+            if cells is not None:
+                cells.flags.writeable = False
+                self.whole = (cells, data_range)
+                self._save_whole(cells, data_range)
+            if progress is not None:
+                progress(len(jobs), len(jobs))
+            return
         for k, job in enumerate(jobs):
             self.tile_values(*job)
             if progress is not None:
                 progress(k + 1, len(jobs))
+
+    # ------------------------------------------------------------- whole view
+    def _whole_path(self):
+        from .stream import whole_view_shape
+
+        base = self._disk_path((0, 0, 0))
+        shape = whole_view_shape(self.shape)
+        if base is None or shape is None:
+            return None
+        return os.path.join(os.path.dirname(base), "whole_%dx%d.npz" % shape)
+
+    def load_whole(self):
+        """The whole view's cells and the input's range from the disk cache
+        (what every norm is fitted on), into :attr:`whole`; False if absent."""
+        from ...aggregation.reductions import DataRange
+
+        if self.whole is not None:
+            return True
+        path = self._whole_path()
+        if path is None or not os.path.exists(path):
+            return False
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                cells = f["cells"]
+                found = [float(v) for v in f["range"]] if "range" in f else None
+        except (OSError, ValueError, KeyError):
+            return False  # a damaged entry: computed again
+        if cells.shape != self._whole_shape():
+            return False
+        cells.flags.writeable = False
+        data_range = None if found is None else DataRange(*(None if v != v else v
+                                                            for v in found))
+        self.whole = (cells, data_range)
+        return True
+
+    def _whole_shape(self):
+        from .stream import whole_view_shape
+
+        return whole_view_shape(self.shape)
+
+    def _save_whole(self, cells, data_range):
+        path = self._whole_path()
+        if path is None:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
+            extra = {} if data_range is None else {"range": np.array(
+                [np.nan if v is None else v for v in data_range], float)}
+            np.savez(f, cells=cells, **extra)
+        os.replace(tmp, path)
 
     # ------------------------------------------------------------- disk cache
     def _disk_path(self, key):
@@ -208,6 +296,10 @@ class Pyramid:
         digest = hashlib.sha256(json.dumps([self.identity, self.reduce, TILE],
                                            sort_keys=True).encode()).hexdigest()[:24]
         return os.path.join(self.cache_dir, digest, "%d_%d_%d.npy" % key)
+
+    def _on_disk(self, key):
+        path = self._disk_path(key)
+        return path is not None and os.path.exists(path)
 
     def _load_disk(self, key):
         path = self._disk_path(key) if self.is_coarse(key[0]) else None
@@ -267,16 +359,40 @@ class View:
         self.ready = threading.Event()
 
     def fit(self):
-        """Fit the norm on the exact whole view (once; later calls wait)."""
+        """Fit the norm on the exact whole view (once; later calls wait):
+        the pyramid's streamed whole view when it has one, else a render."""
         try:
-            raster = api.rasterize(self.pyramid.data, reduce=self.pyramid.reduce,
-                                   **self.options)
-            self.palette, self.norm = raster.palette, raster.norm
+            whole = self.pyramid.whole
+            if whole is not None:
+                self.palette, self.norm = self._fit_cells(*whole)
+            else:
+                raster = api.rasterize(self.pyramid.data, reduce=self.pyramid.reduce,
+                                       **self.options)
+                self.palette, self.norm = raster.palette, raster.norm
         except (ValueError, TypeError) as e:
             self.error = str(e)
         finally:
             self.ready.set()
         return self
+
+    def _fit_cells(self, cells, data_range):
+        """``(palette, norm)`` fitted on the whole view's ``cells`` as
+        :func:`fastheat.api.rasterize` fits them (its norm stage, on cells
+        made by the streaming pass)."""
+        from ...color import norms
+
+        c = options.split("rasterize", dict(self.options, reduce=self.pyramid.reduce)).coloring
+        palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
+        red = reduction(self.pyramid.reduce)
+        use_range = bool(red.input_range) and norms.takes_input_range(
+            c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+        value_dtype = self.pyramid.source.dtype if red.keeps_dtype else np.float64
+        fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
+                           robust=c.robust, linthresh=c.linthresh, linscale=c.linscale,
+                           base=c.base, gamma=c.gamma, levels=c.levels,
+                           dtype=norms.work_dtype(value_dtype),
+                           data_range=data_range if use_range else None)
+        return fitted.recentred(palette, c.center), fitted
 
     def wait(self, timeout=None):
         if not self.ready.wait(timeout):
