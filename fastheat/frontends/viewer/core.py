@@ -112,9 +112,10 @@ class Pyramid:
         self._computing = {}  # key -> Event: one render per tile at a time
         self.cache_dir = cache_dir
         self.identity = identity
-        #: ``(cells, DataRange or None)`` of the whole view at the default
-        #: size, once a streaming pass (or the disk cache) has made it: every
-        #: view's norm is fitted on it without reading the matrix again.
+        #: ``(cells, DataRange or None)``: the overview level as one grid, once
+        #: a streaming pass (or the disk cache) has made it: every view's norm
+        #: is fitted on it without reading the matrix again (None: the range
+        #: was not gathered).
         self.whole = None
 
     # ------------------------------------------------------------- windows
@@ -196,35 +197,50 @@ class Pyramid:
     def coarse_levels(self):
         return [z for z in range(self.min_level, self.max_level + 1) if self.is_coarse(z)]
 
-    def build_coarse(self, progress=None, *, view=False):
+    def overview_level(self):
+        """The coarse level nearest ``AUTO_SIDE`` (1000) pixels on its long
+        side: the tiles that show the whole matrix on a screen, and the grid
+        a streaming pass fits the norm on (None: no coarse levels)."""
+        from ...aggregation.geometry import AUTO_SIDE
+
+        coarse = self.coarse_levels()
+        if not coarse:
+            return None
+        return min(coarse, key=lambda z: abs(math.log(max(self.shape) / self.factor(z) /
+                                                      AUTO_SIDE)))
+
+    def build_coarse(self, progress=None, *, view=False, track=False):
         """Compute (or load from the disk cache) every tile of the coarse
         levels; ``progress(done, total)`` in tiles.
 
         In-memory and memory-mapped matrices are read once for all levels
-        (:func:`.stream.build`), and with ``view`` that pass also makes the
-        whole view the norm is fitted on (kept in :attr:`whole`, and on disk
-        with the tiles); other inputs are read tile by tile, finest level
-        first."""
+        (:func:`.stream.build`); with ``view`` that pass also puts the
+        overview level (:meth:`overview_level`) together into the grid every
+        view's norm is fitted on (kept in :attr:`whole`, and on disk with
+        the tiles; with ``track``, with the input's range, which some norms
+        start from). Other inputs are read tile by tile, finest level first."""
         from . import stream
 
         jobs = [(z, x, y) for z in reversed(self.coarse_levels()) for x, y in self.tiles_of(z)]
-        view = view and self.whole is None
+        overview = self.overview_level() if view and stream.supported(self) else None
+        if self.whole is not None and (self.whole[1] is not None or not track):
+            overview = None  # already there
         missing = [job for job in jobs if not self._on_disk(job)]
-        if stream.supported(self) and (missing or view):
+        if stream.supported(self) and (missing or overview is not None):
             done = [len(jobs) - len(missing)]
 
             def on_tiles(tiles):
                 for z, x, y, values in tiles:
-                    if self.is_coarse(z):
+                    if (z, x, y) in wanted:
                         self._save_disk((z, x, y), values)
-                    self._remember((z, x, y), values)
-                    done[0] += 1
-                    if progress is not None:
-                        progress(min(done[0], len(jobs)), len(jobs))
+                        self._remember((z, x, y), values)
+                        done[0] += 1
+                        if progress is not None:
+                            progress(min(done[0], len(jobs)), len(jobs))
 
-            levels = sorted({z for z, _, _ in missing})
-            track = bool(reduction(self.reduce).input_range)
-            cells, data_range = stream.build(self, levels=levels, view=view, track=track,
+            wanted = set(missing)
+            cells, data_range = stream.build(self, levels={z for z, _, _ in missing},
+                                             overview=overview, track=track,
                                              on_tiles=on_tiles)
             if cells is not None:
                 cells.flags.writeable = False
@@ -238,20 +254,22 @@ class Pyramid:
             if progress is not None:
                 progress(k + 1, len(jobs))
 
-    # ------------------------------------------------------------- whole view
+    # ------------------------------------------------------------- the norm's grid
     def _whole_path(self):
-        from .stream import whole_view_shape
+        from .stream import level_shape
 
+        z = self.overview_level()
         base = self._disk_path((0, 0, 0))
-        shape = whole_view_shape(self.shape)
-        if base is None or shape is None:
+        if base is None or z is None:
             return None
-        return os.path.join(os.path.dirname(base), "whole_%dx%d.npz" % shape)
+        return os.path.join(os.path.dirname(base), "whole_%d_%dx%d.npz" % ((z,) +
+                                                                         level_shape(self, z)))
 
     def load_whole(self):
-        """The whole view's cells and the input's range from the disk cache
-        (what every norm is fitted on), into :attr:`whole`; False if absent."""
+        """The overview grid and the input's range from the disk cache (what
+        every view's norm is fitted on), into :attr:`whole`; False if absent."""
         from ...aggregation.reductions import DataRange
+        from .stream import level_shape
 
         if self.whole is not None:
             return True
@@ -264,18 +282,14 @@ class Pyramid:
                 found = [float(v) for v in f["range"]] if "range" in f else None
         except (OSError, ValueError, KeyError):
             return False  # a damaged entry: computed again
-        if cells.shape != self._whole_shape():
+        if cells.shape != level_shape(self, self.overview_level()) or \
+                (found is not None and len(found) != 3):
             return False
         cells.flags.writeable = False
         data_range = None if found is None else DataRange(*(None if v != v else v
                                                             for v in found))
         self.whole = (cells, data_range)
         return True
-
-    def _whole_shape(self):
-        from .stream import whole_view_shape
-
-        return whole_view_shape(self.shape)
 
     def _save_whole(self, cells, data_range):
         path = self._whole_path()
@@ -359,11 +373,13 @@ class View:
         self.ready = threading.Event()
 
     def fit(self):
-        """Fit the norm on the exact whole view (once; later calls wait):
-        the pyramid's streamed whole view when it has one, else a render."""
+        """Fit the norm on the exact whole matrix (once; later calls wait):
+        the pyramid's overview grid when a streaming pass made it (exactly
+        the overview level's tiles), else the default render
+        (:func:`fastheat.api.rasterize`)."""
         try:
             whole = self.pyramid.whole
-            if whole is not None:
+            if whole is not None and (whole[1] is not None or not self.needs_range()):
                 self.palette, self.norm = self._fit_cells(*whole)
             else:
                 raster = api.rasterize(self.pyramid.data, reduce=self.pyramid.reduce,
@@ -375,10 +391,19 @@ class View:
             self.ready.set()
         return self
 
+    def needs_range(self):
+        """Whether this view's norm starts from the input's range (as
+        :func:`fastheat.api.rasterize` decides whether to gather it)."""
+        from ...color import norms
+
+        c = options.split("rasterize", dict(self.options, reduce=self.pyramid.reduce)).coloring
+        return bool(reduction(self.pyramid.reduce).input_range) and norms.takes_input_range(
+            c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+
     def _fit_cells(self, cells, data_range):
-        """``(palette, norm)`` fitted on the whole view's ``cells`` as
-        :func:`fastheat.api.rasterize` fits them (its norm stage, on cells
-        made by the streaming pass)."""
+        """``(palette, norm)`` fitted on the overview grid ``cells`` as
+        :func:`fastheat.api.rasterize` fits its cells (its norm stage, on
+        cells made by the streaming pass)."""
         from ...color import norms
 
         c = options.split("rasterize", dict(self.options, reduce=self.pyramid.reduce)).coloring

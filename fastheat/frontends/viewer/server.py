@@ -128,7 +128,7 @@ class ViewerServer:
             with self.renders:
                 p.load_whole()
                 if build_coarse and stream.supported(p):
-                    p.build_coarse(progress, view=True)
+                    p.build_coarse(progress, view=True, track=self.default.needs_range())
         except Exception as e:  # reported on /api/status; the server keeps serving
             self.status["error"] = f"{type(e).__name__}: {e}"
         finally:

@@ -11,17 +11,19 @@ its atoms' states (a sum: ``sum(w * x) = w * sum(x)`` over the atom).
 
 The pass reads the matrix once, in row bands of whole atoms (a helper thread
 maps the next band in, as :mod:`fastheat.sources.memmap` does; folded bands
-are dropped from the mapping). Each band is folded into the atoms' states
-with fastheat's kernel (:func:`fastheat.aggregation.fold.fold_array`: any
-dtype, layout, mask), which are then merged into every coarse level
-(:func:`_spread`, at about ``1 / 250`` of the input's size); the same band
-is folded into the whole view (the norm's grid, with the input's range) by
-its own plan. A coarse level keeps only its current tile row of states;
-finished tile rows go to the pyramid's caches at once, so memory stays
-bounded by a band plus one tile row per level, whatever the file's size.
+are dropped from the mapping). Each band is folded once, into the atoms'
+states, with fastheat's kernel (:func:`fastheat.aggregation.fold.fold_array`:
+any dtype, layout, mask), which are then merged into every coarse level
+(:func:`_spread`, at about ``1 / 250`` of the input's size). A coarse level
+keeps only its current tile row of states; finished tile rows go to the
+pyramid's caches at once, so memory stays bounded by a band plus one tile
+row per level, whatever the file's size. The *overview* level (the coarse
+level nearest 1000 px a side: the tiles a screen shows the whole matrix
+with) is also put together into one grid, the norm's, with the input's
+range gathered in the same fold.
 
-Values equal :func:`fastheat.aggregate` of each tile's window (and of the
-whole matrix at the default size) to float64 rounding (sums are grouped
+Values equal :func:`fastheat.aggregate` of each tile's window to float64
+rounding (sums are grouped
 differently: atom by atom, band by band), exactly for min, max, absmax and
 count.
 """
@@ -33,14 +35,18 @@ import numpy as np
 
 from ...aggregation import _kernels as K
 from ...aggregation.fold import Plan, bin_groups, fold_array
-from ...aggregation.geometry import AxisMap, axis_map, output_shape
+from ...aggregation.geometry import AxisMap, axis_map
+from ...aggregation.reductions import DataRange
 from ...aggregation.reductions import reduction as get_reduction
 from ...sources.array import ArraySource
 from ...sources.memmap import _MADV_DONTNEED, _advise, _prefetch
+from .core import TILE
 
-#: Input bytes per band of the pass: the helper thread maps the next band in
-#: while the kernel folds this one.
-BAND_BYTES = 128 << 20
+#: Input bytes per band of the pass (at most: bands also end on the finest
+#: level's tile rows): the helper thread maps the next band in while the
+#: kernel folds this one, and each band ends with the kernel's threads
+#: waiting for the slowest (few, large bands are faster on a busy machine).
+BAND_BYTES = 512 << 20
 _NONE = np.zeros(0)
 
 
@@ -195,31 +201,33 @@ def supported(pyramid):
     return isinstance(pyramid.source, ArraySource) and pyramid.reduce != "nearest"
 
 
-def whole_view_shape(shape):
-    """The default render's size (what the norm is fitted on), or None when
-    it upsamples an axis (then it is not a merge of atoms)."""
-    h, w = output_shape(shape)
-    return (h, w) if h <= shape[0] and w <= shape[1] else None
+def level_shape(pyramid, z):
+    """The pixels of level ``z`` over the whole matrix (its tiles side by side)."""
+    f = pyramid.factor(z)
+    return tuple(sum(-(-(min(lo + TILE * f, n) - lo) // f) for lo in range(0, n, TILE * f))
+                 for n in pyramid.shape)
 
 
-def build(pyramid, *, levels=None, view=True, track=False, on_tiles=None, progress=None):
+def build(pyramid, *, levels=None, overview=None, track=False, on_tiles=None):
     """Stream ``pyramid``'s matrix once: every tile of ``levels`` (default:
     the coarse levels) handed to ``on_tiles(list of (level, x, y, values))``
-    as soon as its tile row is complete, and, with ``view``, the whole
-    view's values (the default render's size) and the input's range.
+    as soon as its tile row is complete; with ``overview`` (a coarse level),
+    that level's tiles also put together into one grid (what the norm is
+    fitted on) and, with ``track``, the input's range gathered in the pass.
 
-    Returns ``(cells or None, DataRange or None)``; ``progress(done_bytes,
-    total_bytes)`` after each band.
+    Returns ``(overview grid or None, DataRange or None)``.
     """
-    from .core import TILE
-
     reduction = get_reduction(pyramid.reduce)
     src = pyramid.source
     a, mask = src.array, src.mask
     n, m = a.shape
-    levels = pyramid.coarse_levels() if levels is None else list(levels)
-    shape_v = whole_view_shape((n, m)) if view else None
-    track = bool(track and shape_v is not None)
+    levels = set(pyramid.coarse_levels() if levels is None else levels)
+    if overview is not None:
+        levels.add(overview)
+        grid = np.full(level_shape(pyramid, overview), np.nan)
+    levels = sorted(levels)
+    if not levels:
+        return None, None
     maps_r, maps_c = [], []
     specs = []
     for z in levels:
@@ -228,15 +236,10 @@ def build(pyramid, *, levels=None, view=True, track=False, on_tiles=None, progre
         maps_r.append(rr)
         maps_c.append(cc)
         specs.append((z, f, rr, cc))
-    # the whole view is folded straight from each band by its own plan: its
-    # pixel boundaries would cut the atoms up (about twice as many, the
-    # kernel's per-pixel work with them)
-    view_plan = Plan(n, m, *shape_v, pyramid.reduce, track) if shape_v is not None else None
-    view_state = view_plan.new_state() if view_plan is not None else None
     # bands end on the finest level's tile rows, so each band feeds one tile
     # row of every level (the coarser levels' tile rows are unions of them)
-    f_min = min((pyramid.factor(z) for z in levels), default=None)
-    row_cuts = range(0, n, TILE * f_min) if f_min else ()
+    span = TILE * min(pyramid.factor(z) for z in levels)
+    row_cuts = range(0, n, span)
     rcut = atoms(maps_r, n, row_cuts)
     ccut = atoms(maps_c, m)
     grids = [_Grid(reduction, rr, cc, rcut, ccut, z, TILE, f) for z, f, rr, cc in specs]
@@ -246,17 +249,17 @@ def build(pyramid, *, levels=None, view=True, track=False, on_tiles=None, progre
     col_atoms = AxisMap(ccut[:-1], ccut[1:], np.ones(len(ccut) - 1), np.ones(len(ccut) - 1),
                         np.ones(m))
     atom_rows = AxisMap(rcut[:-1], rcut[1:], ones_r, ones_r, _NONE)
-    row_bytes = m * a.itemsize
-    budget = max(1, BAND_BYTES // max(1, row_bytes))
+    budget = max(1, BAND_BYTES // max(1, m * a.itemsize))
     bounds = list(row_cuts) + [n]
     groups = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]) if row_cuts else [(0, n)]:
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
         groups += bin_groups(atom_rows, lo, hi, None, budget)
     direct = mask is None and a.flags.c_contiguous
     drop = direct and getattr(a, "_mmap", None) is not None and getattr(a, "mode", "c") != "c"
-    done_bytes = 0
+    track = bool(track and overview is not None and reduction.input_range)
+    found = np.full(3, np.nan)  # min, max, smallest positive
     with ThreadPoolExecutor(1) as pool:
-        ahead = pool.submit(_prefetch, a[groups[0][2]:groups[0][3]]) if direct and groups else None
+        ahead = pool.submit(_prefetch, a[groups[0][2]:groups[0][3]]) if direct else None
         for k, (g0, g1, r0, r1) in enumerate(groups):
             if ahead is not None:
                 ahead.result()  # the helper stays one band ahead, no further
@@ -265,26 +268,31 @@ def build(pyramid, *, levels=None, view=True, track=False, on_tiles=None, progre
             local = AxisMap(rcut[g0:g1] - r0, rcut[g0 + 1:g1 + 1] - r0, ones_r[g0:g1],
                             ones_r[g0:g1], _NONE)
             band = a[r0:r1]
-            band_mask = None if mask is None else mask[r0:r1]
-            if grids:
-                plan = _AtomPlan(reduction, local, col_atoms, False)
-                state = reduction.new_state((g1 - g0, len(ccut) - 1))
-                fold_array(plan, band, state, band_mask)
-                for g in grids:
-                    g.add(state, g0, g1)
-            if view_plan is not None:
-                fold_array(view_plan, band, view_state, band_mask, origin=(r0, 0))
+            state = reduction.new_state((g1 - g0, len(ccut) - 1), track)
+            fold_array(_AtomPlan(reduction, local, col_atoms, track), band, state,
+                       None if mask is None else mask[r0:r1])
             if drop:
                 _advise(band, _MADV_DONTNEED)
+            if track:
+                t0 = reduction.planes
+                found = np.array([np.fmin(found[0], np.fmin.reduce(state[t0], axis=None)),
+                                  np.fmax(found[1], np.fmax.reduce(state[t0 + 1], axis=None)),
+                                  np.fmin(found[2], np.fmin.reduce(state[t0 + 2], axis=None))])
+            for g in grids:
+                g.add(state, g0, g1)
+            del state
             for g in grids:
                 while g.tile_rows_done(r1, n):
                     tiles = g.pop_tiles()
+                    if g.level == overview:
+                        for _, x, y, v in tiles:
+                            grid[y * TILE:y * TILE + v.shape[0], x * TILE:x * TILE + v.shape[1]] = v
                     if on_tiles is not None:
                         on_tiles(tiles)
-            done_bytes += (r1 - r0) * row_bytes
-            if progress is not None:
-                progress(done_bytes, n * row_bytes)
-    if view_plan is None:
+    if overview is None:
         return None, None
-    data_range = reduction.data_range(view_state) if track else None
-    return view_plan.finish(view_state), data_range
+    data_range = None
+    if track:
+        data_range = DataRange(*(float(v) if f in reduction.input_range and v == v else None
+                                 for f, v in zip(DataRange._fields, found)))
+    return grid, data_range
