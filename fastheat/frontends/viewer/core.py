@@ -30,8 +30,9 @@ from ...color.raster import Raster
 from ...sources import open_source
 from ...sources.array import ArraySource
 from ...sources.base import Labels
+from . import stream
+from .stream import TILE
 
-TILE = 256
 #: Levels whose tiles cover windows of at least this many cells a side are
 #: "coarse": built once, up front, and cached on disk.
 COARSE_FACTOR = 16
@@ -219,8 +220,6 @@ class Pyramid:
         view's norm is fitted on (kept in :attr:`whole`, and on disk with
         the tiles; with ``track``, with the input's range, which some norms
         start from). Other inputs are read tile by tile, finest level first."""
-        from . import stream
-
         jobs = [(z, x, y) for z in reversed(self.coarse_levels()) for x, y in self.tiles_of(z)]
         overview = self.overview_level() if view and stream.supported(self) else None
         if self.whole is not None and (self.whole[1] is not None or not track):
@@ -256,21 +255,17 @@ class Pyramid:
 
     # ------------------------------------------------------------- the norm's grid
     def _whole_path(self):
-        from .stream import level_shape
-
         z = self.overview_level()
         base = self._disk_path((0, 0, 0))
         if base is None or z is None:
             return None
-        return os.path.join(os.path.dirname(base), "whole_%d_%dx%d.npz" % ((z,) +
-                                                                         level_shape(self, z)))
+        h, w = stream.level_shape(self, z)
+        return os.path.join(os.path.dirname(base), f"whole_{z}_{h}x{w}.npz")
 
     def load_whole(self):
         """The overview grid and the input's range from the disk cache (what
         every view's norm is fitted on), into :attr:`whole`; False if absent."""
         from ...aggregation.reductions import DataRange
-        from .stream import level_shape
-
         if self.whole is not None:
             return True
         path = self._whole_path()
@@ -282,7 +277,7 @@ class Pyramid:
                 found = [float(v) for v in f["range"]] if "range" in f else None
         except (OSError, ValueError, KeyError):
             return False  # a damaged entry: computed again
-        if cells.shape != level_shape(self, self.overview_level()) or \
+        if cells.shape != stream.level_shape(self, self.overview_level()) or \
                 (found is not None and len(found) != 3):
             return False
         cells.flags.writeable = False

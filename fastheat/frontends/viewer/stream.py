@@ -1,10 +1,11 @@
-"""One streaming pass over a matrix: the exact whole view and every coarse level.
+"""One streaming pass over a matrix: every coarse level, and the norm's grid.
 
 The pixels of the viewer's coarse levels do not nest: an edge tile of ``c``
 cells has ``ceil(c / f)`` pixels of ``c / ceil(c / f)`` cells each (30,000
 cells: the one tile of level 8 has 235 pixels of 127.66 cells). So the
-finest level's states cannot be merged into the coarser ones exactly. What does nest is the common refinement of all of them: *atoms*,
-the maximal runs of cells that every grid's pixel boundaries leave whole,
+finest level's states cannot be merged into the coarser ones exactly. What
+does nest is the common refinement of all of them: *atoms*, the maximal
+runs of cells that every grid's pixel boundaries leave whole,
 each split cell an atom of its own. Within an atom every grid gives every
 cell the same weight, so a pixel's state is exactly the weighted merge of
 its atoms' states (a sum: ``sum(w * x) = w * sum(x)`` over the atom).
@@ -40,8 +41,9 @@ from ...aggregation.reductions import DataRange
 from ...aggregation.reductions import reduction as get_reduction
 from ...sources.array import ArraySource
 from ...sources.memmap import _MADV_DONTNEED, _advise, _prefetch
-from .core import TILE
 
+#: The side of a tile in pixels (the pyramid's geometry, :mod:`.core`, takes it from here).
+TILE = 256
 #: Input bytes per band of the pass (at most: bands also end on the finest
 #: level's tile rows): the helper thread maps the next band in while the
 #: kernel folds this one, and each band ends with the kernel's threads
