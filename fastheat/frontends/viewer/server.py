@@ -128,6 +128,8 @@ class ViewerServer:
             with self.renders:
                 p.load_whole()
                 if build_coarse and stream.supported(p):
+                    # the first paint before the pass takes the kernel and the disk
+                    self.preview()
                     p.build_coarse(progress, view=True, track=self.default.needs_range())
         except Exception as e:  # reported on /api/status; the server keeps serving
             self.status["error"] = f"{type(e).__name__}: {e}"
