@@ -559,8 +559,8 @@ def _place_values(norm, cb, L, values, step):
     vals = np.asarray(values, float)
     with np.errstate(all="ignore"):
         t = np.asarray(norm.forward(vals), float)
-    if norm.vmin == norm.vmax:
-        t = np.where(vals == norm.vmin, 0.0, np.nan)
+    if norm.flat:
+        t = np.where(vals == float(norm.vmin), 0.0, np.nan)
     ok = np.isfinite(t) & (t >= -1e-9) & (t <= 1 + 1e-9)
     vals, t = vals[ok], np.clip(t[ok], 0, 1)
     if isinstance(cb.format, str):
