@@ -15,6 +15,8 @@ resampled (:meth:`Norm.recentred`) so that ``center`` gets its middle colour;
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .._validate import is_number, real, short_repr
@@ -182,6 +184,17 @@ class Norm:
     def inverse(self, t):
         """Data values at normalized positions ``t`` (0..1)."""
         return _lerp(float(self.vmin), float(self.vmax), t)
+
+    def positions(self, x):
+        """:meth:`forward` for values that are not data (colorbar ticks), in
+        float64: the linear norm of float16 data maps a tick beyond float16's
+        range (80000 on a bar up to ``vmax=1e5``) to inf in its own type, and
+        the tick would be lost."""
+        if type(self).forward is not Norm.forward or self.dtype == np.float64:
+            return self.forward(x)
+        wide = copy.copy(self)
+        wide.dtype = np.dtype(np.float64)
+        return wide.forward(x)
 
 
 class LogNorm(Norm):
@@ -613,11 +626,6 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     # vmax in float32, where a vmax beyond float32's range overflows
     if vmin is not None and vmax is not None and float(vmin) > float(vmax):
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
-    if cls is not Norm or levels is not None:
-        # every kind but linear computes its range in float64: a float32 vmin
-        # kept as it is would make numpy compare it with the other limit (or
-        # center) in float32, where that one overflows
-        vmin, vmax = (None if v is None else float(v) for v in (vmin, vmax))
     gamma = _check_number("gamma", gamma, positive=True)
     linthresh = _check_number("linthresh", linthresh, positive=True)
     linscale = _check_number("linscale", linscale, positive=True)
@@ -640,6 +648,11 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if usable is not finite:
         extent = (usable.min(), usable.max()) if usable.size else (None, None)
     cls.check(vmin, vmax, center, usable.size)
+    if cls is not Norm:
+        # every kind but linear computes its range in float64: a float32 vmin
+        # kept as it is would make numpy compare it with the other limit (or
+        # center) in float32, where that one overflows
+        vmin, vmax = (None if v is None else float(v) for v in (vmin, vmax))
     if data_range is not None and cls.from_input and not robust and extent[0] is not None:
         extent = cls.input_extent(*extent, data_range)
     lo, hi = vmin, vmax
