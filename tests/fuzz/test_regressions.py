@@ -99,7 +99,9 @@ def test_F08_cli_warning_is_not_a_python_warning_dump(campaign):
                                                          (0.3261306224228444, 11),
                                                          (0.034793939609346035, 13)),
                                      ["--annot"]))
-    assert outcome in GOOD, detail
+    # (a point table: its first render imports dask and datashader, over the
+    # worker's 30 s on a loaded machine; "slow" then says the warm re-run's outcome)
+    assert outcome in GOOD or outcome == "slow" and "then ok on a fresh worker" in detail, detail
 
 
 # --------------------------------------------------------------------------- found later
