@@ -262,8 +262,7 @@ def fill_boxes(canvas, boxes, colors):
     colors = _colors(colors, canvas.shape[2])
     if len(boxes) != len(colors):
         raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
-    with K.KERNEL_LOCK:  # a parallel kernel: one thread at a time (fastheat._jit)
-        K.fill_boxes(canvas, boxes, colors)
+    K.fill_boxes(canvas, boxes, colors)
 
 
 def blend_masks(canvas, masks, corners, colors):
