@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 
 import numpy as np
 
@@ -49,17 +50,24 @@ def real(name, v, allowed="a finite number or None"):
 
 
 def short_repr(v, limit=60):
-    """``repr(v)``, shortened in the middle beyond ``limit`` characters (an
-    int of 400 digits, a long string) for error messages.
+    """``repr(v)`` on one line, shortened in the middle beyond ``limit``
+    characters (an int of 400 digits, a long string, an array: with its
+    digits, items or shape) for error messages.
 
     >>> short_repr(10 ** 400)
     '100000000000000000000000000…000000000000000000000000000 (401 digits)'
+    >>> short_repr(np.linspace(0, 1, 300))
+    'array([0. , 0.00334448, 0.0…99331104, 0.99665552, 1. ]) (shape (300,))'
     """
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10 ** limit:
         text, tail = str(v), f" ({len(str(abs(v)))} digits)"
+    elif isinstance(v, np.ndarray):  # on one line, unpadded: numpy's repr spans lines
+        text, tail = re.sub(r"\s+", " ", repr(v)), f" (shape {v.shape})"
     else:
-        text, tail = repr(v), ""
+        text, tail = re.sub(r"\s*\n\s*", " ", repr(v)), ""
+        if isinstance(v, (list, tuple)) and len(text) > limit:
+            tail = f" ({len(v)} items)"
     if len(text) <= limit:
-        return text + tail
+        return text  # (an int beyond 10**limit never is)
     half = (limit - 6) // 2
     return text[:half] + "\u2026" + text[-half:] + tail

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import encode, options
-from .aggregation.geometry import LABEL_SIDE, expand, output_shape, upsampling
+from .aggregation.geometry import (LABEL_SIDE, MAX_PIXELS, MAX_SIDE, expand, output_shape,
+                                   upsampling)
 from .aggregation.reductions import reduction
 from .color import colormaps, norms
 from .color.raster import ORIGINS, Raster
@@ -68,7 +69,12 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
     aspect = getattr(source, "default_aspect", "auto") if size.aspect == "auto" else size.aspect
     h, w = output_shape(source.shape, size.width, size.height, aspect, room, cap)
     if scale != 1:
-        h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        if max(sw, sh) > MAX_SIDE or sw * sh > MAX_PIXELS:  # the limits, naming their cause
+            raise ValueError(f"scale={scale!r} makes the {w} x {h} px raster {sw} x {sh} px, "
+                             f"beyond the limit of {MAX_SIDE} px a side and {MAX_PIXELS:,} "
+                             f"pixels; use a smaller scale= (it multiplies width= and height= too)")
+        h, w = output_shape(source.shape, sw, sh)
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
     (ch, rows), (cw, cols) = upsampling(n_rows, h), upsampling(n_cols, w)
     if getattr(source, "resampled", False):  # its raster is in data coordinates: no repeats

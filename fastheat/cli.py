@@ -44,7 +44,9 @@ import json
 import os
 import re
 import sys
+import threading
 import time
+import warnings
 import zipfile
 
 from . import options
@@ -714,6 +716,7 @@ def _render_one(args, kwargs, path, target):
 
     one = argparse.Namespace(**{**vars(args), "input": path, "output": target})
     t0 = time.perf_counter()
+    _rendering.input = path  # (its warnings name it)
     try:
         data = open_input(one, kwargs)
         api.save(data, target, **kwargs)
@@ -721,6 +724,8 @@ def _render_one(args, kwargs, path, target):
             RuntimeError) as e:
         lines = str(e).strip().splitlines() or [type(e).__name__]
         return f"fastheat: error: {path}: {as_flags(lines[0], args._records)}", True
+    finally:
+        _rendering.input = None
     if args.quiet:
         return None, False
     return (f"wrote {target} ({_describe(data, kwargs)}, "
@@ -806,6 +811,39 @@ class _NoBlasProbe:
         return spec
 
 
+# --------------------------------------------------------------------------- warnings
+
+#: The input a batch thread is rendering, named in its warnings.
+_rendering = threading.local()
+
+
+def _warnings_as_lines(records):
+    """While the command runs, every warning is one line on stderr,
+    ``fastheat: warning: MESSAGE`` in command-line words (``--width``, not
+    ``width=``), after the input's path in a batch and the category's name
+    when it is not one of fastheat's own; not Python's dump, whose location
+    would be runpy's (fastheat attributes its warnings to the caller's line).
+    fastheat's own are shown for every render (a batch's inputs may each give
+    the same one), unless ``-W`` or ``PYTHONWARNINGS`` says otherwise; call
+    inside ``warnings.catch_warnings()``."""
+    from .compose import AnnotationWarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = (str(message).strip().splitlines() or [category.__name__])[0]
+        if not (category.__module__ or "").startswith("fastheat"):
+            text = f"{category.__name__}: {text}"
+        path = getattr(_rendering, "input", None)
+        try:
+            print(f"fastheat: warning: {path + ': ' if path else ''}{as_flags(text, records)}",
+                  file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # stderr closed
+            pass
+
+    warnings.showwarning = show
+    if not sys.warnoptions:
+        warnings.simplefilter("always", AnnotationWarning)
+
+
 class _Signal(BaseException):
     """SIGTERM or SIGHUP, raised in the main thread so that every cleanup
     (the atomic write's temporary file) runs; exit status 128 + the number."""
@@ -843,27 +881,29 @@ def main(argv=None):
             _skip_numba_blas_probe()
         args = parser().parse_args(argv)
         records = getattr(args, "_records", ())
-        if is_batch(args):
-            return run_batch(args)
-        try:
-            if args.command == "render":
-                args.input = args.input[0]
-            run(args)
-        except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
-            # one line: messages of third-party libraries can run over several
-            _error(as_flags(_first_line(e), records))
-            return 2
-        except MemoryError as e:
-            _error(f"out of memory{': ' + _first_line(e) if str(e).strip() else ''} (try a "
-                   f"smaller --width/--height, or a memory-mapped .npy input)")
-            return 2
-        except RecursionError as e:
-            _error(f"internal error: {type(e).__name__}: {_first_line(e)}")
-            return 2
-        except Exception as e:  # a bug, but still one line and exit 2
-            _error(f"internal error: {type(e).__name__}: {_first_line(e)} (please report "
-                   f"it with the command that gave it)")
-            return 2
+        with warnings.catch_warnings():  # (restores the filters and showwarning)
+            _warnings_as_lines(records)
+            if is_batch(args):
+                return run_batch(args)
+            try:
+                if args.command == "render":
+                    args.input = args.input[0]
+                run(args)
+            except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
+                # one line: messages of third-party libraries can run over several
+                _error(as_flags(_first_line(e), records))
+                return 2
+            except MemoryError as e:
+                _error(f"out of memory{': ' + _first_line(e) if str(e).strip() else ''} (try a "
+                       f"smaller --width/--height, or a memory-mapped .npy input)")
+                return 2
+            except RecursionError as e:
+                _error(f"internal error: {type(e).__name__}: {_first_line(e)}")
+                return 2
+            except Exception as e:  # a bug, but still one line and exit 2
+                _error(f"internal error: {type(e).__name__}: {_first_line(e)} (please report "
+                       f"it with the command that gave it)")
+                return 2
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
     except _Signal as e:

@@ -113,9 +113,16 @@ def _fit(shape, width, height, aspect, room, cap):
     if aspect == "auto":  # the default picture's proportions
         h0, w0 = _auto(shape, aspect, ratio, (0, 0), cap)
         ratio = h0 * n_cols / (w0 * n_rows)
-    if width is None:
-        return height, _side(n_cols * height / (n_rows * ratio))
-    return _side(n_rows * ratio * width / n_cols), width
+    with np.errstate(over="ignore"):  # (an extreme aspect: checked below)
+        other = np.float64(n_cols * height / (n_rows * ratio)) if width is None else \
+            np.float64(n_rows * ratio) * width / n_cols
+    if aspect != "auto" and not other < MAX_SIDE + 0.5:
+        (given, side), made = (("height", height), "width") if width is None else \
+            (("width", width), "height")
+        raise ValueError(f"aspect={aspect!r} with {given}={side} makes the {made} {other:.3g} "
+                         f"px, beyond the limit of {MAX_SIDE} px; use a less extreme aspect, "
+                         f"or give both width and height")
+    return (height, _side(other)) if width is None else (_side(other), width)
 
 
 def _auto(shape, aspect, ratio, room, cap):

@@ -15,9 +15,11 @@ resampled (:meth:`Norm.recentred`) so that ``center`` gets its middle colour;
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from .._validate import is_number, real
+from .._validate import is_number, real, short_repr
 
 _EQ_HIST_BINS = 256 * 256
 #: Most bands ``levels=`` may ask for.
@@ -69,6 +71,13 @@ class Norm:
 
     def __repr__(self):
         return f"{type(self).__name__}(vmin={self.vmin!r}, vmax={self.vmax!r})"
+
+    @property
+    def flat(self):
+        """Whether ``vmin == vmax`` (one colour). Compared as floats: each
+        limit keeps its own type (matplotlib's), and numpy compares a float16
+        limit with a Python float one in float16, where the other overflows."""
+        return float(self.vmin) == float(self.vmax)
 
     # --- fitting: what differs between kinds
     @staticmethod
@@ -175,6 +184,17 @@ class Norm:
     def inverse(self, t):
         """Data values at normalized positions ``t`` (0..1)."""
         return _lerp(float(self.vmin), float(self.vmax), t)
+
+    def positions(self, x):
+        """:meth:`forward` for values that are not data (colorbar ticks), in
+        float64: the linear norm of float16 data maps a tick beyond float16's
+        range (80000 on a bar up to ``vmax=1e5``) to inf in its own type, and
+        the tick would be lost."""
+        if type(self).forward is not Norm.forward or self.dtype == np.float64:
+            return self.forward(x)
+        wide = copy.copy(self)
+        wide.dtype = np.dtype(np.float64)
+        return wide.forward(x)
 
 
 class LogNorm(Norm):
@@ -305,7 +325,7 @@ class EqHistNorm(Norm):
     def forward(self, x):
         x = np.asarray(x)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.vmin == self.vmax:  # one colour, as the other norms give
+            if self.flat:  # one colour, as the other norms give
                 return np.where(np.isnan(x), np.nan, 0.0)
             values, levels = self.cdf
             t = _interp(x, values, levels, None, None)
@@ -515,7 +535,8 @@ def _check_levels(levels):
     """``levels`` as an int of bands or a float array of edges."""
     if isinstance(levels, (int, np.integer)) and not isinstance(levels, (bool, np.bool_)):
         if not 1 <= levels <= MAX_LEVELS:
-            raise ValueError(f"levels={levels!r} must be between 1 and {MAX_LEVELS} bands")
+            raise ValueError(f"levels={short_repr(levels)} must be between 1 and {MAX_LEVELS} "
+                             f"bands")
         return int(levels)
     try:
         items = np.ravel(np.asarray(levels, dtype=object)).tolist()
@@ -524,8 +545,8 @@ def _check_levels(levels):
         edges = np.array([np.nan])
     if edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all() or \
             not (np.diff(edges) > 0).all():
-        raise ValueError(f"levels={levels!r} must be a number of bands or at least 2 increasing "
-                         f"finite band edges")
+        raise ValueError(f"levels={short_repr(levels)} must be a number of bands or at least 2 "
+                         f"increasing finite band edges")
     return edges
 
 
@@ -601,7 +622,9 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     vmin, vmax = _check_number("vmin", vmin), _check_number("vmax", vmax)
     center = _check_number("center", center)
     center = None if center is None else float(center)  # range arithmetic in float64
-    if vmin is not None and vmax is not None and vmin > vmax:
+    # compared as floats: numpy compares a float32 vmin with a Python float
+    # vmax in float32, where a vmax beyond float32's range overflows
+    if vmin is not None and vmax is not None and float(vmin) > float(vmax):
         raise ValueError(f"vmin={vmin!r} is greater than vmax={vmax!r}; vmin must be <= vmax")
     gamma = _check_number("gamma", gamma, positive=True)
     linthresh = _check_number("linthresh", linthresh, positive=True)
@@ -611,13 +634,13 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         raise ValueError(f"base={base!r} must be a positive number other than 1")
     if levels is not None:
         if cls is not Norm:
-            raise ValueError(f"levels={levels!r} makes discrete bands and cannot be combined "
-                             f"with norm={norm!r}; leave norm='linear'")
+            raise ValueError(f"levels={short_repr(levels)} makes discrete bands and cannot be "
+                             f"combined with norm={norm!r}; leave norm='linear'")
         levels = _check_levels(levels)
         if isinstance(levels, np.ndarray):
             if vmin is not None or vmax is not None or robust:
-                raise ValueError(f"levels={levels.tolist()!r} sets the range; drop vmin=, vmax= "
-                                 f"and robust= or pass a number of levels")
+                raise ValueError(f"levels={short_repr(levels.tolist())} sets the range; drop "
+                                 f"vmin=, vmax= and robust= or pass a number of levels")
             vmin, vmax = levels[0], levels[-1]
         cls = LevelsNorm
     finite, extent = _finite(grid)
@@ -625,6 +648,11 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     if usable is not finite:
         extent = (usable.min(), usable.max()) if usable.size else (None, None)
     cls.check(vmin, vmax, center, usable.size)
+    if cls is not Norm:
+        # every kind but linear computes its range in float64: a float32 vmin
+        # kept as it is would make numpy compare it with the other limit (or
+        # center) in float32, where that one overflows
+        vmin, vmax = (None if v is None else float(v) for v in (vmin, vmax))
     if data_range is not None and cls.from_input and not robust and extent[0] is not None:
         extent = cls.input_extent(*extent, data_range)
     lo, hi = vmin, vmax

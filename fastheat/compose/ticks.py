@@ -74,7 +74,8 @@ class Axis:
         v = np.asarray(v, dtype=float)
         if not math.isfinite(b - a):  # edges further apart than the float range: halved
             v, a, b = v * 0.5, a * 0.5, b * 0.5
-        return self.pixels((v - a) / (b - a) * self.n_in)
+        with np.errstate(over="ignore", invalid="ignore"):  # (a subnormal span: values
+            return self.pixels((v - a) / (b - a) * self.n_in)  # off it are +-inf, not shown)
 
     def boundaries(self):
         """Pixel-edge coordinates between visible cells."""
@@ -558,9 +559,9 @@ def _place_values(norm, cb, L, values, step):
     ``values`` the norm maps into 0..1 (all of them at 0 for a flat norm)."""
     vals = np.asarray(values, float)
     with np.errstate(all="ignore"):
-        t = np.asarray(norm.forward(vals), float)
-    if norm.vmin == norm.vmax:
-        t = np.where(vals == norm.vmin, 0.0, np.nan)
+        t = np.asarray(norm.positions(vals), float)
+    if norm.flat:
+        t = np.where(vals == float(norm.vmin), 0.0, np.nan)
     ok = np.isfinite(t) & (t >= -1e-9) & (t <= 1 + 1e-9)
     vals, t = vals[ok], np.clip(t[ok], 0, 1)
     if isinstance(cb.format, str):

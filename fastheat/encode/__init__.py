@@ -14,14 +14,18 @@ written in place, as ``cp`` would.
 """
 from __future__ import annotations
 
+import atexit
 import errno
 import functools
 import math
 import os
+import re
 import secrets
 import signal
 import stat
 import threading
+import time
+import zlib
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
            ".tif": "TIFF", ".tiff": "TIFF", ".svg": "SVG", ".pdf": "PDF"}
@@ -208,13 +212,15 @@ def write(image, target, *, format=None, background="white", **params):
         except OSError as e:
             raise _io_error(e, shown) from None
         return
+    remove_stale(folder)
     with _Cleanup() as job:
         try:
-            job.tmp = os.path.join(folder, f".fastheat-{secrets.token_hex(8)}.part")
+            job.tmp = os.path.join(folder, _temp_name())
             f = open(job.tmp, "xb")  # O_EXCL, mode 0o666 & ~umask
         except OSError as e:
             job.tmp = None
             raise _io_error(e, shown) from None
+        _LIVE.add(job.tmp)
         with f:
             _encode(save, f, fmt, size, repr(shown))
             try:
@@ -233,6 +239,7 @@ def write(image, target, *, format=None, background="white", **params):
             os.replace(job.tmp, path)
         except OSError as e:
             raise _io_error(e, shown) from None
+        _LIVE.discard(job.tmp)
         job.tmp = None
     _fsync_folder(folder)
 
@@ -294,6 +301,114 @@ def _fsync_folder(folder):
         os.close(fd)
 
 
+# --------------------------------------------------------------------------- temporary files
+#
+# A signal can kill the process while another thread than the main one writes
+# (a web server's worker thread): Python runs signal handlers only in the main
+# thread, a library cannot install one from elsewhere, and SIGTERM or SIGHUP
+# at their default action (or SIGKILL, the OOM killer, a power cut) end the
+# process with no Python code run, so its temporary file stays. What is done:
+# the temporary files being written are known (:data:`_LIVE`) and removed at
+# interpreter exit (a program whose own handler exits while a daemon thread
+# writes), and each name says which host and process wrote it, so that a later
+# save into the same folder removes those whose writer is gone.
+
+#: Temporary files being written by this process (removed at exit).
+_LIVE = set()
+#: A temporary file whose writer (on this host) is no longer running is stale
+#: once it is this old (s): its mtime moves while it is written.
+STALE_GRACE = 60.0
+#: Any temporary file (another host's, an older fastheat's) untouched this long
+#: (s) is stale: no write waits an hour between two bytes.
+STALE_AGE = 3600.0
+#: How often (s) one process looks for stale files in a folder it writes to.
+RESCAN = 600.0
+_scanned = {}  # folder -> time.monotonic() of its last scan
+_scan_lock = threading.Lock()
+
+
+def _host_tag():
+    return format(zlib.crc32(os.uname().nodename.encode()) if hasattr(os, "uname") else 0,
+                  "08x")
+
+
+def _temp_name():
+    """``.fastheat-<host>-<pid>-<random>.part``: who writes it, for
+    :func:`remove_stale`."""
+    return f".fastheat-{_host_tag()}-{os.getpid()}-{secrets.token_hex(6)}.part"
+
+
+_TEMP = re.compile(r"\.fastheat-(?:([0-9a-f]{8})-(\d+)-)?[0-9a-f]+\.part\Z")
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):  # another user's: alive
+        return True
+    return True
+
+
+def remove_stale(folder, *, now=None):
+    """Remove the temporary files of fastheat writes into ``folder`` that were
+    interrupted for good (their process was killed): those of this host whose
+    process is not running, older than :data:`STALE_GRACE`, and any untouched
+    for :data:`STALE_AGE` (another host's, a reused process id's, an older
+    fastheat's ``.fastheat-<random>.part``). Looked for at the first write into
+    a folder and then at most every :data:`RESCAN` seconds; errors are ignored
+    (a folder that cannot be listed, a file another process removed first).
+    Returns the names removed."""
+    key = os.path.realpath(folder)
+    with _scan_lock:
+        last = _scanned.get(key)
+        if last is not None and time.monotonic() - last < RESCAN:
+            return []
+        _scanned[key] = time.monotonic()
+    now = time.time() if now is None else now
+    host, me, removed = _host_tag(), os.getpid(), []
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(".fastheat-")]
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if m is None or entry.path in _LIVE:
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if not entry.is_file(follow_symlinks=False):
+                continue
+        except OSError:
+            continue
+        tag, pid = m.group(1), m.group(2)
+        gone = tag == host and pid is not None and int(pid) != me and not _running(int(pid))
+        if (gone and age > STALE_GRACE) or age > STALE_AGE:
+            try:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+            except OSError:
+                pass
+    return removed
+
+
+@atexit.register
+def _remove_live():
+    """At interpreter exit: the temporary files still being written (by daemon
+    threads, which exit does not wait for)."""
+    for path in list(_LIVE):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):  # a forked child does not own its parent's files
+    os.register_at_fork(after_in_child=lambda: (_LIVE.clear(), _scanned.clear()))
+
+
 #: Signals whose default action kills the process without cleanup.
 _FATAL = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
@@ -330,6 +445,7 @@ class _Cleanup:
     def __exit__(self, kind, value, tb):
         try:
             if self.tmp is not None:
+                _LIVE.discard(self.tmp)
                 try:
                     os.unlink(self.tmp)
                 except FileNotFoundError:

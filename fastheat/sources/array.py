@@ -21,6 +21,10 @@ def as_matrix(data, name="data"):
     >>> as_matrix([[1, 2], [3, 4]])[0].shape
     (2, 2)
     """
+    if isinstance(data, np.ma.MaskedArray):
+        # the dtype first: a structured array's mask is structured too, and
+        # split_mask's mask.any() would fail with numpy's cast error
+        check_matrix(data.shape, data.dtype, name)
     data, mask = split_mask(data)
     if not isinstance(data, np.ndarray):
         try:

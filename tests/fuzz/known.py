@@ -5,16 +5,7 @@ and the xfail once the fix is merged). Each entry: a regex matched against
 ``outcome: detail`` and the regression test's name."""
 import re
 
-OPEN = [
-    (r"^leaked warning: exit 0 with stderr: .*AnnotationWarning",
-     "test_F08_cli_warning_is_not_a_python_warning_dump"),
-    (r"overflow encountered in cast \(norms", "test_F22_float32_vmin_with_huge_python_vmax"),
-    (r"Iterator operand \d+ dtype could not be cast from dtype\(\[", "test_F23_masked_structured"),
-    (r"overflow encountered in (cast|subtract) \(ticks", "test_F24_float16_colorbar_huge_vmax"),
-    (r"ValueError: levels=array\(", "test_F25_levels_error_is_one_line"),
-    (r"OverflowError(?s:.*)geometry\.py(?s:.*)'aspect'", "test_F26_subnormal_aspect_is_clean"),
-    (r"exceeds the limit of \d+ pixels(?s:.*)'scale'", "test_F18_raster_limit_error_names_scale"),
-]
+OPEN = []  # none open: F08, F18 and F22-F26 were fixed on branch f10
 
 
 def is_known(outcome, detail, reproducer=""):

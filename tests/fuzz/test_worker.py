@@ -59,3 +59,34 @@ def test_wrong_image_is_seen(quick):
             "kw = {'width': 4, 'height': 3}\nORACLE = 'Fortran copy'\n")
     answer = quick.run(api_request(PRELUDE + body), body)
     assert answer["outcome"] == "wrong image" and "Fortran" in answer["detail"], answer
+
+
+@pytest.mark.parametrize("text, expected", [
+    (b"fastheat: warning: annot: the cells are 1 x 1 px\n", "ok"),
+    (b"fastheat: warning: m.npy: annot: the cells are 1 x 1 px\n"
+     b"fastheat: warning: UserWarning: other\n", "ok"),
+    (b"<frozen runpy>:88: AnnotationWarning: annot: the cells are 1 x 1 px\n", "leaked warning"),
+    (b"fastheat: warning: annot: first line\nsecond line\n", "leaked warning"),
+])
+def test_cli_success_with_warnings_is_classified(tmp_path, monkeypatch, text, expected):
+    """Exit 0 may come with warnings of fastheat's one-line form, nothing else
+    (F08: Python's dump of a warning on a successful render)."""
+    import os
+
+    import numpy as np
+
+    from fastheat import cli
+
+    from . import worker
+
+    np.save(tmp_path / "m.npy", np.eye(3))
+    real = cli.run
+
+    def run(args):
+        real(args)
+        os.write(2, text)
+
+    monkeypatch.setattr(cli, "run", run)
+    answer = worker.run_cli(["render", str(tmp_path / "m.npy"), "-o", str(tmp_path / "o.png"),
+                             "-q"])
+    assert answer["outcome"] == expected, answer
