@@ -64,7 +64,7 @@ def test_linear_codes_equal_normalize_then_code(path, dtype):
 def test_jit_and_numpy_twins_agree_on_a_large_random_grid():
     t = special_values(np.float64, (300, 301), seed=5)
     a, b = np.empty(t.shape, np.uint16), np.empty(t.shape, np.uint16)
-    K._colormap_codes(t, 256.0, a)
+    K.J.colormap_codes(t, 256.0, a)
     K._colormap_codes_numpy(t, 256.0, b)
     np.testing.assert_array_equal(a, b)
 
