@@ -18,7 +18,6 @@ import errno
 import functools
 import math
 import os
-import secrets
 import signal
 import stat
 import threading
@@ -210,7 +209,7 @@ def write(image, target, *, format=None, background="white", **params):
         return
     with _Cleanup() as job:
         try:
-            job.tmp = os.path.join(folder, f".fastheat-{secrets.token_hex(8)}.part")
+            job.tmp = os.path.join(folder, f".fastheat-{os.urandom(8).hex()}.part")
             f = open(job.tmp, "xb")  # O_EXCL, mode 0o666 & ~umask
         except OSError as e:
             job.tmp = None
