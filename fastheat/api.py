@@ -189,10 +189,12 @@ def _composition(data, opts: options.Options):
     return compose(raster, shown[0]) if shown[0].active else bare(raster)
 
 
-def _pixels(data, opts: options.Options):
+def _pixels(data, opts: options.Options, indexed=False):
     """The pixels of :func:`_composition` alone: a bare raster's Pillow image
-    (without loading the compose stage), or the composed canvas array (which
-    :func:`save` encodes without a Pillow copy)."""
+    (without loading the compose stage; ``indexed``: its
+    :class:`~fastheat.encode.Indexed` palette image where it has one, which
+    :func:`save` encodes without importing Pillow), or the composed canvas
+    array (which :func:`save` encodes without a Pillow copy)."""
     if opts.decor.active:
         return _composition(data, opts).pixels
     shown = []
@@ -201,7 +203,7 @@ def _pixels(data, opts: options.Options):
         from .compose.layout import compose
 
         return compose(raster, shown[0]).pixels
-    return raster.image()
+    return (indexed and raster.indexed()) or raster.image()
 
 
 # --------------------------------------------------------------------------- public
@@ -342,4 +344,5 @@ def save(data, path, **kwargs) -> None:
         vector.write(_composition(data, opts), path, fmt, **opts.encode.params(),
                      rules={"dash_mask": dash_mask, "line_span": line_span})
         return
-    encode.write(_pixels(data, opts), path, format=opts.encode.format, **opts.encode.params())
+    encode.write(_pixels(data, opts, indexed=True), path, format=opts.encode.format,
+                 **opts.encode.params())

@@ -130,7 +130,20 @@ class Raster:
         background, with 3 or 4 channels). Palette mode when the raster has at
         most 256 distinct colours (4x faster to encode as PNG, and smaller),
         else RGB(A)."""
+        indexed = self.indexed(table)
+        if indexed is not None:
+            return indexed.to_image()
         from PIL import Image
+
+        table = self.palette.table if table is None else np.ascontiguousarray(table)
+        return Image.fromarray(np.take(table, self.codes, axis=0),
+                               "RGB" if table.shape[1] == 3 else "RGBA")
+
+    def indexed(self, table=None):
+        """The raster as a palette image, :class:`fastheat.encode.Indexed`
+        (``(height, width)`` uint8 indices into at most 256 colours of ``table``,
+        as :meth:`image`), without Pillow; None when it has more colours."""
+        from ..encode import Indexed
 
         table = self.palette.table if table is None else np.ascontiguousarray(table)
         n = self.palette.N
@@ -140,16 +153,8 @@ class Raster:
             used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
             colors, inverse = np.unique(table[used], axis=0, return_inverse=True)
             if len(colors) > 256:
-                return Image.fromarray(np.take(table, self.codes, axis=0),
-                                       "RGB" if table.shape[1] == 3 else "RGBA")
+                return None
             lookup = np.zeros(len(table), np.uint8)
             lookup[used] = inverse.ravel()
             index = lookup.take(self.cell_codes)
-        index = self._expand(index)
-        h, w = index.shape
-        img = Image.frombuffer("P", (w, h), index, "raw", "P", 0, 1)
-        if colors.shape[1] == 3 or (colors[:, 3] == 255).all():
-            img.putpalette(np.ascontiguousarray(colors[:, :3]).tobytes(), "RGB")
-        else:
-            img.putpalette(colors.tobytes(), "RGBA")
-        return img
+        return Indexed(self._expand(index), colors)
