@@ -35,17 +35,31 @@ def colormap_codes(t, n, out):
 def linear_codes(x, lo, span, n, out):
     """Writes the colormap index of ``(x - lo) / span`` into ``out`` (see
     :func:`fastheat.color._kernels.linear_codes`)."""
-    # branch-free (selects): 1.4x faster than _code's branches
-    n_int, top, zero = np.int64(n), n - 1, lo - lo
+    # Branch-free, every select in the float lane and one conversion to int32
+    # at the end: the loop vectorises (vdivpd, vcvttpd2dq on AVX2; there is no
+    # vector float64 -> int64 conversion before AVX-512), 2x faster than
+    # converting to int64 first. n + 2 <= 65,535 is exact in float32 too.
+    top, zero = n - 1, lo - lo
     for i in nb.prange(x.shape[0]):
         row, codes = x[i], out[i]
         for j in range(x.shape[1]):
             v = row[j]
             t = ((v - lo) / span) * n
-            c = np.int64(min(max(t, zero), top))  # t == n -> n - 1
-            c = n_int if t < 0 else c
-            c = n_int + 1 if t > n else c
-            codes[j] = n_int + 2 if v - v != 0 else c  # NaN, +-inf: bad
+            c = min(max(t, zero), top)  # t == n -> n - 1; [0, n) truncated = floored
+            c = n if t < 0 else c
+            c = n + 1 if t > n else c
+            c = n + 2 if v - v != 0 else c  # NaN, +-inf: bad
+            codes[j] = np.int32(c)
+
+
+@pjit
+def take_colors(table, codes, out):
+    """``out[i, j] = table[codes[i, j]]``: one ``uint32`` colour per pixel
+    (codes checked against the table by the caller)."""
+    for i in nb.prange(codes.shape[0]):
+        src, dst = codes[i], out[i]
+        for j in range(codes.shape[1]):
+            dst[j] = table[src[j]]
 
 
 @pjit

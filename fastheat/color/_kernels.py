@@ -42,6 +42,16 @@ def linear_codes(x, lo, span, n, out):
         _linear_codes_numpy(x, lo, span, n, out)
 
 
+def take_colors(table, codes, out):
+    """``out[i, j] = table[codes[i, j]]`` for ``uint32`` colours ``table`` and
+    2-D ``codes`` below ``len(table)``: numpy's take (which first widens the
+    codes to ``intp``, a 4x larger temporary) until numba is loaded."""
+    if use_jit(codes.size):
+        J.take_colors(table, codes, out)
+    else:
+        np.take(table, codes, out=out, mode="clip")
+
+
 def paint_rows(cell_codes, row_index, col_index, table, out, rows):
     """Paint pixel rows ``rows`` of ``out`` from their cells' codes (see
     :func:`fastheat.color._jitted.paint_rows`; jitted only)."""
