@@ -137,6 +137,20 @@ def main():
             timed(lambda: fastheat.save(x, io.BytesIO(), format="png"), repeat, 5), "ms")
         row("  context: x.max() (one read of the 8 MB)",
             timed(x.max, repeat, warmup=5), "ms")
+        blob = os.urandom(1 << 20)
+
+        def durable_write():  # what save's atomic write adds to the encoding: two fsyncs
+            with open(os.path.join(tmp, "sync.bin"), "wb") as f:
+                f.write(blob)
+                f.flush()
+                os.fsync(f.fileno())
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        row("  context: write + fsync 1 MB, fsync its folder (this disk)",
+            timed(durable_write, max(10, args.repeat), warmup=2), "ms")
 
         # 2. import
         row("import fastheat (inside a fresh interpreter, median)",

@@ -62,13 +62,23 @@ def _linear_codes_numpy(x, lo, span, n, out):
     with np.errstate(invalid="ignore", over="ignore"):
         t = x - lo
         t /= span
+        t *= n  # as matplotlib's Colormap: normalized, then times n
+        if x.size and 0 <= t.min() and t.max() <= n:  # common: no NaN, +-inf, under or over
+            np.minimum(t, n - 1, out=t)  # n -> n - 1; the rest truncated = floored
+            np.copyto(out, t, casting="unsafe")
+            return
         t[~np.isfinite(x)] = np.nan
-    _colormap_codes_numpy(t, n, out)
+    _scaled_codes_numpy(t, n, out)
 
 
 def _colormap_codes_numpy(t, n, out):
     with np.errstate(invalid="ignore", over="ignore"):
-        x = t * n
+        _scaled_codes_numpy(t * n, n, out)
+
+
+def _scaled_codes_numpy(x, n, out):
+    """The codes of ``x = t * n`` (``x`` is overwritten)."""
+    with np.errstate(invalid="ignore", over="ignore"):
         x[x == n] = n - 1
         np.copyto(out, x, casting="unsafe")  # [0, n) truncated = floored; the rest below
         out[x < 0] = n

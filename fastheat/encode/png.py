@@ -16,8 +16,9 @@ def write_png(image, f, threads=2):
     image or an ``(h, w, 3 or 4)`` uint8 array) or a palette one (a bare
     raster, RGB or RGBA palette), several times faster than Pillow's encoder:
 
-    - rows get the "Up" filter (heatmap rows mostly equal the row above and
-      filter to zeros) instead of Pillow's per-row adaptive choice;
+    - RGB(A) rows get the "Up" filter (heatmap rows mostly equal the row
+      above and filter to zeros) instead of Pillow's per-row adaptive choice,
+      palette rows none;
     - ISA-L deflates at level 1 (python-isal: 2-2.5x faster than zlib-ng's
       best level-1 strategy on the benchmark's RGB images, files 1-6% smaller,
       though very smooth images compress less well); where it is not
@@ -73,13 +74,24 @@ def _write(pixels, color_type, extra, f, threads):
     bounds = np.linspace(0, h, max(1, min(threads, h)) + 1).astype(int).tolist()
     last = len(bounds) - 2
 
+    # Palette rows are not filtered (as the PNG specification advises for
+    # indexed colour): a difference of two palette indices means nothing, and
+    # deflate finds a repeated row itself while it fits in its 32 KiB window.
+    # On a noisy 1000 x 1000 raster: 20% faster and 7% smaller than "Up".
+    up = color_type != 3 or rows.shape[1] + 1 > 1 << 15
+
     def band(k):
         a, b = bounds[k], bounds[k + 1]
         data = np.empty((b - a, rows.shape[1] + 1), np.uint8)
-        data[:, 0] = 2  # Up
-        if a == 0:
-            data[0, 1:] = rows[0]
-        np.subtract(rows[max(a, 1): b], rows[max(a, 1) - 1: b - 1], out=data[1 if a == 0 else 0:, 1:])
+        if not up:
+            data[:, 0] = 0  # None
+            data[:, 1:] = rows[a:b]
+        else:
+            data[:, 0] = 2  # Up
+            if a == 0:
+                data[0, 1:] = rows[0]
+            np.subtract(rows[max(a, 1): b], rows[max(a, 1) - 1: b - 1],
+                        out=data[1 if a == 0 else 0:, 1:])
         strategy = _rgb_strategy(data, z) if z.__name__.startswith("zlib_ng") else \
             z.Z_DEFAULT_STRATEGY
         co = z.compressobj(1, z.DEFLATED, 15 if k == 0 else -15, 8, strategy)
