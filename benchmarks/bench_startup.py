@@ -14,8 +14,10 @@ Goals, each printed PASS/FAIL:
    DIR/`` at >= 10 files/s, start-up included.
 
 Context rows (no goal): a bare interpreter, ``import numpy``, ``import
-numba``, ``from fastheat import save``, and the CPU time (user + sys) of the
-whole-process runs, which a busy machine inflates less than wall time.
+numba``, ``from fastheat import save`` (numba is not imported until a kernel
+runs), the two fsyncs of an atomic file write on this disk, and the CPU time
+(user + sys) of the whole-process runs, which a busy machine inflates less
+than wall time.
 
 The package's modules are byte-compiled first (as an installed package's
 are; this checkout may have none under PYTHONDONTWRITEBYTECODE), and numba's
@@ -155,7 +157,7 @@ def main():
         # 2. import
         row("import fastheat (inside a fresh interpreter, median)",
             inner_time("import fastheat", args.repeat), "s", 0.15)
-        row("  context: from fastheat import save (numpy, numba, all stages)",
+        row("  context: from fastheat import save (numpy and the stages; numba loads with a kernel)",
             inner_time("from fastheat import save", args.repeat), "s")
         for what, statement in (("a bare interpreter (python -c pass)", "pass"),
                                 ("import numpy", "import numpy"), ("import numba", "import numba")):
