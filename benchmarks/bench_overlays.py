@@ -4,6 +4,7 @@ several runs after a warm-up.
 
     python benchmarks/bench_overlays.py            # full run, a few minutes
     python benchmarks/bench_overlays.py --quick    # smoke run on small inputs
+    python benchmarks/bench_overlays.py --against /work/main  # case 2 only, old vs new
 
 Prints a markdown table and writes benchmarks/results/overlays.md.
 
@@ -18,7 +19,12 @@ Cases
    the in-memory image (``heatmap``) and for a PNG (``save``): a decorated image
    is RGB, while a bare raster is a palette PNG, 3x fewer bytes to compress.
    The four are timed in turn, round after round (21 rounds), so that a slow
-   spell on a shared machine does not land on one side of the ratio.
+   spell on a shared machine does not land on one side of the ratio. After
+   the warm-up round the decorated renders find their layout in the
+   decoration layer cache (:mod:`fastheat.compose.cache`: the same sizes,
+   options and norm range each round, as frames of an animation with fixed
+   ``vmin``/``vmax``); a fifth render, in the same rounds, empties the cache
+   first: the cost of a layout composed for the first time.
 3. A 1000 x 1000 matrix annotated (``fmt=".2f"``) at 20,000 px wide: the time
    is reported (image in memory, then PNG).
 """
@@ -54,6 +60,51 @@ def seaborn_annotated(a, figsize):
     return run
 
 
+def against(checkout, rounds):
+    """Case 2 rendered by another checkout's fastheat and by this one, the bare
+    raster, and this one's first render of the layout, interleaved."""
+    import importlib
+    import shutil
+    import statistics
+
+    import fastheat
+    from fastheat.compose import cache
+
+    tmp = tempfile.mkdtemp()
+    shutil.copytree(os.path.join(checkout, "fastheat"), os.path.join(tmp, "fastheat_old"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, tmp)
+    old = importlib.import_module("fastheat_old")
+    big = np.random.default_rng(0).random((10_000, 10_000), dtype=np.float32)
+    deco = dict(colorbar=True, grid=True, title="10,000 x 10,000 float32")
+
+    def cold():
+        cache.clear()
+        return fastheat.heatmap(big, **deco)
+
+    fns = {"bare": lambda: fastheat.heatmap(big), "decorated": lambda: fastheat.heatmap(big, **deco),
+           "decorated, first render": cold, "old decorated": lambda: old.heatmap(big, **deco),
+           "old bare": lambda: old.heatmap(big)}
+    assert fns["decorated"]().tobytes() == fns["old decorated"]().tobytes(), "pictures differ"
+    for fn in fns.values():
+        fn()
+    wall, cpu = {k: [] for k in fns}, {k: [] for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            c, t = time.process_time(), time.perf_counter()
+            fn()
+            wall[k].append(time.perf_counter() - t)
+            cpu[k].append(time.process_time() - c)
+    print(f"{fastheat.__file__} against {old.__file__}, {rounds} interleaved rounds")
+    b = wall["bare"]
+    for k in fns:
+        w, c = wall[k], cpu[k]
+        print(f"{k:24s} wall min {min(w) * 1e3:6.1f} median {statistics.median(w) * 1e3:6.1f} ms "
+              f"({statistics.median(w) / statistics.median(b) - 1:+6.1%} over bare), CPU median "
+              f"{statistics.median(c) * 1e3:6.1f} ms")
+    return 0
+
+
 def fmt_s(seconds):
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
@@ -62,7 +113,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small inputs, few runs (smoke test)")
     p.add_argument("--repeat", type=int, default=None, help="timed runs per case")
+    p.add_argument("--against", metavar="CHECKOUT", help="case 2 only: this fastheat (the "
+                   "checkout's package, imported as fastheat_old) against the one imported, "
+                   "interleaved in one process; prints minimum, median and CPU time")
     args = p.parse_args(argv)
+    if args.against:
+        return against(args.against, args.repeat or 21)
     quick = args.quick
     repeat = args.repeat or (2 if quick else 7)
     import fastheat
@@ -89,17 +145,28 @@ def main(argv=None):
     n2 = 2_000 if quick else 10_000
     big = rng.random((n2, n2), dtype=np.float32)
     deco = dict(colorbar=True, grid=True, title=f"{n2:,} x {n2:,} float32")
+    from fastheat.compose import cache
+
+    def cold():  # a layout never composed before: the decoration layer cache emptied
+        cache.clear()
+        return fastheat.heatmap(big, **deco)
+
     t = median_times({
         "bare_img": lambda: fastheat.heatmap(big),
         "deco_img": lambda: fastheat.heatmap(big, **deco),
         "bare_png": lambda: fastheat.save(big, io.BytesIO(), format="png"),
         "deco_png": lambda: fastheat.save(big, io.BytesIO(), format="png", **deco),
+        "deco_img_cold": cold,
     }, 3 * repeat)  # interleaved, and more runs: the goal is a ratio within 10%
-    t_bare_img, t_deco_img, t_bare_png, t_deco_png = \
-        t["bare_img"], t["deco_img"], t["bare_png"], t["deco_png"]
+    t_bare_img, t_deco_img, t_bare_png, t_deco_png, t_cold = \
+        t["bare_img"], t["deco_img"], t["bare_png"], t["deco_png"], t["deco_img_cold"]
     rows.append((f"{n2:,} x {n2:,} -> 1000 x 1000, colorbar + grid + title (image in memory)",
                  fmt_s(t_deco_img), f"bare raster: {fmt_s(t_bare_img)}",
                  f"{(t_deco_img / t_bare_img - 1) * 100:+.1f}% (target <= +10%)"))
+    rows.append((f"{n2:,} x {n2:,} -> 1000 x 1000, colorbar + grid + title (image in memory), "
+                 f"first render of the layout (layer cache emptied before each run)",
+                 fmt_s(t_cold), f"bare raster: {fmt_s(t_bare_img)}",
+                 f"{(t_cold / t_bare_img - 1) * 100:+.1f}%"))
     rows.append((f"{n2:,} x {n2:,} -> 1000 x 1000, colorbar + grid + title (PNG)",
                  fmt_s(t_deco_png), f"bare raster: {fmt_s(t_bare_png)}",
                  f"{(t_deco_png / t_bare_png - 1) * 100:+.1f}% (target <= +10%; RGB PNG vs "
@@ -138,8 +205,9 @@ def main(argv=None):
     env = (f"Python {platform.python_version()}, numpy {np.__version__}, Pillow "
            f"{PIL.__version__}, matplotlib {matplotlib.__version__}, seaborn "
            f"{seaborn.__version__}; {os.cpu_count()} CPUs ({platform.machine()}); medians of "
-           f"{repeat} runs after a warm-up (seaborn: {1 if quick else 3}; the four renders "
-           f"of case 2: {3 * repeat} interleaved rounds){' (--quick)' if quick else ''}.")
+           f"{repeat} runs after a warm-up (seaborn: {1 if quick else 3}; the five renders "
+           f"of case 2, first render included: {3 * repeat} interleaved rounds)"
+           f"{' (--quick)' if quick else ''}.")
     text = f"# Overlay benchmark\n\n{table}\n{env}\n"
     print(text)
     if not quick:

@@ -12,12 +12,18 @@ runs drop the file's pages from the page cache first (``posix_fadvise
 DONTNEED`` on that file only: other processes' cache is left alone); "warm"
 runs follow a full read. Times are medians (and p95 for tiles) in one process.
 
-- first paint: the strided preview PNG (``core.preview_png``), what the page
-  shows before the exact view;
+- first paint: the preview PNG (``core.preview_png``: a few hundred whole
+  rows read with pread), what the page shows before the exact view;
 - exact whole view: the norm fitted on the default-size aggregate
-  (``View.fit``, one pass over the file), against ``a.max()`` over the memmap;
+  (``View.fit`` alone, one pass over the file), against ``a.max()`` over the
+  memmap;
+- one pass: what ``fastheat serve`` does first (``build_coarse(view=True)``):
+  the whole view, the norm and every coarse level from one read of the file,
+  against ``a.max()``; its peak anonymous memory (RssAnon above the start);
 - coarse levels: every tile of the levels at >= 16 cells per pixel, built
-  once (one pass over the file per level) into the disk cache;
+  in that one pass into the disk cache (GB/s of the file, against one
+  sequential read); ``reopen_norm_s``: a second open fits the norm from the
+  disk cache;
 - tiles: random ``(level, x, y)`` over every level, LRU emptied before each
   (coarse levels from the disk cache), aggregated, coloured and PNG-encoded.
 """
@@ -57,6 +63,47 @@ def make_npy(path, n, seed=0):
     del m
 
 
+class AnonPeak:
+    """Peak anonymous resident memory (``RssAnon``) above its value at entry,
+    sampled every 20 ms on a thread (Linux; None elsewhere)."""
+
+    def __enter__(self):
+        import threading
+
+        self.base = self.peak = _rss_anon()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.wait(0.02):
+            now = _rss_anon()
+            if now is not None and now > self.peak:
+                self.peak = now
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        now = _rss_anon()
+        if now is not None and now > self.peak:
+            self.peak = now
+        self.peak_mb = None if self.base is None else (self.peak - self.base) / 1024
+
+    peak_mb = None
+
+
+def _rss_anon():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])  # kB
+    except OSError:
+        return None
+    return None
+
+
 def drop_cache(path):
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -93,8 +140,17 @@ def bench_matrix(n, tmp, repeat=3, n_tiles=60, tiles=False):
     def load():
         return np.load(path, mmap_mode="r")
 
+    def one_pass():
+        """The server's first pass: the whole view (the norm) and every
+        coarse level, one read; its peak anonymous memory above the start."""
+        p = Pyramid(load())
+        with AnonPeak() as mem:
+            p.build_coarse(view=True)
+            View(p).fit().wait()
+        return mem.peak_mb
+
     for state in ("cold", "warm"):
-        paint, fit, amax = [], [], []
+        paint, fit, amax, passes, anon = [], [], [], [], []
         for _ in range(repeat):
             if state == "cold":
                 drop_cache(path)
@@ -105,21 +161,33 @@ def bench_matrix(n, tmp, repeat=3, n_tiles=60, tiles=False):
             if state == "cold":
                 drop_cache(path)
             amax.append(timed(lambda: load().max())[0])
+            if state == "cold":
+                drop_cache(path)
+            t, mb = timed(one_pass)
+            passes.append(t)
+            anon.append(mb)
         out[f"first_paint_{state}_s"] = statistics.median(paint)
         out[f"whole_view_{state}_s"] = statistics.median(fit)
         out[f"max_{state}_s"] = statistics.median(amax)
         out[f"whole_view_over_max_{state}"] = statistics.median(fit) / statistics.median(amax)
+        out[f"one_pass_{state}_s"] = statistics.median(passes)
+        out[f"one_pass_over_max_{state}"] = statistics.median(passes) / statistics.median(amax)
+        out[f"one_pass_anon_MB_{state}"] = max(anon)
 
     cache = os.path.join(tmp, "cache")
     pyramid = Pyramid(load(), cache_dir=cache, identity=[path, n])
-    view = View(pyramid).fit()
     drop_cache(path)
-    t_coarse, _ = timed(pyramid.build_coarse)
+    t_coarse, _ = timed(lambda: pyramid.build_coarse(view=True))
+    view = View(pyramid).fit()
     levels = pyramid.coarse_levels()
     out["coarse_levels"] = levels
     out["coarse_build_cold_s"] = t_coarse
-    out["coarse_GBps"] = len(levels) * gb / t_coarse if levels else None
+    out["coarse_GBps"] = gb / t_coarse if levels else None  # one pass for all levels
     out["seq_read_GBps"] = gb / out["seq_read_cold_s"]
+    out["coarse_over_seq_read"] = out["coarse_GBps"] / out["seq_read_GBps"] if levels else None
+    reopened = Pyramid(load(), cache_dir=cache, identity=[path, n])
+    out["reopen_norm_s"], _ = timed(lambda: (reopened.load_whole(),
+                                             View(reopened).fit().wait()))
     warm(path)
     rng = random.Random(0)
     jobs = []
@@ -268,7 +336,11 @@ def main(argv=None):
     rows, compare = [], []
     small = np.ones((300, 300), np.float32)  # compile (numba's cache) before timing
     View(Pyramid(small)).fit().tile_png(8, 0, 0)
-    preview_png(small, small.shape)
+    medium = np.ones((5000, 5000), np.float32)  # the kernels the preview and the pass use
+    preview_png(medium, medium.shape)
+    warm_up = Pyramid(medium)
+    warm_up.build_coarse(view=True)
+    View(warm_up).fit()
     try:
         for n in sizes:
             rows.append(bench_matrix(n, tmp, repeat=args.repeat, tiles=args.tiles))
@@ -281,9 +353,11 @@ def main(argv=None):
         shutil.rmtree(tmp, ignore_errors=True)
     keys = ["n", "GB", "first_paint_cold_s", "first_paint_warm_s", "whole_view_cold_s",
             "max_cold_s", "whole_view_over_max_cold", "whole_view_warm_s", "max_warm_s",
-            "whole_view_over_max_warm", "tile_warm_median_ms", "tile_warm_p95_ms",
-            "tile_fine_p95_ms", "coarse_levels", "coarse_build_cold_s", "coarse_GBps",
-            "seq_read_GBps"]
+            "whole_view_over_max_warm", "one_pass_cold_s", "one_pass_over_max_cold",
+            "one_pass_warm_s", "one_pass_over_max_warm", "one_pass_anon_MB_cold",
+            "tile_warm_median_ms", "tile_warm_p95_ms", "tile_fine_p95_ms", "coarse_levels",
+            "coarse_build_cold_s", "coarse_GBps", "seq_read_GBps", "coarse_over_seq_read",
+            "reopen_norm_s"]
     if args.tiles:
         keys += ["pyramid_tiles", "pyramid_MB", "pyramid_s", "pyramid_over_read"]
     text = "# Viewer benchmark (benchmarks/bench_viewer.py)\n\n" + table(rows, keys) + "\n"

@@ -44,6 +44,10 @@ def _open(data, opts: options.Options):
                          progress=opts.reading.progress, reading=opts.reading)
     if opts.reading.mask is not None:
         source = source.masked(opts.reading.mask)
+    if opts.reading.view != "matrix":
+        from .sources.triangle import view_source
+
+        source = view_source(source, view=opts.reading.view, depth=opts.reading.depth)
     return source
 
 
@@ -63,7 +67,8 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
         from .compose.layout import raster_room
 
         room, cap, own = raster_room(source, decor, opts.reading.reduce)
-    h, w = output_shape(source.shape, size.width, size.height, size.aspect, room, cap)
+    aspect = getattr(source, "default_aspect", "auto") if size.aspect == "auto" else size.aspect
+    h, w = output_shape(source.shape, size.width, size.height, aspect, room, cap)
     if scale != 1:
         h, w = output_shape(source.shape, max(1, round(w * scale)), max(1, round(h * scale)))
     n_rows, n_cols = source.shape or (h, w)  # no matrix of its own: the grid is the matrix
@@ -145,6 +150,10 @@ def _raster(data, opts: options.Options, shown=None) -> Raster:
     c = opts.coloring
     if c.origin not in ORIGINS:
         raise ValueError(f"origin={c.origin!r} must be one of {ORIGINS}")
+    if opts.reading.view != "matrix":
+        from .sources.triangle import check_decor
+
+        check_decor(opts.decor)  # before any data is read
     source = _open(data, opts)
     opts = _source_decor(source, opts, shown)
     decor = opts.decor
@@ -158,7 +167,10 @@ def _raster(data, opts: options.Options, shown=None) -> Raster:
     grid_range = []
     cells, row_index, col_index, data_range = _cells(source, opts, decor.scale if decor else 1.0,
                                                      track, grid_range)
-    hidden = _hidden(opts, cells.shape)
+    hidden = _hidden(opts, cells.shape, source)
+    c = _source_coloring(source, opts, cells)
+    if c is not opts.coloring:  # a source's own default colours (a cooler's Hi-C look)
+        palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
     if c.origin == "lower":
         cells = cells[::-1]
         hidden = None if hidden is None else hidden[::-1]
@@ -178,13 +190,32 @@ def _raster(data, opts: options.Options, shown=None) -> Raster:
                   c.origin, row_index, col_index, hidden)
 
 
-def _hidden(opts: options.Options, shape):
-    """Which of the ``shape`` cells ``mask=`` hides entirely (None without a
-    mask): the colorbar's "missing" swatch is for the data's own missing values."""
+def _hidden(opts: options.Options, shape, source=None):
+    """Which of the ``shape`` cells ``mask=`` hides entirely, or that lie
+    outside a view's band (None: neither): the colorbar's "missing" swatch is
+    for the data's own missing values. The mask is aggregated on the source's
+    own cells (uneven coordinates, the triangle view: its ``rewrap``)."""
+    outside = source.outside(*shape) if hasattr(source, "outside") else None
     if opts.reading.mask is None:
-        return None
+        return outside
     reduce = "nearest" if opts.reading.reduce == "nearest" else "min"
-    return open_source(opts.reading.mask).aggregate(*shape, reduce) == 1
+    mask = open_source(opts.reading.mask)
+    if hasattr(source, "rewrap"):
+        mask = source.rewrap(mask)
+    hidden = mask.aggregate(*shape, reduce) == 1
+    return hidden if outside is None else hidden | outside
+
+
+def _source_coloring(source, opts: options.Options, cells):
+    """``opts.coloring`` with the source's default colours (a cooler's Hi-C
+    defaults, :meth:`CoolerSource.default_coloring`) for what was not given."""
+    defaults = getattr(source, "default_coloring", None)
+    if defaults is None:
+        return opts.coloring
+    import dataclasses
+
+    given = defaults(opts.given, cells)
+    return dataclasses.replace(opts.coloring, **given) if given else opts.coloring
 
 
 def _composition(data, opts: options.Options):

@@ -142,6 +142,27 @@ size in bp to read (``file.mcool::resolutions/N`` says it in the URI).""",
     yscale: str | None = opt(None, _SCALE,
                              type='{"linear", "log"}, optional', cli=dict(
                                  choices=("linear", "log"), help="matrix: row axis scale"))
+    view: str = opt("matrix", """``"matrix"`` (the default) or ``"triangle"``: the
+45°-rotated band around the diagonal of a square matrix, as HiGlass and
+cooltools show Hi-C maps (diagonal along the bottom edge, ``depth`` bins up);
+each pixel the exact ``reduce`` of the cells whose aggregate falls in it (see
+:mod:`fastheat.aggregation.triangle`), pixels outside the band missing
+(transparent). Square pixels unless ``aspect`` is a number or both ``width``
+and ``height`` are given.""", type='{"matrix", "triangle"}', cli=dict(
+        choices=("matrix", "triangle"), help="matrix, or triangle: the rotated diagonal band "
+                                             "of a square matrix (Hi-C)"))
+    depth: int | None = opt(None, """``view="triangle"``: the band's height in bins
+(the largest ``j - i`` shown), 1 to the matrix size; default the whole upper
+triangle.""", type="int, optional", cli=dict(
+        type=int, help="--view triangle: band height in bins (default: the whole triangle)"))
+
+    def __post_init__(self):
+        if self.view is None:  # None: the default, as for the other options
+            object.__setattr__(self, "view", "matrix")
+        if self.view != "matrix" or self.depth is not None:
+            from .aggregation.triangle import check_view
+
+            check_view(self.view, self.depth)  # before any data is read
 
 
 @dataclass(frozen=True)
@@ -155,7 +176,10 @@ is installed), a list of colours, a ``cmap.Colormap`` or a matplotlib colormap
 (which gives exactly matplotlib's bytes). A list of colours is a discrete
 colormap, one band per colour, as seaborn and matplotlib's ``ListedColormap``
 make it; for a gradient through them pass ``cmap.Colormap(colours)`` (or
-``LinearSegmentedColormap.from_list("name", colours)``).""",
+``LinearSegmentedColormap.from_list("name", colours)``). A cooler input given
+no ``cmap`` is drawn in cooltools' ``fall``, and given none of ``norm``, ``vmin``,
+``vmax``, ``robust``, ``levels``, ``center`` with ``norm="log"`` from the 1st
+percentile of the positive pixel values to the largest (Hi-C defaults).""",
                        type="str, list of colours, cmap.Colormap or matplotlib colormap",
                        cli=dict(help="colormap name from the cmap catalogue; '_r' reverses"))
     norm: object = opt("linear", """``"linear"``, ``"log"`` (non-positive values are
@@ -624,6 +648,9 @@ class Options:
     points: Points
     decor: Decor | None = None
     encode: Encode | None = None
+    #: The keywords given with a value (not None, not False): sources' own
+    #: defaults (a cooler's Hi-C colours) apply only where nothing was given.
+    given: frozenset = frozenset()
 
 
 #: Field names of each record, and the keywords each function takes (made once:
@@ -645,7 +672,8 @@ def split(function: str, kwargs: dict) -> Options:
         given = {n: kwargs[n] for n in _NAMES[cls] if n in kwargs}
         made[cls.__name__.lower()] = cls(**given) if given else _default(cls)
     made.setdefault("coloring", _default(Coloring))  # aggregate() takes none
-    return Options(**made)
+    given = frozenset(n for n, v in kwargs.items() if v is not None and v is not False)
+    return Options(**made, given=given)
 
 
 def _default(cls):

@@ -33,9 +33,31 @@ def stamp_cells(region, y0, x0, label, shade, tiles, colors):
 def fill_boxes(canvas, boxes, colors):
     """Fill boxes ``(x0, y0, x1, y1)`` of ``canvas`` (clipped to it) with
     ``colors[k]``, in order: ticks, frames, solid lines. Parallel over canvas
-    rows, each row painting the boxes that cross it in order."""
+    rows, each row painting the boxes that cross it in order (for many
+    pixels: :func:`fill_boxes_serial` is faster below a few megapixels)."""
     H, W, nch = canvas.shape
     for y in nb.prange(H):
+        row = canvas[y]
+        for k in range(boxes.shape[0]):
+            if boxes[k, 1] <= y < boxes[k, 3]:
+                color = colors[k]
+                for x in range(max(boxes[k, 0], 0), min(boxes[k, 2], W)):
+                    for c in range(nch):
+                        row[x, c] = color[c]
+
+
+@jit
+def fill_boxes_serial(canvas, boxes, colors):
+    """:func:`fill_boxes` on one thread: the same pixels, without a parallel
+    launch (the few thousand pixels of ticks, frames and gridlines take
+    microseconds; waking the workers takes longer). Row after row, as the
+    parallel kernel: box after box, a vertical line would touch a new
+    cache line at every pixel."""
+    H, W, nch = canvas.shape
+    lo, hi = H, 0
+    for k in range(boxes.shape[0]):
+        lo, hi = min(lo, max(boxes[k, 1], 0)), max(hi, min(boxes[k, 3], H))
+    for y in range(lo, hi):
         row = canvas[y]
         for k in range(boxes.shape[0]):
             if boxes[k, 1] <= y < boxes[k, 3]:
@@ -65,3 +87,29 @@ def blend_masks(canvas, masks, starts, shapes, corners, colors):
                     for c in range(nch):
                         canvas[y, x, c] = (np.int32(canvas[y, x, c]) * (255 - a)
                                            + np.int32(colors[k, c]) * a + 127) // 255
+
+
+@pjit
+def paint_lined(cell_codes, rows, cols, table, out, row_layer, row_color, col_layer, col_color):
+    """``out[i, j] = table[cell_codes[rows[i], cols[j]]]`` (the raster, as
+    :func:`fastheat.color._kernels.paint_rows` paints it) with solid lines
+    over it, in the same pass: pixel ``(i, j)`` takes ``row_color[i]`` where
+    ``row_layer[i] > col_layer[j]``, ``col_color[j]`` where ``col_layer[j] >
+    row_layer[i]``, the raster where both are -1 (the layer drawn last wins,
+    as when the lines are drawn after the raster). Parallel over rows."""
+    w, nch = out.shape[1], out.shape[2]
+    for i in nb.prange(out.shape[0]):
+        src, row, rl = cell_codes[rows[i]], out[i], row_layer[i]
+        for j in range(w):
+            cl = col_layer[j]
+            if rl > cl:
+                color = row_color[i]
+            elif cl > rl:
+                color = col_color[j]
+            else:
+                color = table[src[cols[j]]]
+            if nch == 3:
+                row[j, 0], row[j, 1], row[j, 2] = color[0], color[1], color[2]
+            else:
+                row[j, 0], row[j, 1], row[j, 2], row[j, 3] = color[0], color[1], color[2], \
+                    color[3]

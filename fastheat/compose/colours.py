@@ -50,6 +50,24 @@ def canvas_colours(table, background, *, decorated):
     >>> c.background, c.ink, c.table.shape
     ((255, 255, 255), (0, 0, 0), (259, 3))
     """
+    key = (np.ascontiguousarray(table).tobytes(), table.shape,
+           None if background is None else bytes(background), bool(decorated))
+    kept = _KEPT.get(key)
+    if kept is None:
+        kept = _canvas_colours(table, background, decorated=decorated)
+        own = np.array(kept.table)  # kept: not the caller's array, and read-only
+        own.flags.writeable = False
+        kept = CanvasColours(kept.background, kept.ink, own, kept.opaque)
+        if len(_KEPT) >= 64:
+            _KEPT.clear()
+        _KEPT[key] = kept
+    return kept
+
+
+_KEPT: dict = {}  # the colours of recent (table, background, decorated): the same each render
+
+
+def _canvas_colours(table, background, *, decorated):
     bg = background
     if bg is None:
         bg = to_color("white") if decorated else np.zeros(4, np.uint8)

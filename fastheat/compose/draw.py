@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _kernels as K
 from .scene import LINESTYLES, CellText, Frame, Image, Lines, Polygon, RasterImage, Rect, Text
-from .text import stamp_for
+from .text import _font_key, stamp_for
 
 
 # --------------------------------------------------------------------------- the scene
@@ -57,14 +57,75 @@ def draw_scene(scene):
     # the raster covers its box: fill only the margins
     for margin in (canvas[:y0], canvas[y1:], canvas[y0:y1, :x0], canvas[y0:y1, x1:]):
         fill(margin, scene.background)
-    around = []
-    for it in scene.items:
+    around, items = [], scene.items
+    if items and type(items[0]) is RasterImage:  # the raster and the solid lines over it
+        items = draw_raster(canvas, items[0], items[1:])
+    for it in items:
         if type(it) in _REGIONS:
             draw_item(canvas, it)
         else:
             around.append(it)
     _draw_around(canvas, around, scene.raster_box)
     return canvas
+
+
+def draw_raster(canvas, item, after):
+    """Paint the :class:`RasterImage` ``item`` and the solid, opaque
+    :class:`Lines` that come first in ``after`` (gridlines, cell borders) in
+    one pass over the raster's pixels: the pixels of painting the raster, then
+    each of those layers (:func:`draw_item`). Returns the rest of ``after``,
+    to paint next in order."""
+    n = 0
+    while n < len(after) and type(after[n]) is Lines and after[n].box == item.box and \
+            after[n].alpha >= 1 and LINESTYLES[after[n].style] is None:
+        n += 1
+    if n == 0:
+        draw_item(canvas, item)
+        return after
+    x0, y0, x1, y1 = item.box
+    region = canvas[y0:y1, x0:x1]
+    h, w, nch = region.shape
+    raster, table = item.raster, np.ascontiguousarray(item.table[:, :nch])
+    if raster.shape != (h, w) or table.dtype != np.uint8 or table.shape[1] not in (3, 4) or \
+            raster.top_code >= len(table):
+        raise ValueError(f"a {raster.shape} raster with codes up to {raster.top_code} cannot be "
+                         f"painted into a {(h, w)} box with a {table.shape} {table.dtype} table")
+    rows, cols = _indices(raster.row_index, h, raster.cell_codes.shape[0]), \
+        _indices(raster.col_index, w, raster.cell_codes.shape[1])
+    layer = {True: np.full(w, -1, np.int32), False: np.full(h, -1, np.int32)}
+    color = {True: np.zeros((w, nch), np.uint8), False: np.zeros((h, nch), np.uint8)}
+    for k, it in enumerate(after[:n]):
+        covered = _line_pixels(it.positions, it.width, w if it.vertical else h)
+        layer[it.vertical][covered] = k
+        color[it.vertical][covered] = np.asarray(it.color, np.uint8)[:nch]
+    with K.KERNEL_LOCK:
+        K.paint_lined(raster.cell_codes, rows, cols, table, region, layer[False], color[False],
+                      layer[True], color[True])
+    return after[n:]
+
+
+def _indices(index, n, cells):
+    """Pixel -> cell indices of one axis (None: pixel ``i`` is cell ``i``),
+    checked to lie in ``0..cells - 1`` (the kernel does not check)."""
+    idx = np.arange(n, dtype=np.intp) if index is None else np.asarray(index).astype(np.intp)
+    if len(idx) != n or (n and (idx.min() < 0 or idx.max() >= cells)):
+        raise ValueError(f"a pixel index of {len(idx)} entries points outside the {cells} cells")
+    return idx
+
+
+def _line_pixels(positions, width, across):
+    """Which of ``across`` pixels lines ``width`` px wide centred on
+    ``positions`` cover (:func:`draw_lines`'s spans, as a boolean mask)."""
+    p = np.asarray(positions, float)
+    p = p[(p >= -width - 1) & (p <= across + width + 1)]
+    a = np.floor(p - width / 2 + 0.5)
+    starts = np.clip(a, 0, across).astype(np.int64)
+    stops = np.clip(a + width, 0, across).astype(np.int64)
+    ok = stops > starts
+    edges = np.zeros(across + 1, np.int64)
+    np.add.at(edges, starts[ok], 1)
+    np.add.at(edges, stops[ok], -1)
+    return np.cumsum(edges[:-1]) > 0
 
 
 def check_canvas(width, height):
@@ -180,11 +241,30 @@ def _draw_with_pillow(canvas, window, items):
     view[...] = np.asarray(img)
 
 
+_MASKS: dict = {}  # (font key, text, anchor, geometry) -> the mask of _text_mask, or None
+_NOT_KEPT = object()
+
+
 def _text_mask(item):
     """The coverage mask of the :class:`Text` ``item`` from cached glyphs,
     to blend with its top-left corner at ``item.box[:2]`` (a rotated one is
     the upright line box turned counter-clockwise, ink outside it clipped),
-    or None where Pillow must draw it."""
+    or None where Pillow must draw it. Kept per font, text, anchor and the
+    item's geometry relative to its box (tick labels recur)."""
+    x0, y0, x1, y1 = item.box
+    key = (_font_key(item.font), item.text, item.anchor, item.rotated, x1 - x0, y1 - y0,
+           item.xy[0] - x0, item.xy[1] - y1) if item.rotated else \
+        (_font_key(item.font), item.text, item.anchor, False)
+    mask = _MASKS.get(key, _NOT_KEPT)
+    if mask is _NOT_KEPT:
+        mask = _text_mask_of(item)
+        if len(_MASKS) >= 1 << 14:
+            _MASKS.clear()
+        _MASKS[key] = mask
+    return mask
+
+
+def _text_mask_of(item):
     stamp = stamp_for(item.font, item.text)
     anchor = "ls" if item.rotated else item.anchor
     ink = None if stamp is None else stamp.anchored_box(item.text, anchor)
@@ -253,6 +333,10 @@ def _colors(colors, nch):
     return np.ascontiguousarray(out[:, :nch])
 
 
+#: Pixels from which :func:`fill_boxes` fills in parallel.
+PARALLEL_FILL = 1 << 22
+
+
 def fill_boxes(canvas, boxes, colors):
     """Fill ``boxes`` (``(n, 4)`` int x0, y0, x1, y1; clipped) of ``canvas``
     (``(H, W, C)`` uint8) with ``colors`` in order: one kernel call."""
@@ -262,7 +346,14 @@ def fill_boxes(canvas, boxes, colors):
     colors = _colors(colors, canvas.shape[2])
     if len(boxes) != len(colors):
         raise ValueError(f"{len(boxes)} boxes but {len(colors)} colours")
-    K.fill_boxes(canvas, boxes, colors)
+    H, W = canvas.shape[:2]
+    w = np.clip(boxes[:, 2], 0, W) - np.clip(boxes[:, 0], 0, W)
+    h = np.clip(boxes[:, 3], 0, H) - np.clip(boxes[:, 1], 0, H)
+    if int((np.maximum(w, 0) * np.maximum(h, 0)).sum()) < PARALLEL_FILL:
+        K.fill_boxes_serial(canvas, boxes, colors)
+    else:
+        with K.KERNEL_LOCK:
+            K.fill_boxes(canvas, boxes, colors)
 
 
 def blend_masks(canvas, masks, corners, colors):

@@ -13,7 +13,9 @@ items are then moved to canvas coordinates.
 
 :func:`compose` runs the steps in order: colours and sizes, the axes and
 their ticks, the lines over the raster, the items around it (ticks, axis
-labels, colorbar, title), the annotations, the canvas.
+labels, colorbar, title), the annotations, the canvas. A layout composed
+before (:mod:`fastheat.compose.cache`) skips all of that: its margins are
+copied and only the raster and the layers over it are painted.
 """
 from __future__ import annotations
 
@@ -24,13 +26,13 @@ import numpy as np
 
 from ..aggregation.geometry import ANNOT_SIDE, LABEL_SIDE
 from ..color.colormaps import to_color
+from . import cache
 from .annotate import annot_font, annotation_layer, annotation_strings, text_room
 from .colorbar import colorbar_items
 from .colours import canvas_colours
-from .draw import draw_scene, line_span
+from .draw import draw_scene
 from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, lines_at, rotated_lines_at,
-                    rotated_text_at, text_at,
-                    union_box)
+                    rotated_texts_at, texts_at, union_box)
 from .text import MAX_LABEL, ellipsize, line_height, load_font
 from .ticks import Axis, plan_ticks
 
@@ -78,6 +80,12 @@ def compose(raster, decor) -> Composition:
     """
     h, w = raster.shape
     colours = canvas_colours(raster.palette.table, decor.background, decorated=decor.decorated)
+    annotated = isinstance(decor.annot, np.ndarray) or decor.annot is True or \
+        decor.annot == "auto"
+    key = cache.layout_key(raster, decor, annotated)
+    kept = cache.lookup(key)
+    if kept is not None:  # the same layout as a render before: only the raster is new
+        return cache.compose_cached(kept, raster, colours.table)
     style = _style(decor, colours)
     xaxis = Axis(raster.matrix_shape[1], w)
     yaxis = Axis(raster.matrix_shape[0], h, flip=raster.origin == "lower")
@@ -86,8 +94,6 @@ def compose(raster, decor) -> Composition:
     layers = _cell_borders(decor, xaxis, yaxis, style, box) + \
         _gridlines(decor, xt, yt, style, box) + \
         _lines(decor, _edges(raster, decor), xaxis, yaxis, style, box)
-    annotated = isinstance(decor.annot, np.ndarray) or decor.annot is True or \
-        decor.annot == "auto"
     items = [RasterImage("raster", box, raster, colours.table)]
     items += _tick_items(xt, yt, w, h, style)
     items += _axis_labels(items, raster, decor, style)
@@ -105,9 +111,10 @@ def compose(raster, decor) -> Composition:
         if cells is not None:
             layers.append(cells)
     scene = _scene(items, layers, colours.background, decor)
-    return Composition(draw_scene(scene), scene.raster_box,
-                       [Item(it.kind, it.box, getattr(it, "text", None)) for it in items],
-                       annot_size, scene)
+    canvas = draw_scene(scene)
+    placed = [Item(it.kind, it.box, getattr(it, "text", None)) for it in items]
+    cache.store(key, canvas, scene, placed)
+    return Composition(canvas, scene.raster_box, placed, annot_size, scene)
 
 
 def raster_room(source, decor, reduce):
@@ -253,25 +260,36 @@ def _line_layer(kind, g, positions, vertical, style, box, decor):
 
 def _tick_items(xt, yt, w, h, style):
     """Tick marks and labels left of and below the raster (a mark on the
-    raster's far edge is drawn just inside it)."""
+    raster's far edge is drawn just inside it): each mark followed by its
+    label, the labels of an axis made in one pass."""
     items = []
-    fill, font = style.fill, style.font
+    fill, font, tw = style.fill, style.font, style.tick_w
     if yt is not None and yt.shown:
-        for c, t in zip(yt.centers, yt.texts):
-            a, _ = line_span(min(c, h - style.tick_w / 2), style.tick_w, 10 ** 9)
-            items.append(Rect("ytick", (-style.tick_len, a, 0, a + style.tick_w), fill))
-            items.append(text_at("yticklabel", font, t, -style.tick_len - style.gap, c, "rm",
-                                 fill))
+        starts = _tick_starts(yt.centers, h, tw)
+        labels = texts_at("yticklabel", font, yt.texts, [-style.tick_len - style.gap] *
+                          len(yt.texts), yt.centers.tolist(), "rm", fill)
+        for a, label in zip(starts, labels):
+            items.append(Rect("ytick", (-style.tick_len, a, 0, a + tw), fill))
+            items.append(label)
     if xt is not None and xt.shown:
         y = h + style.tick_len + style.gap
-        for c, t in zip(xt.centers, xt.texts):
-            a, _ = line_span(min(c, w - style.tick_w / 2), style.tick_w, 10 ** 9)
-            items.append(Rect("xtick", (a, h, a + style.tick_w, h + style.tick_len), fill))
-            if xt.rotated:
-                items.append(rotated_text_at("xticklabel", font, t, c, y, "top", fill))
-            else:
-                items.append(text_at("xticklabel", font, t, c, y, "mt", fill))
+        starts = _tick_starts(xt.centers, w, tw)
+        ys = [y] * len(xt.texts)
+        labels = rotated_texts_at("xticklabel", font, xt.texts, xt.centers.tolist(), ys, "top",
+                                  fill) if xt.rotated else \
+            texts_at("xticklabel", font, xt.texts, xt.centers.tolist(), ys, "mt", fill)
+        for a, label in zip(starts, labels):
+            items.append(Rect("xtick", (a, h, a + tw, h + style.tick_len), fill))
+            items.append(label)
     return items
+
+
+def _tick_starts(centers, side, width):
+    """The first pixel of each tick mark ``width`` px wide centred on
+    ``centers`` (one on the far edge ``side`` moved just inside it):
+    :func:`~fastheat.compose.draw.line_span`'s start, for all of them."""
+    c = np.minimum(np.asarray(centers, float), side - width / 2)
+    return np.maximum(np.floor(c - width / 2 + 0.5), 0).astype(np.int64).tolist()
 
 
 def _axis_labels(items, raster, decor, style):

@@ -228,6 +228,18 @@ def text_at(kind, font, s, x, y, anchor, color):
     return Text(kind, (x + b[0], y + b[1], x + b[2], y + b[3]), s, font, (x, y), anchor, color)
 
 
+def texts_at(kind, font, strings, xs, ys, anchor, color):
+    """``[text_at(kind, font, s, x, y, anchor, color) for s, x, y in zip(strings,
+    xs, ys)]``: the same items, made in one pass (a row of tick labels)."""
+    out = []
+    for s, x, y in zip(strings, xs, ys):
+        x, y = math.floor(x + 0.5), math.floor(y + 0.5)
+        b = text_box(font, s, anchor)
+        out.append(Text(kind, (x + b[0], y + b[1], x + b[2], y + b[3]), one_line(s), font,
+                        (x, y), anchor, color))
+    return out
+
+
 def _lines(s):
     return s.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
@@ -292,6 +304,29 @@ def rotated_text_at(kind, font, s, x, y, align, color):
     # counter-clockwise, that point lands at (asc, w + l) of the box
     return Text(kind, (x0, y0, x0 + h, y0 + w), s, font, (x0 + asc, y0 + w + l), "ls", color,
                 rotated=True)
+
+
+def rotated_texts_at(kind, font, strings, xs, ys, align, color):
+    """``[rotated_text_at(kind, font, s, x, y, align, color) for s, x, y in
+    zip(strings, xs, ys)]``: the same items, made in one pass."""
+    asc, desc = font.getmetrics()
+    h = asc + desc
+    out = []
+    for s, x, y in zip(strings, xs, ys):
+        l, _, r, _ = text_box(font, s, "ls")
+        w = r - l
+        if align == "top":
+            x0, y0 = x - h / 2, y
+        elif align == "center":
+            x0, y0 = x - h / 2, y - w / 2
+        elif align == "right":
+            x0, y0 = x - h, y - w / 2
+        else:
+            x0, y0 = x, y - w / 2
+        x0, y0 = int(round(x0)), int(round(y0))
+        out.append(Text(kind, (x0, y0, x0 + h, y0 + w), one_line(s), font,
+                        (x0 + asc, y0 + w + l), "ls", color, rotated=True))
+    return out
 
 
 def rotated_lines_at(kind, font, s, x, y, align, color):
@@ -365,7 +400,10 @@ class Composition:
     already a Pillow image); ``image`` the Pillow image of it. ``items`` are
     :class:`Item` records of the raster and what was laid out around it (the
     layers over the raster, gridlines, borders and annotations, are in
-    ``scene`` only); ``scene`` is what was painted (None for a bare raster)."""
+    ``scene`` only); ``scene`` is what was painted (None for a bare raster).
+    Compositions in one layout share their scene items but the first (the
+    decoration layer cache, :mod:`fastheat.compose.cache`): read them, do not
+    change them."""
 
     pixels: object
     raster_box: tuple

@@ -193,14 +193,26 @@ def one_line(s):
     return s.translate(_BREAKS)
 
 
+#: (font key, text, anchor) -> box, of the boxes cached glyphs gave: layout
+#: measures the same tick labels many times a render, and from render to render.
+_TEXT_BOXES: dict = {}
+
+
 def text_box(font, text, anchor="ls"):
     """``font.getbbox(text, anchor=anchor)``, from cached glyphs when they
     reproduce it (see :func:`composable`): several times faster."""
+    key = (_font_key(font), text, anchor)
+    box = _TEXT_BOXES.get(key)
+    if box is not None:
+        return box
     text = one_line(text)
     stamp = stamp_for(font, text)
     if stamp is not None:
         box = stamp.anchored_box(text, anchor)
         if box is not None:
+            if len(_TEXT_BOXES) >= 1 << 16:
+                _TEXT_BOXES.clear()
+            _TEXT_BOXES[key] = box
             return box
     return font.getbbox(text, anchor=anchor)
 

@@ -41,6 +41,18 @@ def as_matrix(data):
     return np.asarray(data)
 
 
+def open_matrix(data, function, point_table_hint):
+    """``data`` (as :func:`as_matrix` gives it) and its source; a point table
+    is a ``TypeError`` naming ``function`` and saying what to use instead."""
+    from ..sources import open_source
+
+    data = as_matrix(data)
+    source = open_source(data)
+    if source.shape is None:
+        raise TypeError(f"{function} draws a matrix; {point_table_hint}")
+    return data, source
+
+
 def window_of(data, r0, r1, c0, c1):
     """The rows ``r0:r1`` and columns ``c0:c1`` of ``data`` (a view or a lazy
     slice where the input type has one)."""

@@ -24,8 +24,7 @@ import functools
 import numpy as np
 
 from .._extras import require
-from ..sources import open_source
-from ._render import Fitted, as_matrix, cell_window, split_render_options
+from ._render import Fitted, cell_window, open_matrix, split_render_options
 
 require("matplotlib", "fastheat's matplotlib artist", "mpl")
 
@@ -256,11 +255,8 @@ class HeatmapArtist(mimage.AxesImage):
         options = split_render_options(options, "fastheat.imshow")
         if origin not in ("upper", "lower"):
             raise ValueError(f"origin={origin!r} must be 'upper' or 'lower'")
-        data = as_matrix(data)
-        source = open_source(data)
-        if source.shape is None:
-            raise TypeError("fastheat.imshow draws a matrix; for a point table use "
-                            "fastheat.heatmap(table, x=..., y=...)")
+        data, source = open_matrix(data, "fastheat.imshow", "for a point table use "
+                                   "fastheat.heatmap(table, x=..., y=...)")
         self._shape = tuple(source.shape)
         self._labels = source.labels
         full = _extent_of(source, self._shape, extent)
@@ -568,11 +564,8 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
         cbar = bool(colorbar)
     if options.get("cmap") is None:  # seaborn's default colormaps
         options["cmap"] = "rocket" if options.get("center") is None else "icefire"
-    data = as_matrix(data)
-    source = open_source(data)
-    if source.shape is None:
-        raise TypeError("heatmap(ax=...) draws a matrix; a point table needs x= and y= "
-                        "without ax=")
+    data, source = open_matrix(data, "heatmap(ax=...)",
+                               "a point table needs x= and y= without ax=")
     nr, nc = source.shape
     options = split_render_options(options, "fastheat.heatmap(ax=...)")
     art = HeatmapArtist(ax, data, extent=(0, nc, nr, 0), origin="upper", **options)

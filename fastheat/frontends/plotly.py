@@ -19,8 +19,7 @@ import numpy as np
 
 from .. import api
 from .._extras import require
-from ..sources import open_source
-from ._render import as_matrix, split_render_options
+from ._render import open_matrix, split_render_options
 
 #: Largest side of the hover grid (values and counts sent to the browser).
 HOVER_SIDE = 400
@@ -79,11 +78,8 @@ def to_plotly(data, *, width=None, height=None, title=None, **options):
     """
     go = require("plotly.graph_objects", "fastheat.to_plotly", "plotly")
     options = split_render_options(options, "fastheat.to_plotly")
-    data = as_matrix(data)
-    source = open_source(data)
-    if source.shape is None:
-        raise TypeError("fastheat.to_plotly draws a matrix; for a point table use "
-                        "fastheat.heatmap(table, x=..., y=...)")
+    data, source = open_matrix(data, "fastheat.to_plotly", "for a point table use "
+                               "fastheat.heatmap(table, x=..., y=...)")
     rows, cols = source.shape
     if width is None and height is None:
         scale = min(1.0, DEFAULT_SIDE / max(rows, cols))

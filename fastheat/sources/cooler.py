@@ -240,6 +240,48 @@ class CoolerSource(MatrixSource):
         return out
 
 
+    def default_coloring(self, given, cells):
+        """Hi-C colours where none were given (:data:`HIC_DEFAULTS`): cooltools'
+        ``fall`` colormap without ``cmap=``; without ``norm``, ``vmin``,
+        ``vmax``, ``robust``, ``levels`` or ``center``, ``norm="log"`` from the
+        :data:`HIC_VMIN_PERCENTILE` th percentile of the positive pixel values
+        to the largest (of the aggregated ``cells``)."""
+        return hic_coloring(given, cells)
+
+
+#: The options whose absence turns on the Hi-C norm default.
+HIC_NORM_OPTIONS = ("norm", "vmin", "vmax", "robust", "levels", "center")
+#: Percentile of the positive pixel values that the default log norm starts at.
+HIC_VMIN_PERCENTILE = 1.0
+#: cooltools' ``fall`` colormap (``cooltools.lib.plotting.PALETTES["fall"]``,
+#: interpolated to 256 colours as its ``list_to_colormap``: matplotlib's bytes).
+FALL = ((255, 255, 255), (255, 255, 204), (255, 237, 160), (254, 217, 118), (254, 178, 76),
+        (253, 141, 60), (252, 78, 42), (227, 26, 28), (189, 0, 38), (128, 0, 38), (0, 0, 0))
+
+
+def fall():
+    """cooltools' ``fall`` as a ``cmap.Colormap`` (the catalogue's ``"fall"`` is
+    cmasher's, another map)."""
+    import cmap
+
+    return cmap.Colormap([tuple(v / 255 for v in rgb) for rgb in FALL], name="fall")
+
+
+def hic_coloring(given, cells):
+    """The Hi-C defaults (see :meth:`CoolerSource.default_coloring`) for the
+    options not in ``given``: a dict of :class:`fastheat.options.Coloring` fields."""
+    out = {}
+    if "cmap" not in given:
+        out["cmap"] = fall()
+    if not any(name in given for name in HIC_NORM_OPTIONS):
+        values = np.asarray(cells, np.float64)
+        positive = values[np.isfinite(values) & (values > 0)]
+        if positive.size:
+            lo, hi = np.percentile(positive, HIC_VMIN_PERCENTILE), positive.max()
+            out.update(norm="log", vmin=float(lo), vmax=float(max(hi, lo)))
+    return out
+
+
 def _chunks(off, per):
     """Row ranges ``(s, e)`` of local rows with about ``per`` pixels each."""
     n = len(off) - 1

@@ -116,8 +116,12 @@ class UnevenSource(Source):
         return self._aggregate(height, width, reduce, True)
 
     def masked(self, mask):
-        return UnevenSource(self.source.masked(mask), xcoords=self.given[0],
-                            ycoords=self.given[1], xscale=self.scales[0], yscale=self.scales[1])
+        return self.rewrap(self.source.masked(mask))
+
+    def rewrap(self, source):
+        """Another matrix of the same shape (a mask) on these cells."""
+        return UnevenSource(source, xcoords=self.given[0], ycoords=self.given[1],
+                            xscale=self.scales[0], yscale=self.scales[1])
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")

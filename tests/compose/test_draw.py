@@ -159,3 +159,40 @@ def test_scene_replayed_item_by_item_in_order_is_the_composed_image(options):
     # every laid-out element is in the scene, where Composition.items says
     assert [(it.kind, it.box) for it in comp.items] == \
         [(it.kind, it.box) for it in scene.items if not isinstance(it, LAYERS)]
+
+
+@given(seed=SEEDS, h=st.integers(1, 14), w=st.integers(1, 20), nch=st.sampled_from([3, 4]),
+       view=st.sampled_from(VIEWS), up=st.booleans(),
+       layers=st.lists(st.tuples(st.booleans(), st.lists(st.floats(-30, 50), max_size=5),
+                                 st.integers(1, 4), st.sampled_from(["-", "--"]),
+                                 st.sampled_from([1.0, 0.5])), max_size=4))
+def test_raster_and_lines_in_one_pass_are_the_raster_then_each_layer(seed, h, w, nch, view, up,
+                                                                       layers):
+    from fastheat.color.colormaps import resolve
+    from fastheat.color.raster import Raster
+    from fastheat.compose.scene import Lines, RasterImage
+    from fastheat.sources.base import Labels
+
+    rng = np.random.default_rng(seed)
+    palette = resolve("viridis")
+    ch, cw = (max(1, h // 2), max(1, w // 3)) if up else (h, w)
+    codes = rng.integers(0, palette.N + 3, (ch, cw)).astype(np.uint16)
+    rows = np.sort(rng.integers(0, ch, h)) if up else None
+    cols = np.sort(rng.integers(0, cw, w)) if up else None
+    raster = Raster(codes.astype(float), codes, palette, None, Labels(), (ch, cw), "upper",
+                    rows, cols)
+    table = rng.integers(0, 256, (palette.N + 3, 4), dtype=np.uint8)
+    canvas, index = make_view(rng, h + 3, w + 2, nch, view)
+    box = (1, 2, 1 + w, 2 + h)
+    item = RasterImage("raster", box, raster, table[:, :nch])
+    lines = [Lines("grid", box, np.array(pos), vertical, width,
+                   tuple(int(c) for c in rng.integers(0, 256, nch)), alpha, style)
+             for vertical, pos, width, style, alpha in layers]
+    want = canvas[index].copy()
+    draw.draw_item(want, item)
+    for it in lines:
+        draw.draw_item(want, it)
+    got = canvas[index]
+    for it in draw.draw_raster(got, item, lines):
+        draw.draw_item(got, it)
+    np.testing.assert_array_equal(got, want)

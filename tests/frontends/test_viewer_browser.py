@@ -134,7 +134,14 @@ def test_served_viewer_zooms_hovers_and_reads_exact_values(browser):
         wait_tiles_drawn(browser)
         # the colorbar shows the fitted range of the whole matrix
         ticks = browser.find_elements(By.CSS_SELECTOR, "#fh-ticks span")
-        assert [t.text for t in ticks][0] == str(int(a.max())) and ticks[-1].text == "0"
+        expected_ticks = server.default.ticks()
+        assert [t.text for t in ticks] == [t["label"] for t in expected_ticks]
+        values = [float(t.get_attribute("data-value")) for t in ticks]
+        assert len(values) >= 3 and values == sorted(values, reverse=True)
+        assert all(0 <= v <= a.max() for v in values)
+        step = values[0] - values[1]  # nice numbers: multiples of a 1-2-2.5-5 step
+        assert all(abs(v / step - round(v / step)) < 1e-9 for v in values)
+        assert float(f"{step:.1e}") == step
         assert browser.execute_script("return document.getElementById('fh-cbar-img')"
                                       ".naturalHeight") == 256
         # crisp blocks: the cell under the cursor is one flat colour over its pixels
@@ -159,7 +166,7 @@ def test_served_viewer_whole_view_screenshot_and_coarse_readout(browser):
         browser.get(server.url)
         wait_for(browser, "return window.fastheat && window.fastheat.ready", what="the viewer")
         wait_tiles_drawn(browser)
-        wait_for(browser, "return document.querySelectorAll('#fh-ticks span').length == 5",
+        wait_for(browser, "return document.querySelectorAll('#fh-ticks span').length >= 3",
                  what="the colorbar")
         osd = browser.find_element(By.ID, "fh-osd")
         x, y = cell_position(browser, 2000, 1500)

@@ -53,7 +53,18 @@ class Worker:
         self.proc = None
         self.restarts = 0
 
-    def start(self):
+    def start(self, attempts=3):
+        """A fresh worker; on a loaded machine its imports and JIT warm-up can
+        take minutes, so a start that times out is tried again (a long run
+        must not end because one start was slow) before it is an error."""
+        for attempt in range(attempts):
+            try:
+                return self._start()
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+
+    def _start(self):
         self._release()
         self.stderr = tempfile.TemporaryFile()
         env = dict(os.environ if self.env is None else self.env)
@@ -67,7 +78,12 @@ class Worker:
         self.buffer = b""
         line = self._readline(300)  # imports and JIT warm-up (numba caches compile once)
         if line is None or json.loads(line).get("ready") is not True:
-            raise RuntimeError(f"fuzz worker did not start: {self._stderr_tail()}")
+            status = "timed out after 300 s" if line is None else f"said {line[:200]!r}"
+            self.proc.kill()
+            self.proc.wait()
+            tail = self._stderr_tail()
+            self._release()
+            raise RuntimeError(f"fuzz worker did not start ({status}): {tail}")
 
     def _stderr_tail(self, n=2000):
         try:

@@ -30,15 +30,16 @@ from ...color.raster import Raster
 from ...sources import open_source
 from ...sources.array import ArraySource
 from ...sources.base import Labels
+from . import stream
+from .stream import TILE
 
-TILE = 256
 #: Levels whose tiles cover windows of at least this many cells a side are
 #: "coarse": built once, up front, and cached on disk.
 COARSE_FACTOR = 16
 #: Options a view may change from the page (the rest are fixed at start).
 VIEW_OPTIONS = ("cmap", "norm", "vmin", "vmax")
-#: Largest side of the strided preview (first paint).
-PREVIEW_SIDE = 512
+#: Largest side of the preview (first paint): that many rows are read.
+PREVIEW_SIDE = 384
 
 
 def levels(shape):
@@ -112,6 +113,11 @@ class Pyramid:
         self._computing = {}  # key -> Event: one render per tile at a time
         self.cache_dir = cache_dir
         self.identity = identity
+        #: ``(cells, DataRange or None)``: the overview level as one grid, once
+        #: a streaming pass (or the disk cache) has made it: every view's norm
+        #: is fitted on it without reading the matrix again (None: the range
+        #: was not gathered).
+        self.whole = None
 
     # ------------------------------------------------------------- windows
     def window(self, r0, r1, c0, c1):
@@ -192,14 +198,105 @@ class Pyramid:
     def coarse_levels(self):
         return [z for z in range(self.min_level, self.max_level + 1) if self.is_coarse(z)]
 
-    def build_coarse(self, progress=None):
+    def overview_level(self):
+        """The coarse level nearest ``AUTO_SIDE`` (1000) pixels on its long
+        side: the tiles that show the whole matrix on a screen, and the grid
+        a streaming pass fits the norm on (None: no coarse levels)."""
+        from ...aggregation.geometry import AUTO_SIDE
+
+        coarse = self.coarse_levels()
+        if not coarse:
+            return None
+        return min(coarse, key=lambda z: abs(math.log(max(self.shape) / self.factor(z) /
+                                                      AUTO_SIDE)))
+
+    def build_coarse(self, progress=None, *, view=False, track=False):
         """Compute (or load from the disk cache) every tile of the coarse
-        levels, finest first; ``progress(done, total)`` after each."""
+        levels; ``progress(done, total)`` in tiles.
+
+        In-memory and memory-mapped matrices are read once for all levels
+        (:func:`.stream.build`); with ``view`` that pass also puts the
+        overview level (:meth:`overview_level`) together into the grid every
+        view's norm is fitted on (kept in :attr:`whole`, and on disk with
+        the tiles; with ``track``, with the input's range, which some norms
+        start from). Other inputs are read tile by tile, finest level first."""
         jobs = [(z, x, y) for z in reversed(self.coarse_levels()) for x, y in self.tiles_of(z)]
+        overview = self.overview_level() if view and stream.supported(self) else None
+        if self.whole is not None and (self.whole[1] is not None or not track):
+            overview = None  # already there
+        missing = [job for job in jobs if not self._on_disk(job)]
+        if stream.supported(self) and (missing or overview is not None):
+            done = [len(jobs) - len(missing)]
+
+            def on_tiles(tiles):
+                for z, x, y, values in tiles:
+                    if (z, x, y) in wanted:
+                        self._save_disk((z, x, y), values)
+                        self._remember((z, x, y), values)
+                        done[0] += 1
+                        if progress is not None:
+                            progress(min(done[0], len(jobs)), len(jobs))
+
+            wanted = set(missing)
+            cells, data_range = stream.build(self, levels={z for z, _, _ in missing},
+                                             overview=overview, track=track,
+                                             on_tiles=on_tiles)
+            if cells is not None:
+                cells.flags.writeable = False
+                self.whole = (cells, data_range)
+                self._save_whole(cells, data_range)
+            if progress is not None:
+                progress(len(jobs), len(jobs))
+            return
         for k, job in enumerate(jobs):
             self.tile_values(*job)
             if progress is not None:
                 progress(k + 1, len(jobs))
+
+    # ------------------------------------------------------------- the norm's grid
+    def _whole_path(self):
+        z = self.overview_level()
+        base = self._disk_path((0, 0, 0))
+        if base is None or z is None:
+            return None
+        h, w = stream.level_shape(self, z)
+        return os.path.join(os.path.dirname(base), f"whole_{z}_{h}x{w}.npz")
+
+    def load_whole(self):
+        """The overview grid and the input's range from the disk cache (what
+        every view's norm is fitted on), into :attr:`whole`; False if absent."""
+        from ...aggregation.reductions import DataRange
+        if self.whole is not None:
+            return True
+        path = self._whole_path()
+        if path is None or not os.path.exists(path):
+            return False
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                cells = f["cells"]
+                found = [float(v) for v in f["range"]] if "range" in f else None
+        except (OSError, ValueError, KeyError):
+            return False  # a damaged entry: computed again
+        if cells.shape != stream.level_shape(self, self.overview_level()) or \
+                (found is not None and len(found) != 3):
+            return False
+        cells.flags.writeable = False
+        data_range = None if found is None else DataRange(*(None if v != v else v
+                                                            for v in found))
+        self.whole = (cells, data_range)
+        return True
+
+    def _save_whole(self, cells, data_range):
+        path = self._whole_path()
+        if path is None:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
+            extra = {} if data_range is None else {"range": np.array(
+                [np.nan if v is None else v for v in data_range], float)}
+            np.savez(f, cells=cells, **extra)
+        os.replace(tmp, path)
 
     # ------------------------------------------------------------- disk cache
     def _disk_path(self, key):
@@ -208,6 +305,10 @@ class Pyramid:
         digest = hashlib.sha256(json.dumps([self.identity, self.reduce, TILE],
                                            sort_keys=True).encode()).hexdigest()[:24]
         return os.path.join(self.cache_dir, digest, "%d_%d_%d.npy" % key)
+
+    def _on_disk(self, key):
+        path = self._disk_path(key)
+        return path is not None and os.path.exists(path)
 
     def _load_disk(self, key):
         path = self._disk_path(key) if self.is_coarse(key[0]) else None
@@ -267,16 +368,51 @@ class View:
         self.ready = threading.Event()
 
     def fit(self):
-        """Fit the norm on the exact whole view (once; later calls wait)."""
+        """Fit the norm on the exact whole matrix (once; later calls wait):
+        the pyramid's overview grid when a streaming pass made it (exactly
+        the overview level's tiles), else the default render
+        (:func:`fastheat.api.rasterize`)."""
         try:
-            raster = api.rasterize(self.pyramid.data, reduce=self.pyramid.reduce,
-                                   **self.options)
-            self.palette, self.norm = raster.palette, raster.norm
+            whole = self.pyramid.whole
+            if whole is not None and (whole[1] is not None or not self.needs_range()):
+                self.palette, self.norm = self._fit_cells(*whole)
+            else:
+                raster = api.rasterize(self.pyramid.data, reduce=self.pyramid.reduce,
+                                       **self.options)
+                self.palette, self.norm = raster.palette, raster.norm
         except (ValueError, TypeError) as e:
             self.error = str(e)
         finally:
             self.ready.set()
         return self
+
+    def needs_range(self):
+        """Whether this view's norm starts from the input's range (as
+        :func:`fastheat.api.rasterize` decides whether to gather it)."""
+        from ...color import norms
+
+        c = options.split("rasterize", dict(self.options, reduce=self.pyramid.reduce)).coloring
+        return bool(reduction(self.pyramid.reduce).input_range) and norms.takes_input_range(
+            c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+
+    def _fit_cells(self, cells, data_range):
+        """``(palette, norm)`` fitted on the overview grid ``cells`` as
+        :func:`fastheat.api.rasterize` fits its cells (its norm stage, on
+        cells made by the streaming pass)."""
+        from ...color import norms
+
+        c = options.split("rasterize", dict(self.options, reduce=self.pyramid.reduce)).coloring
+        palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
+        red = reduction(self.pyramid.reduce)
+        use_range = bool(red.input_range) and norms.takes_input_range(
+            c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+        value_dtype = self.pyramid.source.dtype if red.keeps_dtype else np.float64
+        fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
+                           robust=c.robust, linthresh=c.linthresh, linscale=c.linscale,
+                           base=c.base, gamma=c.gamma, levels=c.levels,
+                           dtype=norms.work_dtype(value_dtype),
+                           data_range=data_range if use_range else None)
+        return fitted.recentred(palette, c.center), fitted
 
     def wait(self, timeout=None):
         if not self.ready.wait(timeout):
@@ -303,14 +439,31 @@ class View:
         return png_bytes(Image.fromarray(rgba, "RGBA"))
 
     def ticks(self, n=5):
-        """Colorbar tick values (top first), through the norm's inverse."""
+        """Colorbar ticks, top first: ``[{"value", "label", "pos"}]`` with
+        ``pos`` the fraction of the bar from its top. Nice values of the norm
+        labelled by fastheat's own tick formatter (as the static colorbar's:
+        :func:`fastheat.compose.ticks.colorbar_candidates` and
+        :func:`~fastheat.compose.ticks.format_ticks`)."""
+        from ...compose.ticks import CANDIDATES, colorbar_candidates, format_ticks
+
         self.wait()
-        t = np.linspace(1, 0, n)
-        try:
-            values = np.asarray(self.norm.inverse(t), float)
-        except (ValueError, TypeError, NotImplementedError):
-            values = np.linspace(float(self.norm.vmax), float(self.norm.vmin), n)
-        return [None if not np.isfinite(v) else float(v) for v in values]
+        norm = self.norm
+        values, step = colorbar_candidates(norm, n)
+        for more in range(n + 1, 12) if len(values) < 3 and norm.kind not in CANDIDATES else ():
+            values, step = colorbar_candidates(norm, more)  # a denser nice step, as
+            if len(values) >= 3:  # the drawn colorbar takes (compose.ticks.colorbar_ticks)
+                break
+        vals = np.asarray(values, float)
+        with np.errstate(all="ignore"):
+            t = np.asarray(norm.forward(vals), float)
+        if norm.vmin == norm.vmax:
+            t = np.where(vals == norm.vmin, 0.0, np.nan)
+        ok = np.isfinite(t) & (t >= -1e-9) & (t <= 1 + 1e-9)
+        vals, t = vals[ok], np.clip(t[ok], 0, 1)
+        labels = format_ticks(vals.tolist(), step)
+        out = [{"value": _json_number(float(v)), "label": text, "pos": float(1 - f)}
+               for v, f, text in zip(vals, t, labels)]
+        return sorted(out, key=lambda d: d["pos"])
 
     def value(self, level, row, col):
         """What the pixel of ``level`` over cell ``(row, col)`` shows: its
@@ -378,24 +531,132 @@ class View:
         return png_bytes(self.raster(values).image())
 
 
-def preview(data, shape, side=PREVIEW_SIDE):
-    """A cheap strided sample (every ``s``-th cell) for the first paint, and
-    the stride: it reads only ``side ** 2`` cells."""
-    s = max(1, -(-max(shape) // side))
+def preview_shape(shape, side=PREVIEW_SIDE):
+    """The preview's ``(height, width)``: the matrix's proportions, at most
+    ``side`` pixels a side (never more than its cells)."""
+    n, m = shape
+    if n >= m:
+        h = min(n, side)
+        return h, max(1, min(m, round(m * h / n)))
+    w = min(m, side)
+    return max(1, min(n, round(n * w / m))), w
+
+
+def sample_rows(data, shape, side=PREVIEW_SIDE):
+    """The rows the preview reads (one under each preview pixel row's centre)
+    as a ``(rows, n_cols)`` array, and the preview's size.
+
+    A file-backed memory map is read with ``os.pread``, one whole row per
+    call (contiguous bytes, several reads in flight), on a descriptor
+    advised ``POSIX_FADV_RANDOM``: a cold page cache costs a few hundred
+    short reads, not the read-ahead of pages all over the file that a strided
+    sample through the mapping triggers. Other inputs are indexed."""
+    h, w = preview_shape(shape, side)
+    rows = np.unique(((2 * np.arange(h) + 1) * shape[0]) // (2 * h))
     src = open_source(data)
     if isinstance(src, ArraySource):
-        a = src.array[::s, ::s]
-    elif hasattr(data, "iloc"):
-        a = np.asarray(data.iloc[::s, ::s])
-    else:
-        a = np.asarray(data[::s, ::s])
-    return np.asarray(a), s
+        got = _pread_rows(src.array, rows)
+        if got is None:
+            got = np.asarray(src.array[rows])
+        if src.mask is not None:
+            got = np.ma.masked_array(got, np.asarray(src.mask[rows]))
+        return got, (h, w)
+    if hasattr(data, "iloc"):
+        return np.asarray(data.iloc[rows]), (h, w)
+    try:
+        return np.asarray(data[rows]), (h, w)
+    except (TypeError, IndexError, ValueError):  # no fancy indexing (h5py wants sorted lists)
+        return np.stack([np.asarray(data[int(r)]) for r in rows]), (h, w)
+
+
+def _file_layout(a):
+    """``(path, byte offset of a[0, 0], row stride)`` of a file-backed memmap
+    whose rows are contiguous in the file, or None."""
+    mm = getattr(a, "_mmap", None)
+    path = getattr(a, "filename", None)
+    if mm is None or not path or a.ndim != 2 or a.strides[1] != a.itemsize or a.strides[0] < 0:
+        return None
+    import mmap
+
+    try:
+        base = np.frombuffer(mm, np.uint8).ctypes.data  # the mapping's first byte
+    except (TypeError, ValueError):
+        return None
+    offset = int(getattr(a, "offset", 0) or 0)
+    start = offset - offset % mmap.ALLOCATIONGRANULARITY  # where numpy mapped from
+    return path, start + (a.ctypes.data - base), a.strides[0]
+
+
+def _pread_rows(a, rows):
+    """Rows ``rows`` of the file-backed memmap ``a`` read with ``os.pread``
+    (see :func:`sample_rows`), or None when ``a`` is not such a map."""
+    layout = _file_layout(a) if hasattr(os, "pread") else None
+    if layout is None:
+        return None
+    path, at, stride = layout
+    out = np.empty((len(rows), a.shape[1]), a.dtype)
+    row_bytes = a.shape[1] * a.itemsize
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)  # this descriptor only
+
+        def read(k):
+            view = memoryview(out[k]).cast("B")
+            got, pos = 0, at + int(rows[k]) * stride
+            while got < row_bytes:
+                n = os.preadv(fd, [view[got:]], pos + got)
+                if n <= 0:
+                    raise OSError(f"{path}: short read")
+                got += n
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(8) as pool:  # several reads in flight: the disk's queue
+            list(pool.map(read, range(len(rows))))
+    finally:
+        os.close(fd)
+    return out
+
+
+def preview(data, shape, side=PREVIEW_SIDE):
+    """The first paint's values: a few hundred whole rows (see
+    :func:`sample_rows`), each averaged into the preview's width (plain
+    means of the finite cells among every ``k``-th column of
+    ``floor``-bounded column runs, about 8 a run), and the rows' stride. numpy only: a fresh process paints it before the
+    aggregation kernel has even loaded."""
+    got, (h, w) = sample_rows(data, shape, side)
+    k = max(1, shape[1] // (8 * w))  # about 8 columns of each run: enough for a preview
+    if isinstance(got, np.ma.MaskedArray):
+        got = got[:, ::k].astype(np.float64).filled(np.nan)
+    x = np.asarray(got)[:, ::k]
+    x = x.astype(np.float32 if x.dtype.itemsize <= 4 and x.dtype.kind != "i" else np.float64)
+    ok = np.isfinite(x)
+    x[~ok] = 0
+    edges = (np.arange(w) * x.shape[1]) // w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.add.reduceat(x, edges, axis=1) / np.add.reduceat(ok, edges, axis=1)
+    return values, max(1, shape[0] // h)
 
 
 def preview_png(data, shape, cmap="viridis"):
-    """The first paint: the strided sample, coloured on its own range."""
+    """The first paint: the sampled rows, coloured on their own range
+    (matplotlib's ``floor(x * N)`` rule; missing: the bad colour), encoded
+    by Pillow."""
+    from PIL import Image
+
     a, s = preview(data, shape)
-    return png_bytes(api.heatmap(a, width=a.shape[1], height=a.shape[0], cmap=cmap)), s
+    palette = colormaps.resolve(cmap)
+    finite = np.isfinite(a)
+    lo, hi = (float(a[finite].min()), float(a[finite].max())) if finite.any() else (0.0, 1.0)
+    n = palette.N
+    with np.errstate(invalid="ignore"):
+        t = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    codes = np.where(finite, np.clip(np.floor(np.nan_to_num(t) * n), 0, n - 1), n + 2)
+    buffer = io.BytesIO()
+    Image.fromarray(palette.table[codes.astype(np.intp)], "RGBA").save(buffer, format="png",
+                                                                        compress_level=1)
+    return buffer.getvalue(), s
 
 
 def png_bytes(image):

@@ -25,6 +25,7 @@ import traceback
 import urllib.parse
 
 from ...aggregation.reductions import reduction
+from . import stream
 from .core import Pyramid, View, palette_names, preview_png
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
@@ -112,20 +113,36 @@ class ViewerServer:
         return f"http://{host}:{self.port}/?token={self.token}"
 
     def _warm(self, build_coarse):
-        """Fit the first view's norm, then build the coarse levels."""
-        with self.renders:
-            self.default.fit()
-        if not build_coarse:
+        """Fit the first view's norm and build the coarse levels: for an
+        in-memory or memory-mapped matrix in one pass over it (the whole view
+        and every coarse level, :func:`.stream.build`), none when the disk
+        cache has them; otherwise the norm first, then tile by tile."""
+        p = self.pyramid
+
+        def progress(done, total):
+            self.status.update(coarse_done=done, coarse_total=total)
+
+        try:
+            self.status["coarse_total"] = sum(len(p.tiles_of(z)) for z in p.coarse_levels()) \
+                if build_coarse else None
+            with self.renders:
+                p.load_whole()
+                if build_coarse and stream.supported(p):
+                    # the first paint before the pass takes the kernel and the disk
+                    self.preview()
+                    p.build_coarse(progress, view=True, track=self.default.needs_range())
+        except Exception as e:  # reported on /api/status; the server keeps serving
+            self.status["error"] = f"{type(e).__name__}: {e}"
+        finally:
+            with self.renders:
+                self.default.fit()
+        if not build_coarse or stream.supported(p) or self.status["error"]:
             return
         try:
-            def progress(done, total):
-                self.status.update(coarse_done=done, coarse_total=total)
-            self.status["coarse_total"] = sum(len(self.pyramid.tiles_of(z))
-                                              for z in self.pyramid.coarse_levels())
-            for z in reversed(self.pyramid.coarse_levels()):
-                for x, y in self.pyramid.tiles_of(z):
+            for z in reversed(p.coarse_levels()):
+                for x, y in p.tiles_of(z):
                     with self.renders:
-                        self.pyramid.tile_values(z, x, y)
+                        p.tile_values(z, x, y)
                     progress(self.status["coarse_done"] + 1, self.status["coarse_total"])
         except Exception as e:  # reported on /api/status; the server keeps serving
             self.status["error"] = f"{type(e).__name__}: {e}"

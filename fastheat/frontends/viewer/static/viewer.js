@@ -133,10 +133,11 @@
       api("/api/colorbar/" + info.view + ".png");
     $("fh-cbar-name").textContent = info.name || "";
     var ticks = $("fh-ticks"); ticks.innerHTML = "";
-    (info.ticks || []).forEach(function (t, k, all) {
+    (info.ticks || []).forEach(function (t) {  // fastheat's nice values and labels
       var s = document.createElement("span");
-      s.style.top = (100 * k / (all.length - 1)) + "%";
-      s.textContent = fmt(t);
+      s.style.top = (100 * t.pos) + "%";
+      s.textContent = t.label;
+      s.dataset.value = t.value === null ? "NaN" : String(t.value);
       ticks.appendChild(s);
     });
   }

@@ -1,0 +1,188 @@
+"""The decoration layer cache: what a composition draws around the raster,
+kept from render to render, so that a render with the same layout (sizes,
+options, labels, tick values, norm and palette) only paints its raster into
+a copy of the cached margins and redraws the layers over it (gridlines, cell
+borders).
+
+Animation frames with a fixed ``vmin``/``vmax``, a viewer re-rendering a
+view, a benchmark's rounds: the ticks, labels, colorbar and title are the
+same pixels each time, and laying them out and drawing them is most of what
+decorations cost.
+
+A layout is cached only when everything it depends on can be compared by
+value (:func:`layout_key`; a callable tick format or a matplotlib norm object
+cannot: those compositions are never cached), it has no annotations (they
+depend on the cells' values), nothing around the raster reaches into the
+raster's box (so the margins alone hold everything but the raster and its
+layers), and its canvas is at most :data:`MAX_BYTES`. The pixels are those
+of a full composition (tests/compose/test_cache.py). :func:`clear` forgets
+every layout; ``MAX_ENTRIES = 0`` keeps none.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import numpy as np
+
+from .scene import LAYERS, Composition, Frame, Image, Item, RasterImage, Rect, Scene
+
+#: Largest canvas (bytes) whose margins are kept; layouts kept at most, and
+#: the most bytes of margins kept in all.
+MAX_BYTES = 1 << 24
+MAX_ENTRIES = 8
+MAX_KEPT = 1 << 25
+#: Pixels around a text or polygon's box that Pillow's drawing may touch.
+PAD = 2
+
+_ENTRIES: dict = {}  # key -> _Entry, oldest first
+_LOCK = threading.Lock()
+
+
+class Unkeyable(Exception):
+    """A value that cannot be compared by value (a callable, a foreign object)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    size: tuple  # (W, H)
+    raster_box: tuple
+    background: tuple
+    margins: tuple  # the canvas outside raster_box: top, bottom, left, right
+    scene_items: tuple  # the scene's items after the raster (layers first)
+    items: tuple  # (kind, box, text) of the Composition's items
+
+
+def layout_key(raster, decor, annotated):
+    """A hashable key of everything :func:`~fastheat.compose.layout.compose`
+    draws from but the raster's codes, or None when the layout cannot be
+    cached (annotations, or a value not comparable by value)."""
+    if annotated:
+        return None
+    try:
+        palette = raster.palette
+        N, top = palette.N, raster.top_code
+        codes = raster.cell_codes
+        has = tuple(top >= N + i and bool((codes == N + i).any()) for i in range(3))
+        return (raster.shape, raster.matrix_shape, raster.origin, freeze(raster.labels),
+                type(raster.norm), freeze(vars(raster.norm)), N,
+                np.ascontiguousarray(palette.table).tobytes(), has,
+                has[2] and raster.missing, freeze(decor))
+    except Unkeyable:
+        return None
+
+
+def freeze(v):
+    """``v`` as a hashable value that is equal exactly when ``v`` is (types
+    included: ``True`` is not ``1``); raises :class:`Unkeyable` for values
+    that cannot be compared so (callables, foreign objects)."""
+    t = type(v)
+    if v is None or t in (bool, int, str, bytes):
+        return (t, v)
+    if t is float:  # -0.0 is not 0.0 (a given tick -0.0 reads "−0"); NaN is NaN
+        return (t, v.hex())
+    if t in (list, tuple):
+        if all(type(x) is str for x in v):  # tick labels: thousands of strings
+            return (t, tuple(v))
+        return (t, tuple(freeze(x) for x in v))
+    if t is dict:
+        return (t, tuple(sorted((k, freeze(x)) for k, x in v.items())))
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind == "O":
+            return (t, v.shape, freeze(v.ravel().tolist()))
+        return (t, v.dtype.str, v.shape, np.ascontiguousarray(v).tobytes())
+    if isinstance(v, np.generic):
+        return (t, freeze(v.item()))
+    if isinstance(v, np.dtype):
+        return (t, v.str)
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return (t, tuple(freeze(getattr(v, f.name)) for f in _fields(t)))
+    if hasattr(v, "getmetrics") and hasattr(v, "font_variant"):  # a Pillow FreeTypeFont
+        from .text import _font_key
+
+        return (t, _font_key(v))
+    raise Unkeyable(t)
+
+
+_FIELDS: dict = {}
+
+
+def _fields(t):
+    f = _FIELDS.get(t)
+    if f is None:
+        f = _FIELDS[t] = dataclasses.fields(t)
+    return f
+
+
+def lookup(key):
+    """The cached layout of ``key`` (None: not cached)."""
+    if key is None:
+        return None
+    with _LOCK:
+        return _ENTRIES.get(key)
+
+
+def store(key, canvas, scene, items):
+    """Keep the layout of a composition just painted (``canvas``, ``scene``,
+    ``items``: the Composition's) under ``key``, when it may be: see the
+    module's docstring."""
+    if key is None or canvas.nbytes > MAX_BYTES or not _clear_of_raster(scene):
+        return
+    x0, y0, x1, y1 = scene.raster_box
+    margins = tuple(np.array(m) for m in _margins(canvas, scene.raster_box))
+    entry = _Entry(scene.size, scene.raster_box, scene.background, margins,
+                   tuple(scene.items[1:]), tuple((it.kind, it.box, it.text) for it in items))
+    with _LOCK:
+        _ENTRIES.pop(key, None)
+        _ENTRIES[key] = entry
+        while len(_ENTRIES) > MAX_ENTRIES or (len(_ENTRIES) > 1 and sum(
+                m.nbytes for e in _ENTRIES.values() for m in e.margins) > MAX_KEPT):
+            del _ENTRIES[next(iter(_ENTRIES))]
+
+
+def clear():
+    """Forget every cached layout."""
+    with _LOCK:
+        _ENTRIES.clear()
+
+
+def compose_cached(entry, raster, table):
+    """The :class:`Composition` of ``raster`` in the cached layout ``entry``:
+    the margins copied, the raster painted with ``table``, the layers drawn
+    over it; the same pixels as composing it afresh."""
+    from .draw import draw_item, draw_raster
+
+    W, H = entry.size
+    canvas = np.empty((H, W, len(entry.background)), np.uint8)
+    for view, kept in zip(_margins(canvas, entry.raster_box), entry.margins):
+        view[...] = kept
+    first = RasterImage("raster", entry.raster_box, raster, table)
+    for it in draw_raster(canvas, first, [it for it in entry.scene_items
+                                          if isinstance(it, LAYERS)]):
+        draw_item(canvas, it)
+    scene = Scene(entry.size, entry.raster_box, entry.background,
+                  [first, *entry.scene_items])
+    items = [Item(kind, box, text) for kind, box, text in entry.items]
+    return Composition(canvas, entry.raster_box, items, None, scene)
+
+
+def _margins(canvas, box):
+    x0, y0, x1, y1 = box
+    return canvas[:y0], canvas[y1:], canvas[y0:y1, :x0], canvas[y0:y1, x1:]
+
+
+def _clear_of_raster(scene):
+    """Whether every item but the raster and its layers stays out of the
+    raster's box (text and polygons with :data:`PAD` px around theirs), and
+    the layers inside it."""
+    rx0, ry0, rx1, ry1 = scene.raster_box
+    for it in scene.items[1:]:
+        x0, y0, x1, y1 = it.box
+        if isinstance(it, LAYERS):
+            if it.box != scene.raster_box:
+                return False
+            continue
+        pad = 0 if type(it) in (Rect, Frame, Image) else PAD
+        if x0 - pad < rx1 and rx0 < x1 + pad and y0 - pad < ry1 and ry0 < y1 + pad:
+            return False
+    return True
