@@ -14,8 +14,10 @@ Goals, each printed PASS/FAIL:
    DIR/`` at >= 10 files/s, start-up included.
 
 Context rows (no goal): a bare interpreter, ``import numpy``, ``import
-numba``, ``from fastheat import save``, and the CPU time (user + sys) of the
-whole-process runs, which a busy machine inflates less than wall time.
+numba``, ``from fastheat import save`` (numba is not imported until a kernel
+runs), the two fsyncs of an atomic file write on this disk, and the CPU time
+(user + sys) of the whole-process runs, which a busy machine inflates less
+than wall time.
 
 The package's modules are byte-compiled first (as an installed package's
 are; this checkout may have none under PYTHONDONTWRITEBYTECODE), and numba's
@@ -137,11 +139,25 @@ def main():
             timed(lambda: fastheat.save(x, io.BytesIO(), format="png"), repeat, 5), "ms")
         row("  context: x.max() (one read of the 8 MB)",
             timed(x.max, repeat, warmup=5), "ms")
+        blob = os.urandom(1 << 20)
+
+        def durable_write():  # what save's atomic write adds to the encoding: two fsyncs
+            with open(os.path.join(tmp, "sync.bin"), "wb") as f:
+                f.write(blob)
+                f.flush()
+                os.fsync(f.fileno())
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        row("  context: write + fsync 1 MB, fsync its folder (this disk)",
+            timed(durable_write, max(10, args.repeat), warmup=2), "ms")
 
         # 2. import
         row("import fastheat (inside a fresh interpreter, median)",
             inner_time("import fastheat", args.repeat), "s", 0.15)
-        row("  context: from fastheat import save (numpy, numba, all stages)",
+        row("  context: from fastheat import save (numpy and the stages; numba loads with a kernel)",
             inner_time("from fastheat import save", args.repeat), "s")
         for what, statement in (("a bare interpreter (python -c pass)", "pass"),
                                 ("import numpy", "import numpy"), ("import numba", "import numba")):

@@ -3,6 +3,12 @@
 ``cache=True``: a second process loads the machine code instead of
 recompiling. No fastmath: NaN must stay NaN. Kernels are pure functions on
 arrays their callers allocated and validated: numba does not check bounds.
+
+Importing this module does not import numba: ``jit`` and ``pjit`` are made
+(and numba configured) when a kernel module first asks for them (PEP 562),
+and kernel modules are imported when a kernel is first called
+(:mod:`fastheat._lazy`), so that a process that runs none never pays for
+numba (0.2-0.4 s).
 """
 from __future__ import annotations
 
@@ -17,21 +23,6 @@ import threading
 # setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numba as nb  # noqa: E402
-
-# Fork safety: GNU OpenMP (numba's default layer on Linux when TBB is absent)
-# kills a child forked after a parallel kernel ran ("fork() called from a
-# process already using GNU OpenMP"), so a multiprocessing.Pool with Linux's
-# fork start method waited forever. "forksafe" picks TBB when installed, else
-# numba's own "workqueue" pool (fork safe; not safe to enter from several
-# threads at once, which KERNEL_LOCK below already prevents). Measured on 2
-# cores: no slower than OpenMP (README, Limits). A user's own
-# NUMBA_THREADING_LAYER wins; it must be set before the first parallel kernel.
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    nb.config.THREADING_LAYER = "forksafe"
-
-jit = nb.njit(cache=True, nogil=True)
-pjit = nb.njit(cache=True, nogil=True, parallel=True)
 # A parallel kernel entered from several threads at once aborts the process
 # under numba's "workqueue" threading layer, and oversubscribes the cores under
 # the others: callers hold this lock around every `pjit` call (threads take
@@ -59,3 +50,31 @@ def use_jit(items: int) -> bool:
         return True
     _cold_calls[0] += 1
     return _cold_calls[0] > 2
+
+
+def _decorators():
+    """numba, configured, and the two decorators every kernel is compiled with."""
+    import numba as nb
+
+    # Fork safety: GNU OpenMP (numba's default layer on Linux when TBB is absent)
+    # kills a child forked after a parallel kernel ran ("fork() called from a
+    # process already using GNU OpenMP"), so a multiprocessing.Pool with Linux's
+    # fork start method waited forever. "forksafe" picks TBB when installed, else
+    # numba's own "workqueue" pool (fork safe; not safe to enter from several
+    # threads at once, which KERNEL_LOCK above already prevents). Measured on 2
+    # cores: no slower than OpenMP (README, Limits). A user's own
+    # NUMBA_THREADING_LAYER wins; it must be set before the first parallel kernel
+    # (every kernel module gets its decorators here, before any kernel exists).
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        nb.config.THREADING_LAYER = "forksafe"
+    return {"nb": nb, "jit": nb.njit(cache=True, nogil=True),
+            "pjit": nb.njit(cache=True, nogil=True, parallel=True)}
+
+
+def __getattr__(name):
+    # jit, pjit, nb: made on first use, importing numba (see the module docstring)
+    if name in ("nb", "jit", "pjit"):
+        made = _decorators()
+        globals().update(made)
+        return made[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,13 +52,15 @@ def _open(data, opts: options.Options):
     return source
 
 
-def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = False):
+def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = False,
+           grid_range=None):
     """Aggregate ``source`` to the raster's cells: ``(cells, row_index,
     col_index, data_range)``, an upsampled axis kept at the matrix's own
     resolution (see :func:`fastheat.aggregation.geometry.upsampling`);
     ``data_range`` is the input's range gathered in the same pass (``track``)
     or None. With no size given, drawn tick labels and annotations make room
-    for themselves (:func:`fastheat.compose.layout.raster_room`)."""
+    for themselves (:func:`fastheat.compose.layout.raster_room`). ``grid_range``
+    (a list) gets the cells' ``(min, max)`` where they were found on the way."""
     size, decor = opts.size, opts.decor
     room, cap, own = (0, 0), LABEL_SIDE, None
     if size.width is None and size.height is None and source.shape is not None and \
@@ -83,7 +85,7 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
     if own is not None and own.shape == (ch, cw) and not track:
         return own, rows, cols, None
     if (ch, cw) == (n_rows, n_cols) and not track:
-        grid = _own_size_cells(source, reduce)
+        grid = _own_size_cells(source, reduce, grid_range)
         if grid is not None:
             return grid, rows, cols, None
     grid, data_range = source.aggregate_range(ch, cw, reduce) if track else \
@@ -95,21 +97,24 @@ def _cells(source, opts: options.Options, scale: float = 1.0, track: bool = Fals
 _CELL_IS_VALUE = ("mean", "sum", "min", "max", "absmax")
 
 
-def _own_size_cells(source, reduce):
+def _own_size_cells(source, reduce, grid_range=None):
     """The cells of an in-memory or memory-mapped matrix aggregated at its
     own size: its values as float64, NaN where missing (NaN, +-inf, masked),
     without the aggregation kernel's state planes (None: not such a case).
     Equal to the kernel's cells (tests/test_api.py; an input -0.0 stays -0.0,
     which the kernel's sums make 0.0); a float64 matrix with no missing value
-    is used as it is, through a read-only view."""
+    is used as it is, through a read-only view. ``grid_range`` (a list) gets
+    the cells' ``(min, max)`` when the check for missing values found them."""
     from .sources.array import ArraySource
 
     if reduce not in _CELL_IS_VALUE or not isinstance(source, ArraySource):
         return None
     a, mask = source.array, source.mask
+    extent = None
     if a.dtype.kind == "f":
         with np.errstate(invalid="ignore"):
-            finite = bool(np.isfinite(a.min()) and np.isfinite(a.max())) if a.size else True
+            extent = (a.min(), a.max()) if a.size else None
+            finite = bool(np.isfinite(extent[0]) and np.isfinite(extent[1])) if a.size else True
     else:
         finite = a.dtype.kind in "biu"
         if not finite:
@@ -117,6 +122,8 @@ def _own_size_cells(source, reduce):
     if finite and mask is None and a.dtype == np.float64 and a.flags.c_contiguous:
         cells = a.view(np.ndarray)
         cells.flags.writeable = False
+        if grid_range is not None and extent is not None:
+            grid_range.append(extent)
         return cells
     cells = np.array(a, dtype=np.float64, order="C")
     if not finite:
@@ -163,8 +170,9 @@ def _raster(data, opts: options.Options, shown=None) -> Raster:
     palette = colormaps.resolve(c.cmap, under=c.under, over=c.over, bad=c.bad)
     track = bool(reduction(opts.reading.reduce).input_range) and \
         norms.takes_input_range(c.norm, vmin=c.vmin, vmax=c.vmax, robust=c.robust)
+    grid_range = []
     cells, row_index, col_index, data_range = _cells(source, opts, decor.scale if decor else 1.0,
-                                                     track)
+                                                     track, grid_range)
     hidden = _hidden(opts, cells.shape, source)
     c = _source_coloring(source, opts, cells)
     if c is not opts.coloring:  # a source's own default colours (a cooler's Hi-C look)
@@ -180,7 +188,8 @@ def _raster(data, opts: options.Options, shown=None) -> Raster:
     fitted = norms.fit(cells, norm=c.norm, vmin=c.vmin, vmax=c.vmax, center=c.center,
                        robust=c.robust, linthresh=c.linthresh, linscale=c.linscale,
                        base=c.base, gamma=c.gamma, levels=c.levels,
-                       dtype=norms.work_dtype(value_dtype), data_range=data_range)
+                       dtype=norms.work_dtype(value_dtype), data_range=data_range,
+                       grid_range=grid_range[0] if grid_range else None)
     palette = fitted.recentred(palette, c.center)  # seaborn's center=: the colormap resampled
     codes = fitted.encode(cells, palette.N)
     return Raster(cells, codes, palette, fitted, source.labels, tuple(source.shape or cells.shape),
@@ -226,10 +235,12 @@ def _composition(data, opts: options.Options):
     return compose(raster, shown[0]) if shown[0].active else bare(raster)
 
 
-def _pixels(data, opts: options.Options):
+def _pixels(data, opts: options.Options, indexed=False):
     """The pixels of :func:`_composition` alone: a bare raster's Pillow image
-    (without loading the compose stage), or the composed canvas array (which
-    :func:`save` encodes without a Pillow copy)."""
+    (without loading the compose stage; ``indexed``: its
+    :class:`~fastheat.encode.Indexed` palette image where it has one, which
+    :func:`save` encodes without importing Pillow), or the composed canvas
+    array (which :func:`save` encodes without a Pillow copy)."""
     if opts.decor.active:
         return _composition(data, opts).pixels
     shown = []
@@ -238,7 +249,7 @@ def _pixels(data, opts: options.Options):
         from .compose.layout import compose
 
         return compose(raster, shown[0]).pixels
-    return raster.image()
+    return (indexed and raster.indexed()) or raster.image()
 
 
 # --------------------------------------------------------------------------- public
@@ -379,4 +390,5 @@ def save(data, path, **kwargs) -> None:
         vector.write(_composition(data, opts), path, fmt, **opts.encode.params(),
                      rules={"dash_mask": dash_mask, "line_span": line_span})
         return
-    encode.write(_pixels(data, opts), path, format=opts.encode.format, **opts.encode.params())
+    encode.write(_pixels(data, opts, indexed=True), path, format=opts.encode.format,
+                 **opts.encode.params())

@@ -15,7 +15,6 @@ TypeError: heatmap() got an unknown option 'cbar'; did you mean 'colorbar'?
 """
 from __future__ import annotations
 
-import difflib
 import inspect
 import textwrap
 from dataclasses import MISSING, dataclass, fields
@@ -695,6 +694,8 @@ def unknown(function: str, name: str) -> str:
                   if OWNER[name] in recs and fn != "rasterize"]
         names = ", ".join(takers[:-1]) + " and " + takers[-1] if len(takers) > 1 else takers[0]
         return head + f"it is an option of {names}"
+    import difflib  # the error path only: not at start-up
+
     close = difflib.get_close_matches(name, ours, n=1, cutoff=0.6) or \
         difflib.get_close_matches(name, list(OWNER), n=1, cutoff=0.6)
     if close:

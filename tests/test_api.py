@@ -232,6 +232,8 @@ def test_failed_encode_leaves_no_partial_file(tmp_path, monkeypatch):
     from fastheat.encode import png
 
     monkeypatch.setattr(png, "write_png", broken_png)  # fastheat's PNG writer
+    monkeypatch.setattr(png, "write_indexed_png",  # and its Pillow-free palette form
+                        lambda index, colors, fp, **kwargs: broken_png(None, fp))
     for options in ({}, {"colorbar": True}, {"compress_level": 9}):
         with pytest.raises(OSError, match="disk full"):
             fastheat.save(X, path, **options)

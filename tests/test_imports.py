@@ -59,10 +59,13 @@ def test_openmp_workers_wait_passively_unless_the_user_says(preset, expected):
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     if preset is not None:
         env["OMP_WAIT_POLICY"] = preset
-    out = subprocess.run([sys.executable, "-c", "import os, fastheat; fastheat.save; "
-                          "print(os.environ.get('OMP_WAIT_POLICY'))"],
+    # set before numba (and its OpenMP) loads, which is when a kernel first runs
+    code = ("import os, sys, numpy as np, fastheat; "
+            "fastheat.aggregate(np.ones((8, 8)), width=4, height=4); "
+            "print('numba' in sys.modules, os.environ.get('OMP_WAIT_POLICY'))")
+    out = subprocess.run([sys.executable, "-c", code],
                          capture_output=True, text=True, check=True, timeout=300, env=env)
-    assert out.stdout.strip() == expected
+    assert out.stdout.strip() == f"True {expected}"
 
 
 def modules_after(code, names):

@@ -16,7 +16,7 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "fastheat"
 
 #: Rank of each part; a module may import parts of its own rank or lower.
-RANKS = {"_jit": 0, "_extras": 0, "_fields": 0, "_progress": 0, "_validate": 0, "encode": 0, "demo": 7,
+RANKS = {"_jit": 0, "_lazy": 0, "_extras": 0, "_fields": 0, "_progress": 0, "_validate": 0, "encode": 0, "demo": 7,
          "aggregation": 1, "sources": 2, "color": 3, "compose": 4, "options": 5, "api": 6,
          "notebook": 6, "outofcore": 6, "frontends": 7, "cli": 8, "__main__": 9, "__init__": 9}
 

@@ -13,19 +13,7 @@ from numba.np import numpy_support
 
 from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K.KERNEL_LOCK)
 
-# State kinds (the table's ``code``), their planes in brackets.
-MOMENTS = 0  # [sum of w*x, sum of w]              -> mean, sum
-MOMENTS2 = 1  # [sum of w*x, sum of w, sum of w*(x - mean)^2] -> std (Chan's merge)
-COUNT = 2  # [number of valid cells touching the pixel]
-MIN = 3  # [min], NaN until a valid value is seen
-MAX = 4  # [max]
-ABSMAX = 5  # [value of largest magnitude; ties go to the positive one]
-#: With ``track``, a state has these planes after its own: the smallest, the
-#: largest and the smallest positive input value read (NaN: none), merged like
-#: MIN, MAX and MIN states. A fold puts the range of the cells it read for an
-#: output row at that row's first pixel of the block (elsewhere NaN): only the
-#: planes' extremes over the whole grid mean anything (``Reduction.data_range``).
-TRACKED = 3
+from ._states import ABSMAX, COUNT, MAX, MIN, MOMENTS, MOMENTS2, TRACKED  # noqa: F401
 
 # Missing input cells are NaN and +-inf (as matplotlib and seaborn mask them):
 # ``v - v == 0`` is the branch-free test for a finite ``v``.

@@ -12,9 +12,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels as K
+from .._lazy import lazy_module
 from .geometry import axis_map, axis_window, centre_cells
 from .reductions import REDUCTIONS, reduction
+
+K = lazy_module("fastheat.aggregation._kernels")  # numba loads when a kernel runs
 
 #: dtypes the kernel is compiled for; every other dtype (and byte order, layout,
 #: masked array) is converted band by band into a small reusable buffer.

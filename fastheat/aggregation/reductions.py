@@ -12,7 +12,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import _kernels as K
+from . import _states as K  # the state kinds alone: no numba at import
 
 
 class DataRange(NamedTuple):

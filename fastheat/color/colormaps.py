@@ -24,10 +24,10 @@ matplotlib's ``ListedColormap`` make it. For a gradient between them pass
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import importlib.util
 import numbers
+import os
 import re
 
 import numpy as np
@@ -202,8 +202,13 @@ def _palette(name, rgba, under=None, over=None, bad=None):
     rgba = np.asarray(rgba, float)
     ext = [rgba[0] if under is None else under, rgba[-1] if over is None else over,
            np.zeros(4) if bad is None else bad]
-    full = np.vstack([rgba, np.asarray(ext, float)])
-    lut, under, over, bad = np.split(_bytes(full), [len(rgba), len(rgba) + 1, len(rgba) + 2])
+    return _palette_of(name, np.vstack([rgba, np.asarray(ext, float)]))
+
+
+def _palette_of(name, full):
+    """The Palette of the ``(N + 3, 4)`` float colours of every code."""
+    n = len(full) - 3
+    lut, under, over, bad = np.split(_bytes(full), [n, n + 1, n + 2])
     return Palette(name, lut, under[0], over[0], bad[0], full)
 
 
@@ -261,8 +266,79 @@ def _colorcet(name):
     return _from_colours(colours[::-1] if rev else colours)
 
 
+def _cache_key():
+    """What a stored palette depends on besides its name: the catalogue's and
+    colorcet's installed files and this module (their paths and times), found
+    without importing them."""
+    parts = [__file__]
+    for package in ("cmap", "colorcet"):
+        spec = importlib.util.find_spec(package)
+        parts.append(getattr(spec, "origin", None) or "-")
+    key = []
+    for path in parts:
+        try:
+            st = os.stat(path)
+            key.append(f"{path}:{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            key.append(f"{path}:absent")
+    return "fastheat-palette-1 " + " ".join(key)
+
+
+def _cache_file(name):
+    """Where the palette of catalogue name ``name`` is kept between processes
+    (``$FASTHEAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/fastheat``, else
+    ``~/.cache/fastheat``), or None (an overlong name)."""
+    if len(name) > 100:
+        return None
+    folder = os.environ.get("FASTHEAT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "fastheat")
+    return os.path.join(folder, "palettes", name.encode().hex() + ".bin")
+
+
+def _load_palette(name):
+    """The stored palette of ``name`` when it is still valid, else None.
+
+    Loading the catalogue (``import cmap``, its records, the colormap object)
+    takes 40-60 ms, a sixth of a command-line render; the stored float colours
+    give the same bytes."""
+    path = _cache_file(name)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except (OSError, TypeError):
+        return None
+    key, sep, body = data.partition(b"\n")
+    if not sep or key.decode(errors="replace") != _cache_key() or len(body) % 32 or \
+            len(body) < 4 * 32:
+        return None
+    return _palette_of(name, np.frombuffer(body, "<f8").reshape(-1, 4).copy())
+
+
+def _store_palette(pal):
+    """Keep ``pal`` (a catalogue colormap's) for other processes; silently not
+    where the cache folder cannot be written."""
+    path = _cache_file(pal.name)
+    if path is None:
+        return
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(_cache_key().encode() + b"\n" + np.asarray(pal.rgba, "<f8").tobytes())
+        os.replace(tmp, path)  # whole or not at all, for processes reading it now
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 @functools.lru_cache(maxsize=64)
 def _named(name: str) -> Palette:
+    stored = _load_palette(name)
+    if stored is not None:
+        return stored
     import cmap
 
     catalog = cmap.Catalog()
@@ -285,13 +361,17 @@ def _named(name: str) -> Palette:
         key = catalog.resolve(base) + rev
     except KeyError:
         names = sorted(catalog.short_keys() | catalog.namespaced_keys())
+        import difflib
+
         close = difflib.get_close_matches(name, names, n=5, cutoff=0.6)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else \
             "; see cmap.Catalog().short_keys() for the names"
         if cc is not None:
             hint += " (colorcet's names need the colorcet package: pip install colorcet)"
         raise ValueError(f"cmap={name!r} is not a known colormap{hint}") from None
-    return _from_cmap(cmap.Colormap(key), name)
+    pal = _from_cmap(cmap.Colormap(key), name)
+    _store_palette(pal)
+    return pal
 
 
 def resolve(cmap="viridis", *, under=None, over=None, bad=None) -> Palette:

@@ -498,10 +498,12 @@ def _interp_values(t, tp, values):
     return np.interp(np.asarray(t, float), tp, values)
 
 
-def _finite(grid):
+def _finite(grid, known=None):
     """The finite values of ``grid`` (a view of it when there is nothing to
-    drop) and their range (None when there are none)."""
-    lo, hi = (grid.min(), grid.max()) if grid.size else (np.nan, np.nan)  # NaN propagates
+    drop) and their range (None when there are none); ``known``: the caller's
+    ``(grid.min(), grid.max())``, not computed again."""
+    lo, hi = known if known is not None else \
+        (grid.min(), grid.max()) if grid.size else (np.nan, np.nan)  # NaN propagates
     if not (np.isfinite(lo) and np.isfinite(hi)):
         grid = grid[np.isfinite(grid)]
         lo, hi = (grid.min(), grid.max()) if grid.size else (None, None)
@@ -581,7 +583,7 @@ def nice_edges(lo, hi, n):
 
 def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
         linthresh=None, linscale=None, base=None, gamma=None, levels=None,
-        dtype=np.float64, data_range=None) -> Norm:
+        dtype=np.float64, data_range=None, grid_range=None) -> Norm:
     """Fit a :class:`Norm` to the aggregated ``grid``.
 
     ``vmin``/``vmax`` default to the range of the finite values (2nd-98th
@@ -600,6 +602,9 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     so slivers of cells at the edges of pixels do not stretch it; the range
     also takes in the grid's values above (or, for symlog, below) it. The
     other norms, and ``robust=True``, use the grid.
+
+    ``grid_range``: ``(grid.min(), grid.max())`` when the caller has it (NaN
+    propagating, as numpy's), so that the grid is not read twice for it.
     """
     if not isinstance(norm, str):
         if not _is_matplotlib_norm(norm):
@@ -643,7 +648,7 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
                                  f"vmin=, vmax= and robust= or pass a number of levels")
             vmin, vmax = levels[0], levels[-1]
         cls = LevelsNorm
-    finite, extent = _finite(grid)
+    finite, extent = _finite(grid, grid_range)
     usable = cls.usable(finite)
     if usable is not finite:
         extent = (usable.min(), usable.max()) if usable.size else (None, None)

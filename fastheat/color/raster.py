@@ -82,13 +82,15 @@ class Raster:
         """``(height, width, 4)`` uint8: the palette's colour of every pixel, each
         pixel one ``uint32`` taken from the table (3x faster than indexing
         the ``(n, 4)`` table)."""
+        from . import _kernels as K
+
         table = np.ascontiguousarray(self.palette.table, dtype=np.uint8)
         h, w = self.shape
         out = np.empty((h, w, 4), np.uint8)
         if self.top_code >= len(table):
             raise ValueError(f"table has {len(table)} colours; codes need {self.top_code + 1}")
-        np.take(table.view(np.uint32)[:, 0], self.codes, out=out.view(np.uint32)[..., 0],
-                mode="clip")
+        with K.KERNEL_LOCK:
+            K.take_colors(table.view(np.uint32)[:, 0], self.codes, out.view(np.uint32)[..., 0])
         return out
 
     def paint(self, table, out):
@@ -130,7 +132,20 @@ class Raster:
         background, with 3 or 4 channels). Palette mode when the raster has at
         most 256 distinct colours (4x faster to encode as PNG, and smaller),
         else RGB(A)."""
+        indexed = self.indexed(table)
+        if indexed is not None:
+            return indexed.to_image()
         from PIL import Image
+
+        table = self.palette.table if table is None else np.ascontiguousarray(table)
+        return Image.fromarray(np.take(table, self.codes, axis=0),
+                               "RGB" if table.shape[1] == 3 else "RGBA")
+
+    def indexed(self, table=None):
+        """The raster as a palette image, :class:`fastheat.encode.Indexed`
+        (``(height, width)`` uint8 indices into at most 256 colours of ``table``,
+        as :meth:`image`), without Pillow; None when it has more colours."""
+        from ..encode import Indexed
 
         table = self.palette.table if table is None else np.ascontiguousarray(table)
         n = self.palette.N
@@ -140,16 +155,8 @@ class Raster:
             used = np.flatnonzero(np.bincount(self.cell_codes.ravel(), minlength=len(table)))
             colors, inverse = np.unique(table[used], axis=0, return_inverse=True)
             if len(colors) > 256:
-                return Image.fromarray(np.take(table, self.codes, axis=0),
-                                       "RGB" if table.shape[1] == 3 else "RGBA")
+                return None
             lookup = np.zeros(len(table), np.uint8)
             lookup[used] = inverse.ravel()
             index = lookup.take(self.cell_codes)
-        index = self._expand(index)
-        h, w = index.shape
-        img = Image.frombuffer("P", (w, h), index, "raw", "P", 0, 1)
-        if colors.shape[1] == 3 or (colors[:, 3] == 255).all():
-            img.putpalette(np.ascontiguousarray(colors[:, :3]).tobytes(), "RGB")
-        else:
-            img.putpalette(colors.tobytes(), "RGBA")
-        return img
+        return Indexed(self._expand(index), colors)

@@ -16,8 +16,9 @@ def write_png(image, f, threads=2):
     image or an ``(h, w, 3 or 4)`` uint8 array) or a palette one (a bare
     raster, RGB or RGBA palette), several times faster than Pillow's encoder:
 
-    - rows get the "Up" filter (heatmap rows mostly equal the row above and
-      filter to zeros) instead of Pillow's per-row adaptive choice;
+    - RGB(A) rows get the "Up" filter (heatmap rows mostly equal the row
+      above and filter to zeros) instead of Pillow's per-row adaptive choice,
+      palette rows none;
     - ISA-L deflates at level 1 (python-isal: 2-2.5x faster than zlib-ng's
       best level-1 strategy on the benchmark's RGB images, files 1-6% smaller,
       though very smooth images compress less well); where it is not
@@ -30,35 +31,67 @@ def write_png(image, f, threads=2):
     """
     import numpy as np
 
-    z = _deflater()
-    extra = []  # chunks between IHDR and IDAT
     if getattr(image, "mode", None) == "P":
-        pixels, color_type = np.asarray(image)[..., None], 3
         rgba = image.palette.mode == "RGBA"
         palette = np.frombuffer(bytes(image.getpalette("RGBA" if rgba else "RGB")),
                                 np.uint8).reshape(-1, 4 if rgba else 3)
-        extra.append((b"PLTE", palette[:, :3].tobytes()))
-        if rgba and (palette[:, 3] < 255).any():  # alphas up to the last one below 255
-            last_alpha = np.flatnonzero(palette[:, 3] < 255)[-1]
-            extra.append((b"tRNS", palette[: last_alpha + 1, 3].tobytes()))
-    else:
-        pixels = np.asarray(image)
-        if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
-            raise ValueError(f"a PNG needs an (h, w, 3 or 4) uint8 array, got {pixels.shape} "
-                             f"{pixels.dtype}")
-        color_type = 2 if pixels.shape[2] == 3 else 6
+        _write(np.asarray(image)[..., None], 3, _palette_chunks(palette, rgba), f, threads)
+        return
+    pixels = np.asarray(image)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError(f"a PNG needs an (h, w, 3 or 4) uint8 array, got {pixels.shape} "
+                         f"{pixels.dtype}")
+    _write(pixels, 2 if pixels.shape[2] == 3 else 6, [], f, threads)
+
+
+def write_indexed_png(index, colors, f, *, opaque=False, threads=2):
+    """Write a palette PNG of ``index`` (``(h, w)`` uint8) into ``colors``
+    (``(k <= 256, 3 or 4)`` uint8) without Pillow: the bytes :func:`write_png`
+    writes for Pillow's ``"P"`` image of them (RGB palette when ``opaque``)."""
+    _write(index[..., None], 3, _palette_chunks(colors, not opaque and colors.shape[1] == 4), f,
+           threads)
+
+
+def _palette_chunks(palette, rgba):
+    """PLTE, and tRNS with the alphas up to the last one below 255 (``rgba``)."""
+    import numpy as np
+
+    extra = [(b"PLTE", np.ascontiguousarray(palette[:, :3]).tobytes())]
+    if rgba and (palette[:, 3] < 255).any():
+        last_alpha = np.flatnonzero(palette[:, 3] < 255)[-1]
+        extra.append((b"tRNS", palette[: last_alpha + 1, 3].tobytes()))
+    return extra
+
+
+def _write(pixels, color_type, extra, f, threads):
+    """The PNG of ``(h, w, channels)`` uint8 ``pixels`` of ``color_type``, with
+    the chunks ``extra`` between IHDR and IDAT (see :func:`write_png`)."""
+    import numpy as np
+
+    z = _deflater()
     h, w = pixels.shape[:2]
     rows = pixels.reshape(h, -1)
     bounds = np.linspace(0, h, max(1, min(threads, h)) + 1).astype(int).tolist()
     last = len(bounds) - 2
 
+    # Palette rows are not filtered (as the PNG specification advises for
+    # indexed colour): a difference of two palette indices means nothing, and
+    # deflate finds a repeated row itself while it fits in its 32 KiB window.
+    # On a noisy 1000 x 1000 raster: 20% faster and 7% smaller than "Up".
+    up = color_type != 3 or rows.shape[1] + 1 > 1 << 15
+
     def band(k):
         a, b = bounds[k], bounds[k + 1]
         data = np.empty((b - a, rows.shape[1] + 1), np.uint8)
-        data[:, 0] = 2  # Up
-        if a == 0:
-            data[0, 1:] = rows[0]
-        np.subtract(rows[max(a, 1): b], rows[max(a, 1) - 1: b - 1], out=data[1 if a == 0 else 0:, 1:])
+        if not up:
+            data[:, 0] = 0  # None
+            data[:, 1:] = rows[a:b]
+        else:
+            data[:, 0] = 2  # Up
+            if a == 0:
+                data[0, 1:] = rows[0]
+            np.subtract(rows[max(a, 1): b], rows[max(a, 1) - 1: b - 1],
+                        out=data[1 if a == 0 else 0:, 1:])
         strategy = _rgb_strategy(data, z) if z.__name__.startswith("zlib_ng") else \
             z.Z_DEFAULT_STRATEGY
         co = z.compressobj(1, z.DEFLATED, 15 if k == 0 else -15, 8, strategy)

@@ -6,7 +6,6 @@ serves lazily loaded xarray variables (:mod:`.xarray`).
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -169,6 +168,8 @@ class ChunkedSource(MatrixSource):
 
     def _read_ahead(self, blocks):
         """Each block as a :class:`Block`, the next one read meanwhile."""
+        from concurrent.futures import ThreadPoolExecutor  # (imports logging: not at start-up)
+
         total = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in blocks) * self.dtype.itemsize
         with byte_bar(total, f"reading {self.what}", self.progress) as bar, \
                 ThreadPoolExecutor(1) as pool:

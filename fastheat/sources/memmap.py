@@ -11,7 +11,6 @@ import ctypes
 import mmap
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -98,6 +97,8 @@ class MemmapSource(ArraySource):
                 yield Block(a)
                 bar.update(a.nbytes)
             return
+        from concurrent.futures import ThreadPoolExecutor  # (imports logging: not at start-up)
+
         target = kernel_dtype(a.dtype)
         direct = a.dtype == target and a.flags.c_contiguous
         # Pages are dropped only from a shared file mapping: dropping those of a

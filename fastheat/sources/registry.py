@@ -12,6 +12,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from .base import Source
 
 _USER = []  # registered by users: asked first, the most recent first
@@ -20,8 +22,12 @@ _FALLBACK = []  # asked last: arrays (anything numpy.asarray takes)
 #: The modules that register the built-in sources, imported on first use (so
 #: that ``import fastheat`` imports none of their helpers); their entries
 #: accept disjoint types, so their order does not matter.
-_MODULES = ("array", "frame", "memmap", "chunked", "dask", "xarray", "points", "sparse",
-            "cooler", "anndata")
+_MODULES = ("array", "frame", "memmap", "chunked", "dask", "xarray", "points")
+#: The modules of sources that take no numpy array and load numba at import
+#: (their own kernels): imported at the first input that is not an array, so
+#: that rendering an array loads numba only when a kernel runs (a matrix at
+#: its own size runs none).
+_NOT_ARRAYS = ("sparse", "cooler", "anndata")
 #: Reading options only some sources take (None: not given), and who takes them.
 SOURCE_OPTIONS = {"implicit": "sparse inputs (scipy.sparse, cooler, AnnData)",
                   "balance": "cooler files and objects", "region": "cooler files and objects",
@@ -125,14 +131,15 @@ def _register_builtin(accept, factory, *, points=False, last=False, options=()):
         _Entry(accept, factory, points, getattr(factory, "__name__", "source"), tuple(options)))
 
 
-_loaded = []
+_loaded = set()
 
 
-def _entries():
-    if not _loaded:
-        for module in _MODULES:
+def _entries(data=None):
+    """Every entry that may accept ``data``, in the order they are asked."""
+    for module in _MODULES if isinstance(data, np.ndarray) else _MODULES + _NOT_ARRAYS:
+        if module not in _loaded:
             importlib.import_module(f"{__package__}.{module}")
-        _loaded.append(True)
+            _loaded.add(module)
     return _USER + _BUILTIN + _FALLBACK
 
 
@@ -181,7 +188,7 @@ def _check_taken(given, takes, what):
 
 def _open(data, points, progress, given):
     table = points is not None and points.active
-    for entry in _entries():
+    for entry in _entries(data):
         if entry.points == table and entry.accept(data):
             _check_taken(given, entry.options, type(data).__name__)
             if table:

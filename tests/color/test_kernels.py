@@ -64,7 +64,7 @@ def test_linear_codes_equal_normalize_then_code(path, dtype):
 def test_jit_and_numpy_twins_agree_on_a_large_random_grid():
     t = special_values(np.float64, (300, 301), seed=5)
     a, b = np.empty(t.shape, np.uint16), np.empty(t.shape, np.uint16)
-    K._colormap_codes(t, 256.0, a)
+    K.J.colormap_codes(t, 256.0, a)
     K._colormap_codes_numpy(t, 256.0, b)
     np.testing.assert_array_equal(a, b)
 
@@ -79,3 +79,18 @@ def test_use_jit_policy(monkeypatch):
     monkeypatch.setattr(_jit, "_cold_calls", [0])
     monkeypatch.setitem(sys.modules, "numba.np.arraymath", sys)  # registries loaded
     assert _jit.use_jit(10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_codes_of_a_clean_grid_in_its_own_range(path, dtype):
+    # the common case (no missing value, nothing under or over: numpy's short
+    # path), with values at the range's ends and just inside them
+    x = np.random.default_rng(2).normal(size=(57, 61)).astype(dtype)
+    lo, hi = x.min(), x.max()
+    x.reshape(-1)[:4] = [np.nextafter(lo, hi), np.nextafter(hi, lo), lo, hi]
+    span = hi - lo
+    t = (x - lo) / span
+    out = np.empty(x.shape, np.uint16)
+    K.linear_codes(x, lo, span, dtype(256), out)
+    np.testing.assert_array_equal(out, naive_codes(t, dtype(256)))
+    assert out.max() == 255 and out.min() == 0
