@@ -204,6 +204,115 @@ def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
         _rows_1(acc, band[e - row0, c0:c1], rw[e - r_a])
 
 
+#: Integer inputs: the rows of weight 1 are summed exactly, in integer lanes
+#: the compiler widens the loads into (no conversion per cell): dtype ->
+#: (lane type, rows summed before the lanes could overflow).
+_INT_LANES = {"uint8": (np.uint16, 256), "uint16": (np.uint32, 65536),
+              "int16": (np.int32, 65536), "int32": (np.int64, 1 << 31)}
+
+
+def _lane_type(band):
+    """``(zero, rows)``: a zero of the integer lane type :func:`_row_sums_any`
+    sums ``band``'s rows in and how many rows fit before a lane could
+    overflow; ``(0.0, 0)`` for inputs summed in float64."""
+
+
+@overload(_lane_type)
+def _lane_type_impl(band):
+    name = numpy_support.as_dtype(band.dtype).name
+    lane, rows = _INT_LANES.get(name, (np.float64, 0))
+    return lambda band: (lane(0), rows)
+
+
+@jit
+def _ilanes_1(lanes, a):
+    for k in range(lanes.size):
+        lanes[k] += a[k]
+
+
+@jit
+def _ilanes_4(lanes, a, b, c, d):
+    z = lanes[0] - lanes[0]  # the lanes' type: the loads widen into it
+    for k in range(lanes.size):
+        lanes[k] += ((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))
+
+
+@jit
+def _ilanes_8(lanes, a, b, c, d, e, f, g, h):
+    z = lanes[0] - lanes[0]
+    for k in range(lanes.size):
+        lanes[k] += (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
+            (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
+
+
+@jit
+def _lanes_to_acc(acc, lanes, first, wa, add):
+    """``acc[k] (+)= float64(lanes[k])``, after ``wa * first[k]`` when ``wa``
+    is not 0 (a partial first row), in that order."""
+    if wa != 0.0:
+        for k in range(acc.size):
+            acc[k] = wa * np.float64(first[k]) + np.float64(lanes[k])
+    elif add:
+        for k in range(acc.size):
+            acc[k] += np.float64(lanes[k])
+    else:
+        for k in range(acc.size):
+            acc[k] = np.float64(lanes[k])
+
+
+@jit
+def _row_sums_int(band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk):
+    """:func:`_row_sums` of an integer band whose rows between the first and
+    the last have weight 1: those rows summed exactly in integer ``lanes``
+    (``chunk`` rows at most between conversions to float64), then
+    ``acc[k] = (rw[0] * x_first + sum) + rw[-1] * x_last`` with the partial
+    first and last rows, if any. No NaN test: integers are never missing."""
+    n = c1 - c0
+    r = r_a
+    e = r_b
+    wa = 0.0
+    if rw[0] != 1.0:
+        wa = rw[0]
+        r += 1
+    if e - 1 > r_a and rw[e - 1 - r_a] != 1.0:
+        e -= 1
+    first = band[r_a - row0, c0:c1]
+    lanes = lanes[:n]
+    added = False
+    while True:
+        lanes[:] = 0
+        stop = min(e, r + chunk)
+        while r + 8 <= stop:
+            k = r - row0
+            _ilanes_8(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                      band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
+                      band[k + 6, c0:c1], band[k + 7, c0:c1])
+            r += 8
+        if r + 4 <= stop:
+            k = r - row0
+            _ilanes_4(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                      band[k + 3, c0:c1])
+            r += 4
+        while r < stop:
+            _ilanes_1(lanes, band[r - row0, c0:c1])
+            r += 1
+        _lanes_to_acc(acc, lanes, first, wa if not added else 0.0, added)
+        added = True
+        if r >= e:
+            break
+    if e < r_b:
+        _rows_1(acc, band[e - row0, c0:c1], rw[e - r_a])
+
+
+@jit
+def _interior_ones(rw):
+    """Whether every row weight but the first and the last is 1."""
+    for q in range(1, rw.size - 1):
+        if rw[q] != 1.0:
+            return False
+    return True
+
+
 @jit
 def _equal_bins(acc, k, n):
     """Sums of ``n`` runs of ``k`` values of ``acc``, each in cell order
@@ -534,6 +643,9 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
         for r in range(r_a, r_b):
             rw[r - r_a] = _weight(rstart, rstop, rfirst, rlast, rcells, i, r)
         acc = np.empty(SEGMENT)
+        zero, chunk = _lane_type(band)
+        int_rows = chunk > 0 and _interior_ones(rw)
+        lanes = np.full(SEGMENT if int_rows else 0, zero)
         # Per segment of columns: a row pass folds this bin's rows into
         # accumulators that stay in L1 (contiguous, so the loops vectorize);
         # the column pass reduces them across the segment's bins.
@@ -548,7 +660,11 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
             out_w = state[1, i] if op == MOMENTS else np.zeros(state.shape[2])
             for g in range(segments.shape[0]):
                 c0, c1, j_a, j_b = segments[g, 0], segments[g, 1], segments[g, 2], segments[g, 3]
-                _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0])
+                if int_rows:
+                    _row_sums_int(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0], lanes,
+                                  chunk)
+                else:
+                    _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0])
                 _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc[:c1 - c0], c0, col0,
                                 cstart, cstop, cfirst, clast, ccells, uniform, j_a, j_b,
                                 out_s, out_w)
