@@ -862,9 +862,10 @@ def merge(op, track, dst, part):
 
 @pjit
 def divide_rows(s, w):
-    """``s /= w`` in place, bit-identical to numpy's ``divide`` (``0 / 0`` is
-    NaN: a pixel without a valid cell), on the rows in parallel, so a large
-    output is finished at the cores' rate rather than one's."""
+    """``s /= w`` in place, the values of numpy's ``divide`` (``0 / 0`` is
+    NaN: a pixel without a valid cell; numpy's NaN has the sign bit set, this
+    one not), on the rows in parallel, so a large output is finished at the
+    cores' rate rather than one's."""
     for i in nb.prange(s.shape[0]):
         for j in range(s.shape[1]):
             d = w[i, j]
