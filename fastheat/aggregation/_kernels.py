@@ -192,6 +192,128 @@ def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
         _rows_1(acc, band[e - row0, c0:c1], rw[e - r_a])
 
 
+#: Integer inputs: the rows of weight 1 are summed exactly, in integer lanes
+#: the compiler widens the loads into (no conversion per cell): dtype ->
+#: (lane type, rows summed before the lanes could overflow).
+_INT_LANES = {"uint8": (np.uint16, 256), "uint16": (np.uint32, 65536),
+              "int16": (np.int32, 65536), "int32": (np.int64, 1 << 31)}
+
+
+def _lane_type(band):
+    """``(zero, rows)``: a zero of the integer lane type :func:`_row_sums_any`
+    sums ``band``'s rows in and how many rows fit before a lane could
+    overflow; ``(0.0, 0)`` for inputs summed in float64."""
+
+
+@overload(_lane_type)
+def _lane_type_impl(band):
+    name = numpy_support.as_dtype(band.dtype).name
+    lane, rows = _INT_LANES.get(name, (np.float64, 0))
+    return lambda band: (lane(0), rows)
+
+
+@jit
+def _ilanes_1(lanes, a):
+    for k in range(lanes.size):
+        lanes[k] += a[k]
+
+
+@jit
+def _ilanes_4(lanes, a, b, c, d):
+    z = lanes[0] - lanes[0]  # the lanes' type: the loads widen into it
+    for k in range(lanes.size):
+        lanes[k] += ((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))
+
+
+@jit
+def _ilanes_8(lanes, a, b, c, d, e, f, g, h):
+    z = lanes[0] - lanes[0]
+    for k in range(lanes.size):
+        lanes[k] += (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
+            (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
+
+
+@jit
+def _lanes_to_acc(acc, lanes, first, wa, add):
+    """``acc[k] (+)= float64(lanes[k])``, after ``wa * first[k]`` when ``wa``
+    is not 0 (a partial first row), in that order."""
+    if wa != 0.0:
+        for k in range(acc.size):
+            acc[k] = wa * np.float64(first[k]) + np.float64(lanes[k])
+    elif add:
+        for k in range(acc.size):
+            acc[k] += np.float64(lanes[k])
+    else:
+        for k in range(acc.size):
+            acc[k] = np.float64(lanes[k])
+
+
+@jit
+def _row_sums_int(band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk):
+    """:func:`_row_sums` of an integer band whose rows between the first and
+    the last have weight 1: those rows summed exactly in integer ``lanes``
+    (``chunk`` rows at most between conversions to float64), then
+    ``acc[k] = (rw[0] * x_first + sum) + rw[-1] * x_last`` with the partial
+    first and last rows, if any. No NaN test: integers are never missing."""
+    n = c1 - c0
+    r = r_a
+    e = r_b
+    wa = 0.0
+    if rw[0] != 1.0:
+        wa = rw[0]
+        r += 1
+    if e - 1 > r_a and rw[e - 1 - r_a] != 1.0:
+        e -= 1
+    first = band[r_a - row0, c0:c1]
+    lanes = lanes[:n]
+    added = False
+    while True:
+        lanes[:] = 0
+        stop = min(e, r + chunk)
+        while r + 8 <= stop:
+            k = r - row0
+            _ilanes_8(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                      band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
+                      band[k + 6, c0:c1], band[k + 7, c0:c1])
+            r += 8
+        if r + 4 <= stop:
+            k = r - row0
+            _ilanes_4(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                      band[k + 3, c0:c1])
+            r += 4
+        while r < stop:
+            _ilanes_1(lanes, band[r - row0, c0:c1])
+            r += 1
+        _lanes_to_acc(acc, lanes, first, wa if not added else 0.0, added)
+        added = True
+        if r >= e:
+            break
+    if e < r_b:
+        _rows_1(acc, band[e - row0, c0:c1], rw[e - r_a])
+
+
+def _row_sums_lanes(band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk):
+    """:func:`_row_sums_int` for integer bands; compiled to nothing for the
+    others (never called for them), so a float kernel compiles no lane code."""
+
+
+@overload(_row_sums_lanes)
+def _row_sums_lanes_impl(band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk):
+    if numpy_support.as_dtype(band.dtype).name in _INT_LANES:
+        return lambda band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk: _row_sums_int(
+            band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk)
+    return lambda band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk: None
+
+
+@jit
+def _interior_ones(rw):
+    """Whether every row weight but the first and the last is 1."""
+    for q in range(1, rw.size - 1):
+        if rw[q] != 1.0:
+            return False
+    return True
+
+
 @jit
 def _equal_bins(acc, k, n):
     """Sums of ``n`` runs of ``k`` values of ``acc``, each in cell order
@@ -218,9 +340,54 @@ def _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, a, b, c0):
     return s, sw
 
 
+#: Bins of at most this many cells (an output near the input's size: large
+#: outputs, posters, tiles) are summed by one branch-free formula,
+#: ``((w0 a0 + w1 a1) + w2 a2) + w3 a3`` with zero weights past the bin's end,
+#: instead of a loop whose length changes from bin to bin (a mispredicted
+#: branch per pixel).
+SMALL_BIN = 4
+
+
+@jit
+def _small_bins(j_lo, j_hi, col0, nc, cstart, cstop, cfirst, clast, ccells):
+    """Per column bin ``j_lo + q`` lying whole in the block's columns with at
+    most :data:`SMALL_BIN` cells: ``offset[q]`` (its first band column) and
+    ``w[q] = (w0, w1, w2, w3, total)``, its cells' weights (0 past its end) and
+    their sum in cell order; ``offset[q] = -1`` for the other bins."""
+    n = j_hi - j_lo
+    offset = np.full(n, -1, np.int64)
+    w = np.zeros((n, SMALL_BIN + 1))
+    for q in range(n):
+        j = j_lo + q
+        a = cstart[j] - col0
+        b = cstop[j] - col0
+        if a < 0 or b > nc or b - a > SMALL_BIN or b <= a:
+            continue
+        offset[q] = a
+        t = 0.0
+        for c in range(a, b):
+            wc = _weight(cstart, cstop, cfirst, clast, ccells, j, c + col0)
+            w[q, c - a] = wc
+            t += wc
+        w[q, SMALL_BIN] = t
+    return offset, w
+
+
+@jit
+def _small_sum(acc, o, w, q, last):
+    """A small bin's weighted sum of ``acc[o ..]`` (see :data:`SMALL_BIN`);
+    padded cells read the bin's ``last`` cell with weight 0, so a missing cell
+    anywhere in the bin makes the sum NaN and the bin is redone."""
+    a0 = acc[o]
+    a1 = acc[min(o + 1, last)]
+    a2 = acc[min(o + 2, last)]
+    a3 = acc[min(o + 3, last)]
+    return ((w[q, 0] * a0 + w[q, 1] * a1) + w[q, 2] * a2) + w[q, 3] * a3
+
+
 @jit
 def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cstop, cfirst,
-                    clast, ccells, uniform, j_a, j_b, out_s, out_w):
+                    clast, ccells, uniform, j_a, j_b, out_s, out_w, j_lo, s_off, s_w):
     """Column pass of mean/sum/std over one segment (``acc`` holds the row
     sums of band columns ``c0 ..``): add each bin's weighted sum and weight,
     over its cells in the segment, to ``out_s``/``out_w``. A bin whose sum came
@@ -246,6 +413,23 @@ def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cst
     for j in range(j_a, j_b):
         a = max(cstart[j] - col0, c0)
         b = min(cstop[j] - col0, c_end)
+        o = s_off[j - j_lo]
+        if o >= 0:  # a small bin, whole in the segment: branch-free
+            s = _small_sum(acc, o - c0, s_w, j - j_lo, b - 1 - c0)
+            sw = w_rows * s_w[j - j_lo, SMALL_BIN]
+            if s - s != 0.0:
+                s = 0.0
+                sw = 0.0
+                for c in range(a, b):
+                    wc = s_w[j - j_lo, c - o]
+                    v = acc[c - c0]
+                    cs, cw = (v, w_rows) if v - v == 0.0 else \
+                        _redo_column(band, row0, r_a, r_b, rw, c)
+                    s += wc * cs
+                    sw += wc * cw
+            out_s[j] += s
+            out_w[j] += sw
+            continue
         s = 0.0
         t = 0.0
         lo = a
@@ -509,10 +693,18 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
     :data:`TRACKED` planes of ``state`` gather the input's range (see
     :data:`TRACKED`). Parallel over output rows, each thread owning its rows
     of ``state`` and its :data:`SEGMENT`-long accumulators.
+
+    Sums take the cheapest exact route the data allows: integer inputs add
+    their rows of weight 1 in integer lanes (:data:`_INT_LANES`: exact, no
+    conversion per cell, no NaN test), bins of at most :data:`SMALL_BIN`
+    cells (large outputs) are summed without a branch per pixel, whole bins of
+    an integer ratio by :func:`_equal_bins`; each route depends on the bin
+    alone, so a pixel's bits still do not depend on blocks or layout.
     """
     nb_, nc = band.shape
     uniform = _is_uniform(cfirst, clast, ccells)
     segments = _segments(j_lo, j_hi, col0, nc, cstart, cstop)
+    s_off, s_w = _small_bins(j_lo, j_hi, col0, nc, cstart, cstop, cfirst, clast, ccells)
     for i in nb.prange(i_lo, i_hi):
         r_a = max(rstart[i], row0)
         r_b = min(rstop[i], row0 + nb_)
@@ -522,6 +714,9 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
         for r in range(r_a, r_b):
             rw[r - r_a] = _weight(rstart, rstop, rfirst, rlast, rcells, i, r)
         acc = np.empty(SEGMENT)
+        zero, chunk = _lane_type(band)
+        int_rows = chunk > 0 and (op == MOMENTS or op == MOMENTS2) and _interior_ones(rw)
+        lanes = np.full(SEGMENT if int_rows else 0, zero)
         # Per segment of columns: a row pass folds this bin's rows into
         # accumulators that stay in L1 (contiguous, so the loops vectorize);
         # the column pass reduces them across the segment's bins.
@@ -536,10 +731,14 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
             out_w = state[1, i] if op == MOMENTS else np.zeros(state.shape[2])
             for g in range(segments.shape[0]):
                 c0, c1, j_a, j_b = segments[g, 0], segments[g, 1], segments[g, 2], segments[g, 3]
-                _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0])
+                if int_rows:
+                    _row_sums_lanes(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0], lanes,
+                                    chunk)
+                else:
+                    _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0])
                 _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc[:c1 - c0], c0, col0,
                                 cstart, cstop, cfirst, clast, ccells, uniform, j_a, j_b,
-                                out_s, out_w)
+                                out_s, out_w, j_lo, s_off, s_w)
             if op == MOMENTS2:
                 for j in range(j_lo, j_hi):
                     if out_w[j] > 0:
@@ -647,3 +846,19 @@ def merge(op, track, dst, part):
                 v = part[0, i, j]
                 if v == v and _better(op, v, dst[0, i, j]):
                     dst[0, i, j] = v
+
+
+@pjit
+def divide_rows(s, w):
+    """``s /= w`` in place, the values of numpy's ``divide`` (``0 / 0`` is
+    NaN: a pixel without a valid cell; numpy's NaN has the sign bit set, this
+    one not), on the rows in parallel, so a large output is finished at the
+    cores' rate rather than one's."""
+    for i in nb.prange(s.shape[0]):
+        for j in range(s.shape[1]):
+            d = w[i, j]
+            v = s[i, j]
+            if d != 0.0:
+                s[i, j] = v / d
+            else:  # the weights are never negative: +0
+                s[i, j] = np.nan if v == 0.0 or v != v else (np.inf if v > 0 else -np.inf)

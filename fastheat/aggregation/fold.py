@@ -22,6 +22,9 @@ K = lazy_module("fastheat.aggregation._kernels")  # numba loads when a kernel ru
 #: masked array) is converted band by band into a small reusable buffer.
 NATIVE = tuple(np.dtype(t) for t in ("float32", "float64", "uint8", "uint16", "int16", "int32", "int64"))
 _WIDEN = {"b": "uint8", "i1": "int16", "u4": "int64", "u8": "float64", "f2": "float32"}
+#: Output pixels from which a mean is divided by the parallel kernel (numpy's
+#: one thread below: a small raster need not load it).
+PARALLEL_FINISH = 1 << 20
 #: Converted bands hold about this many bytes.
 BAND_BYTES = 8 << 20
 
@@ -116,6 +119,10 @@ class Plan:
         A mean is divided in place, into the state's first plane (no third
         full-size plane for large outputs): the state is used up."""
         if self.reduction.name == "mean":
+            if state[0].size >= PARALLEL_FINISH and state.flags.c_contiguous:
+                with K.KERNEL_LOCK:
+                    K.divide_rows(state[0], state[1])
+                return state[0]
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.divide(state[0], state[1], out=state[0])
         return self.reduction.values(state)

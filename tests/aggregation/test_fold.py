@@ -452,3 +452,66 @@ def test_memory_does_not_grow_with_the_long_axis(tmp_path):
         grown[n] = int(out[1])
     # 10^8 float32 columns are 400 MB of file; any per-column array would be >= 400 MB
     assert grown[10**8] < grown[10**6] + (32 << 20), grown
+
+
+# --- issue 11: the kernel's fast paths give the reference's values ----------------
+
+
+@pytest.mark.parametrize("dtype, value, rows", [
+    ("uint8", 255, 700),  # more rows per pixel than uint16 lanes hold (256) before converting
+    ("uint16", 65535, 70_000),  # more than uint32 lanes hold (65536)
+    ("int16", -32768, 70_000),
+    ("int32", -2**31, 3),
+    ("int32", 2**31 - 1, 5),
+])
+def test_integer_lanes_never_overflow(dtype, value, rows):
+    # rows of weight 1 are summed in integer lanes: exact, converted before they could wrap
+    x = np.full((rows, 3), value, dtype)
+    for h in (1, 2):  # whole rows: exact
+        got = fastheat.aggregate(x, width=1, height=h, reduce="sum")
+        np.testing.assert_array_equal(got, np.full((h, 1), float(value) * rows * 3 / h))
+        np.testing.assert_array_equal(fastheat.aggregate(x, width=1, height=h), float(value))
+    check(x, 3, 1, "sum")  # partial rows around the lanes: within the reference's tolerance
+    check(x, 3, 1, "mean")
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16", "int32"])
+@pytest.mark.parametrize("reduce", ["mean", "sum", "std"])
+def test_integer_lanes_match_the_reference(dtype, reduce):
+    rng = np.random.default_rng(41)
+    x = random_matrix(rng, (211, 97), dtype)
+    for out in ((7, 5), (21, 97), (70, 30), (1, 1), (211, 3)):  # whole, partial, uneven rows
+        check(x, *out, reduce)
+
+
+@pytest.mark.parametrize("reduce", ["mean", "sum", "std"])
+def test_small_bins_read_only_their_own_cells(reduce):
+    # bins of at most 4 cells are summed by one formula padded with zero
+    # weights: the padding must never reach a neighbour's huge or missing cell
+    rng = np.random.default_rng(42)
+    x = rng.random((50, 61))
+    m = Plan(50, 61, 21, 25, "mean").cols
+    assert (m.stop - m.start).max() <= K.SMALL_BIN
+    x[:, m.stop[:-1:3]] = 1e30  # the cell just past every third bin (float32 too)
+    x[::4, m.start[1::3]] = np.nan  # missing cells inside others
+    x[1::7, m.start[2::3]] = -np.inf
+    check(x, 21, 25, reduce)
+    check(x.astype(np.float32), 21, 25, reduce)
+
+
+def test_parallel_finish_is_numpy_division():
+    from fastheat.aggregation.fold import PARALLEL_FINISH
+
+    rng = np.random.default_rng(43)
+    n = int(PARALLEL_FINISH ** 0.5) + 1
+    state = np.stack([rng.standard_normal((n, n)), rng.random((n, n))])
+    state[1, :3] = 0.0  # no valid cell: the sum is 0 too, the mean NaN
+    state[0, :3] = 0.0
+    state[0, 3, :3], state[1, 3, :3] = np.inf, 1.0  # an overflowing sum stays infinite
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = state[0] / state[1]
+    got = Plan(1, 1, 1, 1, "mean").finish(state.copy())
+    np.testing.assert_array_equal(got, want)  # NaN where numpy's is (its sign bit aside)
+    assert np.isnan(got[:3]).all() and np.isinf(got[3, :3]).all()
+    finite = np.isfinite(want)
+    assert got[finite].tobytes() == want[finite].tobytes()
