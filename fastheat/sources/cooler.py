@@ -24,8 +24,9 @@ from .base import Labels, MatrixSource, module_of
 from .registry import _register_builtin
 
 SUFFIXES = (".cool", ".mcool")
-#: Pixels read per chunk (bin2_id int64 + count: about 12 bytes each).
-CHUNK_PIXELS = 1 << 23
+#: Pixels read per chunk (bin2_id int64 + count: about 12 bytes each): small enough
+#: that reading the next chunk on the helper thread overlaps folding this one.
+CHUNK_PIXELS = 1 << 20
 #: Weight columns cooler reads as divisive (the 4DN portal's and hic2cool's).
 DIVISIVE = {"KR", "VC", "VC_SQRT"}
 
