@@ -35,8 +35,8 @@ def canonical(m):
 def duplicates_fixed(m):
     """``None`` when no row of the CSR/CSC ``m`` (a column, for CSC) stores
     an index twice, else ``(flags, indptr, indices, data)``: a flag per row
-    that does, and those rows alone with their duplicates summed (by scipy's
-    ``sum_duplicates``, as ``toarray()`` sums them), the other rows empty.
+    that does, and those rows alone with their duplicates summed (in the
+    order stored, as ``toarray()`` sums them), the other rows empty.
     Unsorted indices are fine: only the flagged rows are copied."""
     if m.has_canonical_format:
         return None
@@ -49,17 +49,18 @@ def duplicates_fixed(m):
     rows = np.flatnonzero(flags)
     if not len(rows):
         return None
-    import scipy.sparse as sp
-
     lo, hi = m.indptr[rows].astype(np.int64), m.indptr[rows + 1].astype(np.int64)
     ptr = np.concatenate([[0], np.cumsum(hi - lo)])
     take = np.arange(ptr[-1]) + np.repeat(lo - ptr[:-1], hi - lo)
-    sub = sp.csr_matrix((m.data[take], m.indices[take], ptr), shape=(len(rows), n_minor))
-    sub.sum_duplicates()
+    key = np.repeat(rows.astype(np.int64), hi - lo) * n_minor + m.indices[take]
+    cells, inverse = np.unique(key, return_inverse=True)
+    # summed in the order stored, into the matrix's dtype, as toarray() sums them
+    data = np.zeros(len(cells), m.data.dtype)
+    np.add.at(data, inverse, m.data[take])
     indptr = np.zeros(len(m.indptr), np.int64)
-    indptr[rows + 1] = np.diff(sub.indptr)
+    np.add.at(indptr, cells // n_minor + 1, 1)
     np.cumsum(indptr, out=indptr)
-    return flags, indptr, sub.indices, sub.data
+    return flags, indptr, (cells % n_minor).astype(m.indices.dtype), data
 
 
 class SparseSource(MatrixSource):
