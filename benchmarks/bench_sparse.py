@@ -50,7 +50,8 @@ CHILD = textwrap.dedent("""
     else:
         data = path
         opts = dict(width=1000, height=1000, norm="log", balance=None)
-    fastheat.save(data, out + ".warm.png", width=50, height=50)  # compile / load kernels
+    # compile / load the kernels the render uses (the same options, a smaller raster)
+    fastheat.save(data, out + ".warm.png", **dict(opts, width=50, height=50))
     t0 = time.perf_counter()
     fastheat.save(data, out, **opts)
     dt = time.perf_counter() - t0

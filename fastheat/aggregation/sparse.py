@@ -294,7 +294,7 @@ def fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift,
     """
     op = K.MOMENTS if op == K.MOMENTS2 else op
     unit = is_unit(op, owner, entry)
-    check = skip_diag or col_lo > b_shift or col_hi < b_shift + len(entry.pix)
+    check = skip_diag or not every_column(col_lo, col_hi, b_shift)
     key = (op, entry.kind, ascale.size > 0, int(track), unit, check)
     kernel = _FOLDS.get(key)
     if kernel is None:
@@ -304,6 +304,12 @@ def fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift,
                owner.start, owner.stop, owner.first, owner.last, owner.cells, groups,
                entry.pix, entry.w, entry.ptr, entry.list_pix, entry.list_w, ascale, bscale,
                out, mean, seen)
+
+
+def every_column(col_lo, col_hi, b_shift):
+    """Whether every stored column is a column of the view: no window (the
+    caller gave none: ``col_hi=None``) and no shift."""
+    return col_lo <= 0 and b_shift == 0 and col_hi == np.iinfo(np.int64).max
 
 
 def is_unit(op, owner, entry):
@@ -522,9 +528,8 @@ class SparseFold:
         if self.track and self.op not in (DEVIATIONS, PICK):
             # every entry in view, values as stored: the range is the values'
             n_owner = self.plan.n_cols if mirror else self.plan.n_rows
-            whole = ascale.size == 0 and col_lo <= b_shift and \
-                col_hi >= b_shift + len(entry.pix) and 0 <= a_lo and \
-                a_lo + len(indptr) - 1 <= n_owner
+            whole = ascale.size == 0 and every_column(col_lo, col_hi, b_shift) and \
+                0 <= a_lo and a_lo + len(indptr) - 1 <= n_owner
             track = RANGE
             if whole and not mirror:
                 track = NO_RANGE

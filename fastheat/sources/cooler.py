@@ -165,6 +165,7 @@ class CoolerSource(MatrixSource):
 
     def _feed(self, fold):
         passes = self._passes()
+        nbins = int(self.clr.info["nbins"])
         with self.clr.open("r") as g:
             offsets = g["indexes/bin1_offset"]
             bin2, count = g["pixels/bin2_id"], g["pixels/count"]
@@ -190,9 +191,10 @@ class CoolerSource(MatrixSource):
                     off, lo, s, e, (c_lo, c_hi), mode = job
                     # in a MIRROR pass the rows read are the view's columns: the
                     # kernel swaps the entry's roles, the view's origin is the same
+                    every = c_lo == 0 and c_hi >= nbins  # no column window to check
                     fold.add(off[s:e + 1] - off[s], cols_, vals, row_base=lo + s,
-                             col_lo=c_lo, col_hi=c_hi, r_shift=self.r0, c_shift=self.c0,
-                             mode=mode)
+                             col_lo=c_lo, col_hi=None if every else c_hi, r_shift=self.r0,
+                             c_shift=self.c0, mode=mode)
                     bar.update(len(vals))
                     del cols_, vals
 
