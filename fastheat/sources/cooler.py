@@ -155,7 +155,7 @@ class CoolerSource(MatrixSource):
 
     def _passes(self):
         """``(rows read, columns kept, mode, r_shift, c_shift)`` per pass (see
-        :func:`fastheat.aggregation.sparse.fold_rows`)."""
+        :meth:`fastheat.aggregation.sparse.SparseFold.add`)."""
         (a, b), (c, d) = (self.r0, self.r1), (self.c0, self.c1)
         if not self.symmetric:
             return [((a, b), (c, d), DIRECT)]
