@@ -50,7 +50,8 @@ CHILD = textwrap.dedent("""
     else:
         data = path
         opts = dict(width=1000, height=1000, norm="log", balance=None)
-    fastheat.save(data, out + ".warm.png", width=50, height=50)  # compile / load kernels
+    # compile / load the kernels the render uses (the same options, a smaller raster)
+    fastheat.save(data, out + ".warm.png", **dict(opts, width=50, height=50))
     t0 = time.perf_counter()
     fastheat.save(data, out, **opts)
     dt = time.perf_counter() - t0
@@ -144,13 +145,16 @@ def write_cool(path, n_bins, n_pixels, seed=0, binsize=1000):
 
 
 def read_pixels_once(path):
-    """The floor: every chunk of the pixel table read once (bin2_id and count)."""
+    """The floor: every chunk of the pixel table read once (bin2_id and count),
+    in the chunks fastheat reads (``fastheat.sources.cooler.CHUNK_PIXELS``)."""
     import h5py
+
+    from fastheat.sources.cooler import CHUNK_PIXELS
 
     t0 = time.perf_counter()
     with h5py.File(path, "r") as f:
         b2, c = f["pixels/bin2_id"], f["pixels/count"]
-        step = 1 << 23
+        step = CHUNK_PIXELS
         for p in range(0, len(c), step):
             b2[p:p + step]
             c[p:p + step]

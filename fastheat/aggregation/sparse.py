@@ -16,9 +16,18 @@ Two readings of a pixel (``implicit=``):
 * ``"missing"``: only stored entries count (a mean over stored values, a
   pixel with none is missing).
 
-Work is split over threads by input rows, each thread folding into its own
-partial planes, merged afterwards (threads never race); entries are read in
-the order they are stored, once.
+Work is split over threads by output rows, as the dense kernels split it:
+output row ``i`` walks the stored rows its pixels cover (a row that straddles
+two output rows is read by both, each with its own weight), so each thread
+writes only its own rows of one set of planes: no per-thread copies of the
+output, no merge. A stored row's entries go through a per-column lookup
+(:class:`EntryAxis`): the pixel of each column, and its weight only when some
+column is split between two pixels; so with a whole number of cells per pixel
+an entry costs an index load and an add.
+
+Symmetric storage (cooler's upper triangle) folds each off-diagonal entry
+twice: directly, and mirrored into planes of the transposed view (owned by
+the output rows of the transpose), added in at the end.
 """
 from __future__ import annotations
 
@@ -28,7 +37,7 @@ import numpy as np
 from .._jit import KERNEL_LOCK, jit, pjit
 from . import _kernels as K
 from .fold import merge_into
-from .geometry import pairs
+from .geometry import AxisMap, pairs
 from .reductions import REDUCTIONS
 
 IMPLICIT = ("zero", "missing")
@@ -39,15 +48,23 @@ inline = nb.njit(inline="always", nogil=True, cache=True)
 #: Entries a thread should have at least: fewer and one thread folds them all.
 MIN_PER_THREAD = 1 << 16
 
-# Direction of entries (``mode`` of the kernel).
+# Direction of entries (``mode`` of :meth:`SparseFold.add`).
 DIRECT, MIRROR, BOTH = 0, 1, 2
 # Raw planes per state kind: what the kernel folds before the states are made.
 #   MOMENTS/MOMENTS2: [sum w*v, sum w (finite), sum w (non-finite), stored entries touching]
 #   COUNT:            [finite stored touching, non-finite stored touching]
 #   MIN/MAX/ABSMAX:   [extreme of finite stored, stored entries touching]
 #   DEVIATIONS (std's second pass): [sum w*(v - mean)^2]
+#   PICK (nearest):   [value, 1 where a stored entry was written]
 DEVIATIONS = 99
-_RAW = {K.MOMENTS: 4, K.MOMENTS2: 4, K.COUNT: 2, K.MIN: 2, K.MAX: 2, K.ABSMAX: 2, DEVIATIONS: 1}
+PICK = 98
+_RAW = {K.MOMENTS: 4, K.MOMENTS2: 4, K.COUNT: 2, K.MIN: 2, K.MAX: 2, K.ABSMAX: 2,
+        DEVIATIONS: 1, PICK: 2}
+# How an entry's column finds its pixels (``EntryAxis.kind``).
+#   WHOLE: one pixel, weight 1 (a whole number of cells per pixel; nearest's picks)
+#   TWO:   the pixel and maybe the next, each with its weight (uniform ratios)
+#   MANY:  a list per column (uneven cells wider than a pixel)
+WHOLE, TWO, MANY = 0, 1, 2
 
 
 def check_implicit(implicit):
@@ -59,33 +76,49 @@ def check_implicit(implicit):
     return implicit
 
 
-class AxisIndex:
-    """One axis of a plan turned around: for each input cell ``k``, the pixels
-    it feeds, ``pix[ptr[k]:ptr[k + 1]]`` with weights ``w[...]``; and per
+class EntryAxis:
+    """One axis of a plan turned around, for the entries' column lookups: for
+    each input cell the pixels it feeds and their weights (see ``kind``); per
     pixel the cells' total weight and count (``bad``: cells that are missing
-    whole, e.g. unbalanceable bins, left out of both)."""
+    whole, e.g. unbalanceable bins, left out of both); ``good``: the cells
+    that are not missing."""
 
-    def __init__(self, geometry, n_in, bad=None):
-        pixel, cell, w = pairs(geometry)
+    def __init__(self, geometry, n_in, bad=None, pick=None):
+        self.ptr = np.zeros(1, np.int64)
+        self.list_pix = np.zeros(0, np.int32)
+        self.list_w = np.zeros(0)
+        self.w = np.zeros((0, 2))
+        self.good = n_in if bad is None else int(n_in - np.count_nonzero(bad))
+        if pick is not None:  # nearest: the first pixel centred on each cell
+            self.kind = WHOLE
+            self.pix = np.full(n_in, -1, np.int32)
+            self.pix[pick[::-1]] = np.arange(len(pick), dtype=np.int32)[::-1]
+            return
         n_out = len(geometry.start)
-        order = np.argsort(cell, kind="stable")
-        self.pix = np.ascontiguousarray(pixel[order])
-        self.w = np.ascontiguousarray(w[order], dtype=np.float64)
-        self.ptr = np.zeros(n_in + 1, np.int64)
-        np.cumsum(np.bincount(cell, minlength=n_in)[:n_in], out=self.ptr[1:])
-        counts = np.diff(self.ptr)
-        self.pack = np.zeros((0, 4))
-        if counts.max(initial=0) <= 2:  # each cell feeds at most two pixels: one line each
-            pack = np.full((n_in, 4), -1.0)
-            pack[:, 1] = pack[:, 3] = 0.0
-            first = self.ptr[:-1]
-            has = counts > 0
-            pack[has, 0] = self.pix[first[has]]
-            pack[has, 1] = self.w[first[has]]
-            two = counts == 2
-            pack[two, 2] = self.pix[first[two] + 1]
-            pack[two, 3] = self.w[first[two] + 1]
-            self.pack = pack
+        pixel, cell, w = pairs(geometry)
+        counts = np.bincount(cell, minlength=n_in)[:n_in]
+        most = int(counts.max(initial=0))
+        self.pix = np.full(n_in, -1, np.int32)
+        if most <= 1 and bool(np.all(w == 1.0)):
+            self.kind = WHOLE
+            self.pix[cell] = pixel
+        elif most <= 2:  # a cell feeds its pixel and maybe the next one
+            self.kind = TWO
+            self.w = np.full((n_in, 2), -1.0)
+            order = np.lexsort((pixel, cell))
+            pixel, cell, w = pixel[order], cell[order], w[order]
+            head = np.ones(len(cell), bool)
+            head[1:] = cell[1:] != cell[:-1]
+            self.pix[cell[head]] = pixel[head]
+            self.w[cell[head], 0] = w[head]
+            self.w[cell[~head], 1] = w[~head]
+        else:
+            self.kind = MANY
+            order = np.lexsort((pixel, cell))
+            self.list_pix = np.ascontiguousarray(pixel[order], np.int32)
+            self.list_w = np.ascontiguousarray(w[order], np.float64)
+            self.ptr = np.zeros(n_in + 1, np.int64)
+            np.cumsum(counts, out=self.ptr[1:])
         good = np.ones(len(cell), bool) if bad is None else ~bad[cell]
         self.total = np.bincount(pixel, weights=w * good, minlength=n_out)
         self.count = np.bincount(pixel, weights=good.astype(np.float64), minlength=n_out)
@@ -105,118 +138,235 @@ def _better(op, v, a):
 
 
 @inline
-def _update(op, part, i, j, w, v, finite, mean):
+def _update(op, out, i, j, w, v, finite, mean, unit=False):
     """Fold entry value ``v`` with weight ``w`` into pixel ``(i, j)`` of the
-    pixel-major raw planes ``part`` (``[i, j, plane]``: one cache line)."""
-    if op == K.MOMENTS or op == K.MOMENTS2:
+    pixel-major raw planes ``out`` (``[i, j, plane]``: one cache line).
+    ``unit`` (every weight is 1): a moment's finite weight is left for
+    :meth:`SparseFold.raw` to make (touched minus non-finite): two adds."""
+    if (op == K.MOMENTS or op == K.MOMENTS2) and unit:
         if finite:
-            part[i, j, 0] += w * v
-            part[i, j, 1] += w
+            out[i, j, 0] += v
         else:
-            part[i, j, 2] += w
-        part[i, j, 3] += 1.0
+            out[i, j, 2] += 1.0
+        out[i, j, 3] += 1.0
+    elif op == K.MOMENTS or op == K.MOMENTS2:
+        if finite:
+            out[i, j, 0] += w * v
+            out[i, j, 1] += w
+        else:
+            out[i, j, 2] += w
+        out[i, j, 3] += 1.0
     elif op == K.COUNT:
         if finite:
-            part[i, j, 0] += 1.0
+            out[i, j, 0] += 1.0
         else:
-            part[i, j, 1] += 1.0
+            out[i, j, 1] += 1.0
     elif op == DEVIATIONS:
         if finite:
             d = v - mean[i, j]
-            part[i, j, 0] += w * d * d
+            out[i, j, 0] += w * d * d
+    elif op == PICK:
+        out[i, j, 0] = v
+        out[i, j, 1] = 1.0
     else:
-        if finite and _better(op, v, part[i, j, 0]):
-            part[i, j, 0] = v
-        part[i, j, 1] += 1.0
+        if finite and _better(op, v, out[i, j, 0]):
+            out[i, j, 0] = v
+        out[i, j, 1] += 1.0
 
 
 @inline
-def _add(op, vr, vc, v, rpack, rptr, rpix, rw, cpack, cptr, cpix, cw, part, mean):
-    """Fold entry ``v`` of view cell ``(vr, vc)`` into every pixel its cell
-    overlaps. ``rpack[vr]`` = ``(pixel, weight, pixel or -1, weight)`` when
-    every cell feeds at most two pixels (one cache line per lookup), else
-    (``rpack`` empty) the ``ptr``/``pix``/``w`` lists."""
-    finite = v - v == 0.0
-    if rpack.shape[0] > 0 and cpack.shape[0] > 0:
-        i0 = np.int64(rpack[vr, 0])
-        wr0 = rpack[vr, 1]
-        i1 = np.int64(rpack[vr, 2])
-        wr1 = rpack[vr, 3]
-        j0 = np.int64(cpack[vc, 0])
-        wc0 = cpack[vc, 1]
-        j1 = np.int64(cpack[vc, 2])
-        wc1 = cpack[vc, 3]
-        _update(op, part, i0, j0, wr0 * wc0, v, finite, mean)
-        if j1 >= 0:
-            _update(op, part, i0, j1, wr0 * wc1, v, finite, mean)
-        if i1 >= 0:
-            _update(op, part, i1, j0, wr1 * wc0, v, finite, mean)
-            if j1 >= 0:
-                _update(op, part, i1, j1, wr1 * wc1, v, finite, mean)
-        return
-    for p in range(rptr[vr], rptr[vr + 1]):
-        i = rpix[p]
-        wr = rw[p]
-        for q in range(cptr[vc], cptr[vc + 1]):
-            _update(op, part, i, cpix[q], wr * cw[q], v, finite, mean)
+def _owner_weight(p, a, start, stop, first, last, cells):
+    """Weight of cell ``a`` in owner pixel ``p`` (as ``AxisMap.weights``)."""
+    if a == start[p]:
+        return first[p]
+    if a == stop[p] - 1:
+        return last[p]
+    if cells.size > 0:
+        return cells[a]
+    return 1.0
+
+
+#: Range tracking in the entry kernel (``track=`` of :func:`fold_entries`):
+#: none, the entries' count only, or count and range.
+NO_RANGE, COUNT_ONLY, RANGE = 0, 1, 2
+
+
+def _make_fold(OP, KIND, SCALED, TRACK, UNIT, CHECK):
+    """The entry kernel for state kind ``OP``, entry axis kind ``KIND``,
+    scaled values or not, range tracking level ``TRACK`` (:data:`RANGE`
+    ...), every weight 1 or not (``UNIT``), columns checked against the
+    window and the diagonal or not (``CHECK``): constants of the closure, so
+    numba compiles each combination with its branches folded away (an entry
+    of a whole-cell mean is an index load and four adds in one cache line).
+    See :func:`fold_entries` for what it does."""
+
+    def fold(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag, skip,
+             ostart, ostop, ofirst, olast, ocells, groups, epix, ew, eptr, list_pix, list_w,
+             ascale, bscale, out, mean, seen):
+        a_hi = a_lo + len(indptr) - 1
+        skipping = skip.size > 0
+        for g in nb.prange(len(groups) - 1):
+            lo = np.inf
+            hi = -np.inf
+            pos = np.inf
+            n = 0.0
+            for p in range(groups[g], groups[g + 1]):
+                # a cell also in the previous pixel was counted there
+                prev = ostop[p - 1] if p > 0 else -1
+                for a in range(max(ostart[p], a_lo), min(ostop[p], a_hi)):
+                    k = a - a_lo
+                    if skipping and skip[k]:
+                        continue
+                    sa = 1.0
+                    if SCALED:
+                        sa = ascale[a]
+                        if sa != sa:
+                            continue
+                    wa = _owner_weight(p, a, ostart, ostop, ofirst, olast, ocells)
+                    primary = a >= prev
+                    r = row_base + k
+                    for x in range(indptr[k], indptr[k + 1]):
+                        c = np.int64(indices[x])
+                        if CHECK and (c < col_lo or c >= col_hi or (skip_diag and c == r)):
+                            continue
+                        b = c - b_shift
+                        v = np.float64(data[x])
+                        if SCALED:
+                            sb = bscale[b]
+                            if sb != sb:
+                                continue
+                            v = v * (sa * sb)
+                        finite = v - v == 0.0
+                        if TRACK != NO_RANGE and primary:
+                            n += 1.0
+                            if TRACK == RANGE and finite:
+                                if v < lo:
+                                    lo = v
+                                if v > hi:
+                                    hi = v
+                                if v > 0.0 and v < pos:
+                                    pos = v
+                        if KIND == WHOLE:
+                            j = epix[b]
+                            if j >= 0:
+                                _update(OP, out, p, j, wa, v, finite, mean, UNIT)
+                        elif KIND == TWO:
+                            j = epix[b]
+                            if j >= 0:
+                                _update(OP, out, p, j, wa * ew[b, 0], v, finite, mean)
+                                w1 = ew[b, 1]
+                                if w1 >= 0.0:
+                                    _update(OP, out, p, j + 1, wa * w1, v, finite, mean)
+                        else:
+                            for q in range(eptr[b], eptr[b + 1]):
+                                _update(OP, out, p, list_pix[q], wa * list_w[q], v, finite,
+                                        mean)
+            seen[g, 0] = n
+            seen[g, 1] = lo
+            seen[g, 2] = hi
+            seen[g, 3] = pos
+
+    return pjit(fold)
+
+
+_FOLDS = {}
+
+
+def fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag,
+                 skip, owner, groups, entry, ascale, bscale, op, out, mean, seen, track=RANGE):
+    """Fold stored rows into the raw planes ``out`` (``[owner pixel, entry
+    pixel, plane]``; writes in place), in parallel over owner pixels.
+
+    Stored row ``k`` of the CSR arrays is owner cell ``a_lo + k`` (stored row
+    ``row_base + k``, for ``skip_diag``), an entry in column ``c`` the entry
+    cell ``c - b_shift``; entries with ``c`` outside ``col_lo:col_hi`` are
+    skipped, and those with ``c == row_base + k`` when ``skip_diag``; rows
+    with ``skip[k]`` (``skip`` empty: none) too. The owner axis is the
+    ``AxisMap`` ``owner``; thread ``g`` folds owner pixels ``groups[g]:groups[g
+    + 1]``, every cell of each (a cell in two pixels is read by both), so
+    threads never share a pixel. The entry axis is the :class:`EntryAxis`
+    ``entry``. ``ascale``/``bscale`` (empty: none) multiply values by the
+    owner and entry cell's factor; a NaN factor skips the entry (the caller
+    accounts for missing rows). ``track``: :data:`RANGE`: ``seen[g]`` gets
+    the entries folded (once each) and their smallest, largest and smallest
+    positive finite value; :data:`COUNT_ONLY`: the count alone;
+    :data:`NO_RANGE`: nothing.
+    """
+    op = K.MOMENTS if op == K.MOMENTS2 else op
+    unit = is_unit(op, owner, entry)
+    check = skip_diag or not every_column(col_lo, col_hi, b_shift)
+    key = (op, entry.kind, ascale.size > 0, int(track), unit, check)
+    kernel = _FOLDS.get(key)
+    if kernel is None:
+        kernel = _FOLDS[key] = _make_fold(*key)
+    with KERNEL_LOCK:
+        kernel(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag, skip,
+               owner.start, owner.stop, owner.first, owner.last, owner.cells, groups,
+               entry.pix, entry.w, entry.ptr, entry.list_pix, entry.list_w, ascale, bscale,
+               out, mean, seen)
+
+
+def every_column(col_lo, col_hi, b_shift):
+    """Whether every stored column is a column of the view: no window (the
+    caller gave none: ``col_hi=None``) and no shift."""
+    return col_lo <= 0 and b_shift == 0 and col_hi == np.iinfo(np.int64).max
+
+
+def is_unit(op, owner, entry):
+    """Whether a fold of state kind ``op`` with ``owner`` (an ``AxisMap``) and
+    ``entry`` (an :class:`EntryAxis`) has every weight 1, so its moments
+    kernel leaves the finite weights out (see :func:`_update`)."""
+    return op in (K.MOMENTS, K.MOMENTS2) and entry.kind == WHOLE and owner.cells.size == 0 \
+        and bool(np.all(owner.first == 1.0)) and bool(np.all(owner.last == 1.0))
 
 
 @pjit
-def fold_rows(indptr, indices, data, row_base, col_lo, col_hi, r_shift, c_shift, mode,
-              rscale, cscale, rpack, rptr, rpix, rw, cpack, cptr, cpix, cw, op, splits, parts,
-              mean, seen):
-    """Fold sparse rows into per-thread raw planes ``parts[t]`` (pixel-major
-    ``[i, j, plane]``; writes them in place).
-
-    Row ``k`` of the CSR arrays is stored row ``row_base + k``; entries whose
-    column lies outside ``col_lo:col_hi`` are skipped. ``mode`` DIRECT: entry
-    ``(r, c)`` is view cell ``(r - r_shift, c - c_shift)``; MIRROR: view cell
-    ``(c - r_shift, r - c_shift)``, diagonal entries skipped; BOTH: both (the
-    diagonal once). ``rscale``/``cscale`` (empty: none) multiply values by the
-    view row's and column's factor; a NaN factor skips the entry (its row is
-    missing whole, accounted for by the caller). Thread ``t`` folds CSR rows
-    ``splits[t]:splits[t + 1]``; ``seen[t]`` gets its entries folded and the
-    smallest, largest and smallest positive finite value.
-    """
-    scaled = rscale.size > 0
+def duplicate_rows(indptr, indices, n_cols, splits, flags, outside):
+    """Mark in ``flags`` the CSR rows that store a column twice, and count in
+    ``outside[t]`` the column indices outside ``0:n_cols`` (writes both in
+    place). Thread ``t`` checks rows ``splits[t]:splits[t + 1]`` with its own
+    marks (the last row that stored each column)."""
     for t in nb.prange(len(splits) - 1):
-        part = parts[t]
+        mark = np.full(n_cols, -1, np.int64)
+        out = 0
+        for k in range(splits[t], splits[t + 1]):
+            for x in range(indptr[k], indptr[k + 1]):
+                c = np.int64(indices[x])
+                if c < 0 or c >= n_cols:
+                    out += 1
+                    continue
+                if mark[c] == k:
+                    flags[k] = 1
+                mark[c] = k
+        outside[t] = out
+
+
+@pjit
+def entries_range(indptr, data, skip, splits, seen):
+    """``seen[t]`` = the count of the entries in CSR rows ``splits[t]:splits[t
+    + 1]`` (rows with ``skip[k]`` left out; ``skip`` empty: none) and the
+    smallest, largest and smallest positive of their finite values (writes
+    in place): the range an unscaled, unwindowed fold gathers, in one pass
+    over the values in memory order instead of inside the scattered adds."""
+    skipping = skip.size > 0
+    for t in nb.prange(len(splits) - 1):
         lo = np.inf
         hi = -np.inf
         pos = np.inf
         n = 0.0
         for k in range(splits[t], splits[t + 1]):
-            r = row_base + k
-            for e in range(indptr[k], indptr[k + 1]):
-                c = np.int64(indices[e])
-                if c < col_lo or c >= col_hi:
-                    continue
-                v0 = np.float64(data[e])
-                for side in range(2):
-                    if side == 0:
-                        if mode == MIRROR:
-                            continue
-                        vr = r - r_shift
-                        vc = c - c_shift
-                    else:
-                        if mode == DIRECT or r == c:
-                            continue
-                        vr = c - r_shift
-                        vc = r - c_shift
-                    v = v0
-                    if scaled:
-                        s = rscale[vr] * cscale[vc]
-                        if s != s:
-                            continue
-                        v = v * s
-                    n += 1.0
-                    if v - v == 0.0:
-                        lo = min(lo, v)
-                        hi = max(hi, v)
-                        if v > 0.0:
-                            pos = min(pos, v)
-                    _add(op, vr, vc, v, rpack, rptr, rpix, rw, cpack, cptr, cpix, cw, part,
-                         mean)
+            if skipping and skip[k]:
+                continue
+            n += indptr[k + 1] - indptr[k]
+            for x in range(indptr[k], indptr[k + 1]):
+                v = np.float64(data[x])
+                if v - v == 0.0:
+                    if v < lo:
+                        lo = v
+                    if v > hi:
+                        hi = v
+                    if v > 0.0 and v < pos:
+                        pos = v
         seen[t, 0] = n
         seen[t, 1] = lo
         seen[t, 2] = hi
@@ -224,35 +374,24 @@ def fold_rows(indptr, indices, data, row_base, col_lo, col_hi, r_shift, c_shift,
 
 
 @jit
-def pick_rows(indptr, indices, data, row_base, col_lo, col_hi, r_shift, c_shift, mode,
-              rscale, cscale, rowpick, colpick, out):
-    """``reduce="nearest"``: write the stored entries under the picked rows and
-    columns (``rowpick[view row]``: its output row, -1 if none) into ``out``."""
-    scaled = rscale.size > 0
-    for k in range(len(indptr) - 1):
-        r = row_base + k
-        for e in range(indptr[k], indptr[k + 1]):
-            c = np.int64(indices[e])
-            if c < col_lo or c >= col_hi:
-                continue
-            for side in range(2):
-                if side == 0:
-                    if mode == MIRROR:
-                        continue
-                    vr = r - r_shift
-                    vc = c - c_shift
-                else:
-                    if mode == DIRECT or r == c:
-                        continue
-                    vr = c - r_shift
-                    vc = r - c_shift
-                i = rowpick[vr]
-                j = colpick[vc]
-                if i >= 0 and j >= 0:
-                    v = np.float64(data[e])
-                    if scaled:
-                        v = v * rscale[vr] * cscale[vc]
-                    out[i, j] = v
+def _merge_mirror(op, out, mirror):
+    """Add the transposed view's raw planes ``mirror`` (``[j, i, plane]``)
+    into ``out`` (``[i, j, plane]``) in place, by the rule of the planes."""
+    h, w, planes = out.shape
+    for i in range(h):
+        for j in range(w):
+            if op == PICK:
+                if mirror[j, i, 1] > 0.0:
+                    out[i, j, 0] = mirror[j, i, 0]
+                    out[i, j, 1] = 1.0
+            elif op == K.MIN or op == K.MAX or op == K.ABSMAX:
+                v = mirror[j, i, 0]
+                if v == v and _better(op, v, out[i, j, 0]):
+                    out[i, j, 0] = v
+                out[i, j, 1] += mirror[j, i, 1]
+            else:
+                for k in range(planes):
+                    out[i, j, k] += mirror[j, i, k]
 
 
 def thread_splits(indptr, threads=None):
@@ -265,71 +404,162 @@ def thread_splits(indptr, threads=None):
     return np.unique(np.concatenate([[0], np.clip(inner, 0, n_rows), [n_rows]])).astype(np.int64)
 
 
+def find_duplicates(indptr, indices, n_cols):
+    """``(flags, out of range)``: a uint8 flag per CSR row that stores a
+    column twice, and how many column indices lie outside ``0:n_cols``."""
+    indptr = np.ascontiguousarray(indptr, np.int64)
+    flags = np.zeros(len(indptr) - 1, np.uint8)
+    splits = thread_splits(indptr)
+    outside = np.zeros(len(splits), np.int64)
+    with KERNEL_LOCK:
+        duplicate_rows(indptr, indices, n_cols, splits, flags, outside)
+    return flags, int(outside.sum())
+
+
+def owner_groups(geometry, indptr, a_lo, threads):
+    """Owner pixel boundaries giving each thread about the same number of
+    entries, over the pixels that owner cells ``a_lo:a_lo + rows`` feed."""
+    start, stop = geometry.start, geometry.stop
+    a_hi = a_lo + len(indptr) - 1
+    p0 = int(np.searchsorted(stop, a_lo, "right"))
+    p1 = max(p0, int(np.searchsorted(start, a_hi, "left")))
+    nnz = int(indptr[-1])
+    threads = max(1, min(threads, p1 - p0, nnz // MIN_PER_THREAD or 1))
+    if threads == 1:
+        return np.array([p0, p1], np.int64)
+    s = np.clip(start[p0:p1], a_lo, a_hi) - a_lo
+    e = np.clip(stop[p0:p1], a_lo, a_hi) - a_lo
+    cum = np.cumsum(indptr[e] - indptr[s])
+    inner = p0 + 1 + np.searchsorted(cum, np.arange(1, threads) * (cum[-1] / threads))
+    return np.unique(np.concatenate([[p0], np.clip(inner, p0, p1), [p1]])).astype(np.int64)
+
+
 class SparseFold:
     """The fold of one plan over stored entries, fed CSR row blocks in any
     order (:meth:`add`), then turned into the reduction's state (:meth:`state`).
 
     ``plan`` is a :class:`~fastheat.aggregation.fold.Plan` (or an uneven plan)
-    of the view: ``plan.n_rows x plan.n_cols`` cells. ``bad_rows``/``bad_cols``
-    mark view rows/columns missing whole; ``rscale``/``cscale`` are factors
-    per view row/column (NaN where bad), e.g. balancing weights.
+    of the view: ``plan.n_rows x plan.n_cols`` cells. ``rscale``/``cscale``
+    are factors per view row/column (NaN: the row or column is missing
+    whole), e.g. balancing weights. ``mean`` makes it std's second pass;
+    ``pick`` (the rows and columns under the pixel centres) makes it
+    ``reduce="nearest"``'s; ``track`` gathers the range of the entries
+    (for :meth:`state` ``(track=True)``).
     """
 
-    def __init__(self, plan, *, implicit="zero", rscale=None, cscale=None, mean=None):
+    def __init__(self, plan, *, implicit="zero", rscale=None, cscale=None, mean=None,
+                 pick=None, track=False):
         self.plan, self.implicit = plan, check_implicit(implicit)
+        self.track = bool(track)
         self.reduction = plan.reduction
         op = self.reduction.code
-        self.op = DEVIATIONS if mean is not None else op
-        self.mean = np.zeros((1, 1)) if mean is None else np.ascontiguousarray(mean)
-        bad_r = None if rscale is None else ~np.isfinite(rscale)
-        bad_c = None if cscale is None else ~np.isfinite(cscale)
-        self.rows = AxisIndex(plan.rows, plan.n_rows, bad_r)
-        self.cols = AxisIndex(plan.cols, plan.n_cols, bad_c)
+        self.op = PICK if pick is not None else DEVIATIONS if mean is not None else op
+        if rscale is not None and cscale is None or rscale is None and cscale is not None:
+            raise ValueError("rscale and cscale go together")
         empty = np.zeros(0)
         self.rscale = empty if rscale is None else np.ascontiguousarray(rscale, np.float64)
         self.cscale = empty if cscale is None else np.ascontiguousarray(cscale, np.float64)
-        if rscale is not None and cscale is None or rscale is None and cscale is not None:
-            raise ValueError("rscale and cscale go together")
+        bad_r = None if rscale is None else ~np.isfinite(self.rscale)
+        bad_c = None if cscale is None else ~np.isfinite(self.cscale)
+        self.mean = np.zeros((1, 1)) if mean is None else np.ascontiguousarray(mean, np.float64)
+        if pick is None:
+            self.row_map, self.col_map = plan.rows, plan.cols
+            self.rows = EntryAxis(plan.rows, plan.n_rows, bad_r)
+            self.cols = EntryAxis(plan.cols, plan.n_cols, bad_c)
+        else:
+            rows, cols = pick
+            self.row_map = _pick_map(rows)
+            self.col_map = _pick_map(cols)
+            self.rows = EntryAxis(None, plan.n_rows, bad_r, pick=rows)
+            self.cols = EntryAxis(None, plan.n_cols, bad_c, pick=cols)
+        self.shape = (len(self.row_map.start), len(self.col_map.start))
         self.threads = nb.get_num_threads()
-        shape = (self.threads, plan.height, plan.width, _RAW[self.op])
-        self.parts = np.zeros(shape)
-        if self.op in (K.MIN, K.MAX, K.ABSMAX):
-            self.parts[..., 0] = np.nan
+        self.planes = self._new_planes(self.shape)
+        self.mirror = None  # the transposed view's planes, made on the first mirrored block
+        # planes folded with every weight 1 (direct, mirrored; see _update)
+        self.unit = (is_unit(self.op, self.row_map, self.cols),
+                     is_unit(self.op, self.col_map, self.rows))
+        self.settled = False
         self.seen = np.array([0.0, np.inf, -np.inf, np.inf])
 
+    def _new_planes(self, shape):
+        planes = np.zeros(shape + (_RAW[self.op],))
+        if self.op in (K.MIN, K.MAX, K.ABSMAX):
+            planes[..., 0] = np.nan
+        return planes
+
     def add(self, indptr, indices, data, *, row_base=0, col_lo=0, col_hi=None, r_shift=0,
-            c_shift=0, mode=DIRECT):
-        """Fold CSR rows (row ``k`` is stored row ``row_base + k``) into the
-        partial planes; see :func:`fold_rows` for the window and ``mode``."""
+            c_shift=0, mode=DIRECT, skip=None):
+        """Fold CSR rows (row ``k`` is stored row ``row_base + k``; rows with
+        ``skip[k]`` left out) into the planes. Entries whose column lies
+        outside ``col_lo:col_hi`` are skipped. ``mode`` DIRECT: entry
+        ``(r, c)`` is view cell ``(r - r_shift, c - c_shift)``; MIRROR: view
+        cell ``(c - r_shift, r - c_shift)``, diagonal entries skipped; BOTH:
+        both (the diagonal once)."""
         if len(indptr) < 2 or indptr[-1] == indptr[0]:
             return
         indptr = np.ascontiguousarray(indptr, np.int64)
         if indptr[0] != 0:
             indptr = indptr - indptr[0]
         col_hi = np.iinfo(np.int64).max if col_hi is None else col_hi
-        splits = thread_splits(indptr, self.threads)
-        seen = np.zeros((self.threads, 4))
-        seen[:, 1:] = (np.inf, -np.inf, np.inf)
-        with KERNEL_LOCK:
-            fold_rows(indptr, indices, data, row_base, col_lo, col_hi, r_shift, c_shift, mode,
-                      self.rscale, self.cscale, self.rows.pack, self.rows.ptr, self.rows.pix,
-                      self.rows.w, self.cols.pack, self.cols.ptr, self.cols.pix, self.cols.w,
-                      self.op, splits, self.parts,
-                      self.mean, seen)
-        self.seen = np.array([self.seen[0] + seen[:, 0].sum(), min(self.seen[1], seen[:, 1].min()),
-                              max(self.seen[2], seen[:, 2].max()),
-                              min(self.seen[3], seen[:, 3].min())])
+        skip = np.zeros(0, np.uint8) if skip is None else np.ascontiguousarray(skip, np.uint8)
+        if mode in (DIRECT, BOTH):
+            self._fold(indptr, indices, data, row_base, col_lo, col_hi, skip,
+                       row_base - r_shift, c_shift, False, mode == BOTH)
+        if mode in (MIRROR, BOTH):
+            self._fold(indptr, indices, data, row_base, col_lo, col_hi, skip,
+                       row_base - c_shift, r_shift, True, mode == BOTH)
+
+    def _fold(self, indptr, indices, data, row_base, col_lo, col_hi, skip, a_lo, b_shift,
+              mirror, both):
+        if mirror:  # owned by the transposed view's rows: the view's columns
+            owner, entry, ascale, bscale = self.col_map, self.rows, self.cscale, self.rscale
+            if self.mirror is None:
+                self.mirror = self._new_planes(self.shape[::-1])
+                if self.op == DEVIATIONS:
+                    self.mean_t = np.ascontiguousarray(self.mean.T)
+            out, mean = self.mirror, getattr(self, "mean_t", self.mean)
+        else:
+            owner, entry, ascale, bscale = self.row_map, self.cols, self.rscale, self.cscale
+            out, mean = self.planes, self.mean
+        groups = owner_groups(owner, indptr, a_lo, self.threads)
+        seen = kernel_seen = np.zeros((len(groups) - 1, 4))
+        track = NO_RANGE
+        if self.track and self.op not in (DEVIATIONS, PICK):
+            # every entry in view, values as stored: the range is the values'
+            n_owner = self.plan.n_cols if mirror else self.plan.n_rows
+            whole = ascale.size == 0 and every_column(col_lo, col_hi, b_shift) and \
+                0 <= a_lo and a_lo + len(indptr) - 1 <= n_owner
+            track = RANGE
+            if whole and not mirror:
+                track = NO_RANGE
+                splits = thread_splits(indptr, self.threads)
+                seen = np.zeros((len(splits) - 1, 4))
+                with KERNEL_LOCK:
+                    entries_range(indptr, data, skip, splits, seen)
+            elif whole and both:  # the direct pass saw these values
+                track = COUNT_ONLY
+        fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, mirror,
+                     skip, owner, groups, entry, ascale, bscale, self.op, out, mean,
+                     kernel_seen, track)
+        if self.track and len(seen):
+            self.seen = np.array([self.seen[0] + seen[:, 0].sum(),
+                                  min(self.seen[1], seen[:, 1].min()),
+                                  max(self.seen[2], seen[:, 2].max()),
+                                  min(self.seen[3], seen[:, 3].min())])
 
     def raw(self):
-        """The threads' partial planes merged, plane-major ``[plane, i, j]``."""
-        parts = np.ascontiguousarray(self.parts.transpose(0, 3, 1, 2))
-        if self.op in (K.MIN, K.MAX, K.ABSMAX):
-            out = parts[0].copy()
-            for t in range(1, len(parts)):
-                merge_into(self.op, out[:1], parts[t][:1].copy())
-                out[1] += parts[t][1]
-            return out
-        return parts.sum(axis=0)
+        """The raw planes (the mirrored ones added in), plane-major ``[plane, i, j]``."""
+        if self.unit[0] and not self.settled:  # finite weights: touched minus non-finite
+            self.planes[..., 1] = self.planes[..., 3] - self.planes[..., 2]
+        if self.mirror is not None and self.unit[1]:
+            self.mirror[..., 1] = self.mirror[..., 3] - self.mirror[..., 2]
+        self.settled = True
+        if self.mirror is not None:
+            with KERNEL_LOCK:
+                _merge_mirror(self.op, self.planes, self.mirror)
+            self.mirror = None
+        return np.ascontiguousarray(self.planes.transpose(2, 0, 1))
 
     def implicit_cells(self):
         """``(weight, count)`` per pixel of the cells that are not missing whole."""
@@ -368,8 +598,10 @@ class SparseFold:
                 ext = ext[0]
             state[0] = ext
         if track:
+            if not self.track:
+                raise ValueError("state(track=True) needs SparseFold(track=True)")
             n, lo, hi, pos = self.seen
-            if zero and count.sum() - n > 0.5:  # some implicit zero was read
+            if zero and self.rows.good * self.cols.good > n:  # some implicit zero was read
                 lo, hi = min(lo, 0.0), max(hi, 0.0)
             if lo <= hi:
                 p = red.planes
@@ -391,13 +623,36 @@ class SparseFold:
             m2 = m2 + rest * self.mean * self.mean
         return m2
 
+    def picked(self, rows, cols):
+        """``reduce="nearest"``'s values: the stored entries picked, implicit
+        cells 0 (NaN with ``implicit="missing"``), NaN where the row or column
+        is missing whole or the value is not finite."""
+        value, written = self.raw()
+        fill = 0.0 if self.implicit == "zero" else np.nan
+        out = np.where(written > 0, value, fill)
+        if self.rscale.size:
+            bad = ~np.isfinite(self.rscale[rows])[:, None] | ~np.isfinite(self.cscale[cols])
+            out[bad] = np.nan
+        # a cell under several pixel centres (never when downsampling) was
+        # written at its first pixel (or, mirrored, its first row): the others copy it
+        out = out[self.rows.pix[rows]][:, self.cols.pix[cols]]
+        out[np.isinf(out)] = np.nan
+        return out
+
+
+def _pick_map(cells):
+    """The owner-axis map of nearest's picks: each pixel reads its one cell."""
+    cells = np.ascontiguousarray(cells, np.int64)
+    one = np.ones(len(cells))
+    return AxisMap(cells, cells + 1, one, one, np.zeros(0))
+
 
 def fold_sparse(plan, feed, *, implicit="zero", scales=(None, None), track=False):
     """The state of ``plan`` over stored entries: ``feed(fold)`` calls
     ``fold.add(...)`` with every block of CSR rows (once per pass: std reads
     twice, the mean first)."""
     rscale, cscale = scales
-    first = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale)
+    first = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, track=track)
     feed(first)
     state = first.state(track)
     if plan.reduction.code == K.MOMENTS2:
@@ -415,41 +670,11 @@ def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
     calls ``picker.add(...)`` like :func:`fold_sparse`'s."""
     rows, cols = plan.nearest_index()
     rscale, cscale = scales
-    return _Picker(plan, rows, cols, implicit, rscale, cscale).run(feed)
+    picker = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale,
+                        pick=(rows, cols))
+    feed(picker)
+    return picker.picked(rows, cols)
 
 
-class _Picker:
-    def __init__(self, plan, rows, cols, implicit, rscale, cscale):
-        self.rowpick = np.full(plan.n_rows, -1, np.int64)
-        self.colpick = np.full(plan.n_cols, -1, np.int64)
-        # an input cell under several pixel centres (never when downsampling):
-        # the first pixel gets it, the others copy below
-        self.rows, self.cols = rows, cols
-        self.rowpick[rows[::-1]] = np.arange(len(rows))[::-1]
-        self.colpick[cols[::-1]] = np.arange(len(cols))[::-1]
-        fill = 0.0 if check_implicit(implicit) == "zero" else np.nan
-        self.out = np.full((len(rows), len(cols)), fill)
-        empty = np.zeros(0)
-        self.rscale = empty if rscale is None else np.ascontiguousarray(rscale, np.float64)
-        self.cscale = empty if cscale is None else np.ascontiguousarray(cscale, np.float64)
-        if rscale is not None:
-            bad = ~np.isfinite(self.rscale[rows])[:, None] | ~np.isfinite(self.cscale[cols])
-            self.out[bad] = np.nan
-
-    def add(self, indptr, indices, data, *, row_base=0, col_lo=0, col_hi=None, r_shift=0,
-            c_shift=0, mode=DIRECT):
-        indptr = np.ascontiguousarray(indptr, np.int64)
-        if indptr[0] != 0:
-            indptr = indptr - indptr[0]
-        col_hi = np.iinfo(np.int64).max if col_hi is None else col_hi
-        pick_rows(indptr, indices, data, row_base, col_lo, col_hi, r_shift, c_shift, mode,
-                  self.rscale, self.cscale, self.rowpick, self.colpick, self.out)
-
-    def run(self, feed):
-        feed(self)
-        out = self.out[self.rowpick[self.rows]][:, self.colpick[self.cols]]
-        out[np.isinf(out)] = np.nan
-        return out
-
-
-__all__ = ["IMPLICIT", "SparseFold", "fold_sparse", "pick_sparse", "REDUCTIONS"]
+__all__ = ["IMPLICIT", "SparseFold", "fold_sparse", "pick_sparse", "find_duplicates",
+           "REDUCTIONS"]

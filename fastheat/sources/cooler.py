@@ -24,8 +24,9 @@ from .base import Labels, MatrixSource, module_of
 from .registry import _register_builtin
 
 SUFFIXES = (".cool", ".mcool")
-#: Pixels read per chunk (bin2_id int64 + count: about 12 bytes each).
-CHUNK_PIXELS = 1 << 23
+#: Pixels read per chunk (bin2_id int64 + count: about 12 bytes each): small enough
+#: that reading the next chunk on the helper thread overlaps folding this one.
+CHUNK_PIXELS = 1 << 20
 #: Weight columns cooler reads as divisive (the 4DN portal's and hic2cool's).
 DIVISIVE = {"KR", "VC", "VC_SQRT"}
 
@@ -154,7 +155,7 @@ class CoolerSource(MatrixSource):
 
     def _passes(self):
         """``(rows read, columns kept, mode, r_shift, c_shift)`` per pass (see
-        :func:`fastheat.aggregation.sparse.fold_rows`)."""
+        :meth:`fastheat.aggregation.sparse.SparseFold.add`)."""
         (a, b), (c, d) = (self.r0, self.r1), (self.c0, self.c1)
         if not self.symmetric:
             return [((a, b), (c, d), DIRECT)]
@@ -164,6 +165,7 @@ class CoolerSource(MatrixSource):
 
     def _feed(self, fold):
         passes = self._passes()
+        nbins = int(self.clr.info["nbins"])
         with self.clr.open("r") as g:
             offsets = g["indexes/bin1_offset"]
             bin2, count = g["pixels/bin2_id"], g["pixels/count"]
@@ -189,9 +191,10 @@ class CoolerSource(MatrixSource):
                     off, lo, s, e, (c_lo, c_hi), mode = job
                     # in a MIRROR pass the rows read are the view's columns: the
                     # kernel swaps the entry's roles, the view's origin is the same
+                    every = c_lo == 0 and c_hi >= nbins  # no column window to check
                     fold.add(off[s:e + 1] - off[s], cols_, vals, row_base=lo + s,
-                             col_lo=c_lo, col_hi=c_hi, r_shift=self.r0, c_shift=self.c0,
-                             mode=mode)
+                             col_lo=c_lo, col_hi=None if every else c_hi, r_shift=self.r0,
+                             c_shift=self.c0, mode=mode)
                     bar.update(len(vals))
                     del cols_, vals
 

@@ -2,7 +2,8 @@
 
 CSR rows are folded as they are stored, CSC as the rows of the transpose (no
 copy); other formats are converted to CSR, which sums COO's duplicate entries
-as ``toarray()`` does. Implicit cells are zeros by default (``implicit="zero"``,
+as ``toarray()`` does. A CSR/CSC matrix with unsorted indices is read as it is;
+rows that store a column twice are copied alone and their duplicates summed. Implicit cells are zeros by default (``implicit="zero"``,
 the dense result of ``toarray()``), or missing (``implicit="missing"``: a mean
 over stored entries only). See :mod:`fastheat.aggregation.sparse`.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..aggregation.sparse import DIRECT, check_implicit, fold_sparse, pick_sparse
+from ..aggregation.sparse import DIRECT, check_implicit, find_duplicates, fold_sparse, pick_sparse
 from .base import Labels, MatrixSource, check_matrix, module_of
 from .registry import _register_builtin
 
@@ -24,14 +25,42 @@ def _kernel_data(data):
 
 
 def canonical(m):
-    """``m`` as CSR or CSC with sorted, unique entries per row (a copy only
-    when ``m`` is another format or has duplicates, which ``toarray()`` sums)."""
+    """``m`` as CSR or CSC (a copy only when ``m`` is another format; COO's
+    duplicates are summed then, as ``toarray()`` sums them)."""
     if m.format not in DIRECT_FORMATS:
-        return m.tocsr()  # COO's duplicates are summed here
-    if not m.has_canonical_format:
-        m = m.copy()
-        m.sum_duplicates()
+        return m.tocsr()
     return m
+
+
+def duplicates_fixed(m):
+    """``None`` when no row of the CSR/CSC ``m`` (a column, for CSC) stores
+    an index twice, else ``(flags, indptr, indices, data)``: a flag per row
+    that does, and those rows alone with their duplicates summed (in the
+    order stored, as ``toarray()`` sums them), the other rows empty.
+    Unsorted indices are fine: only the flagged rows are copied."""
+    if m.has_canonical_format:
+        return None
+    n_minor = m.shape[1] if m.format == "csr" else m.shape[0]
+    flags, outside = find_duplicates(m.indptr, m.indices, n_minor)
+    if outside:
+        raise ValueError(f"the sparse matrix stores {outside} entries with an index outside "
+                         f"0..{n_minor - 1} (its shape is {m.shape}); it is malformed: "
+                         f"check_format() says so too")
+    rows = np.flatnonzero(flags)
+    if not len(rows):
+        return None
+    lo, hi = m.indptr[rows].astype(np.int64), m.indptr[rows + 1].astype(np.int64)
+    ptr = np.concatenate([[0], np.cumsum(hi - lo)])
+    take = np.arange(ptr[-1]) + np.repeat(lo - ptr[:-1], hi - lo)
+    key = np.repeat(rows.astype(np.int64), hi - lo) * n_minor + m.indices[take]
+    cells, inverse = np.unique(key, return_inverse=True)
+    # summed in the order stored, into the matrix's dtype, as toarray() sums them
+    data = np.zeros(len(cells), m.data.dtype)
+    np.add.at(data, inverse, m.data[take])
+    indptr = np.zeros(len(m.indptr), np.int64)
+    np.add.at(indptr, cells // n_minor + 1, 1)
+    np.cumsum(indptr, out=indptr)
+    return flags, indptr, (cells % n_minor).astype(m.indices.dtype), data
 
 
 class SparseSource(MatrixSource):
@@ -46,10 +75,18 @@ class SparseSource(MatrixSource):
         self.matrix = canonical(m)
         self.shape, self.dtype = tuple(self.matrix.shape), np.dtype(m.dtype)
         self.labels, self.scales = labels, scales
+        self._fixed = False
 
     def _feed(self, fold):
         m = self.matrix
-        fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT)
+        if self._fixed is False:  # checked once, on the first pass
+            self._fixed = duplicates_fixed(m)
+        if self._fixed is None:
+            fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT)
+            return
+        flags, indptr, indices, data = self._fixed
+        fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT, skip=flags)
+        fold.add(indptr, indices, _kernel_data(data), mode=DIRECT)
 
     def fold(self, plan):
         if self.matrix.format == "csc":  # the transpose's rows

@@ -163,3 +163,43 @@ def test_import_fastheat_loads_no_sparse_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=300)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_unsorted_rows_with_duplicates_equal_the_dense_sum():
+    # indices unsorted within rows and some rows storing a column twice: only
+    # those rows are copied and summed (as toarray() sums them), the rest read as stored
+    rng = np.random.default_rng(11)
+    n, per = 300, 40
+    indptr = np.arange(n + 1, dtype=np.int64) * per
+    indices = rng.integers(0, 200, n * per).astype(np.int32)
+    data = rng.random(n * per) - 0.3
+    m = sp.csr_matrix((data, indices, indptr), shape=(n, 200))
+    assert not m.has_canonical_format
+    dense = m.toarray()
+    for reduce in ("mean", "max", "count"):
+        for implicit in ("zero", "missing"):
+            a = fastheat.aggregate(m, width=70, height=90, reduce=reduce, implicit=implicit)
+            b = fastheat.aggregate(dense_of(m.copy(), implicit), width=70, height=90,
+                                   reduce=reduce)  # (dense_of sums m's duplicates in place)
+            assert_same(a, b, reduce)
+    np.testing.assert_array_equal(m.indices, indices)  # the user's matrix is left as it was
+    assert np.array_equal(dense, m.toarray())
+
+
+def test_fully_stored_matrix_has_no_implicit_zero_in_its_log_range():
+    # every cell stored, a ratio that splits cells between pixels: the log
+    # norm's range is the stored values' (before: cells in two pixels were
+    # counted twice, so an implicit 0 was assumed and the range went to 0)
+    d = np.arange(1.0, 10.0).reshape(3, 3)
+    m = sp.csr_matrix(d)
+    info = fastheat.render_info(m, width=2, height=2, norm="log")
+    ref = fastheat.render_info(d, width=2, height=2, norm="log")
+    assert (info.vmin, info.vmax) == (ref.vmin, ref.vmax) == (1.0, 9.0)
+
+
+def test_malformed_indices_are_an_error_not_a_crash():
+    m = sp.csr_matrix((np.ones(2), np.array([0, 7], np.int32), np.array([0, 1, 2])),
+                      shape=(2, 3))
+    m.has_canonical_format = False
+    with pytest.raises(ValueError, match=r"1 entries with an index outside 0\.\.2"):
+        fastheat.aggregate(m, width=2, height=2)
