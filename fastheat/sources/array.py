@@ -7,6 +7,8 @@ accepts is read with ``numpy.asarray``.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..aggregation.fold import fold_matrix, pick_nearest
@@ -21,7 +23,7 @@ def as_matrix(data, name="data"):
     >>> as_matrix([[1, 2], [3, 4]])[0].shape
     (2, 2)
     """
-    if isinstance(data, np.ma.MaskedArray):
+    if "numpy.ma" in sys.modules and isinstance(data, np.ma.MaskedArray):  # no import
         # the dtype first: a structured array's mask is structured too, and
         # split_mask's mask.any() would fail with numpy's cast error
         check_matrix(data.shape, data.dtype, name)
