@@ -13,6 +13,7 @@ the old target is never damaged.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -41,13 +42,14 @@ _CHILD = textwrap.dedent("""
     import fastheat
     from fastheat.encode import png
 
-    def slow_png(image, f, **kw):
+    def slow_png(*args, **kw):  # either PNG writer: RGBA or palette
+        f = args[-1]
         f.write(b"\\x89PNG partial")
         f.flush()
         print("writing", flush=True)
         time.sleep(120)
 
-    png.write_png = slow_png
+    png.write_png = png.write_indexed_png = slow_png
     MODE = sys.argv[1]
     if MODE == "own-handler":  # a server's graceful shutdown: exit from the main thread
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
@@ -58,12 +60,24 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+
+def _default_signals():
+    """In the child before it starts: SIGINT, SIGTERM and SIGHUP at their
+    default action, as a program started from a terminal has them (nohup, or
+    a test runner's worker, may have left them ignored: a disposition
+    children inherit)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
 def _run_child(folder, mode, sig):
     (folder / "child.py").write_text(_CHILD)
     p = subprocess.Popen([sys.executable, "child.py", mode], cwd=folder, env=ENV,
+                         preexec_fn=_default_signals,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = p.stdout.readline().strip()
+        # a child that never gets to its write must fail the test, not hang it
+        ready, _, _ = select.select([p.stdout], [], [], 120)
+        line = p.stdout.readline().strip() if ready else "(nothing in 120 s)"
         assert line == "writing", (line, p.stderr.read()[-2000:])
         assert _parts(folder), "the child's temporary file is not there yet"
         p.send_signal(sig)
@@ -72,6 +86,8 @@ def _run_child(folder, mode, sig):
         if p.poll() is None:
             p.kill()
             p.wait()
+        p.stdout.close()
+        p.stderr.close()
     return p.returncode, err
 
 

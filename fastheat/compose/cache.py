@@ -92,6 +92,8 @@ def freeze(v):
             return (t, v.shape, freeze(v.ravel().tolist()))
         return (t, v.dtype.str, v.shape, np.ascontiguousarray(v).tobytes())
     if isinstance(v, np.generic):
+        if v.dtype.kind in "fc" and v.dtype.itemsize > 8:  # longdouble: item() is itself,
+            return (t, repr(v))                             # its bytes hold padding
         return (t, freeze(v.item()))
     if isinstance(v, np.dtype):
         return (t, v.str)
