@@ -25,6 +25,7 @@ import pytest
 from PIL import Image
 
 import fastheat
+from children import default_signals
 from fastheat import encode
 from fastheat.encode import png as png_writer
 from fastheat.cli import main
@@ -37,14 +38,6 @@ TRIALS = int(os.environ.get("FASTHEAT_SIGNAL_TRIALS", "6"))
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-
-def _default_signals():
-    """In the child before it starts: SIGINT, SIGTERM and SIGHUP at their
-    default action, as a program started from a terminal has them (nohup, or
-    a test runner's worker, may have left them ignored: a disposition
-    children inherit)."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
 
 def cli(args, cwd, timeout=300, **kw):
     return subprocess.run([sys.executable, "-m", "fastheat", *map(str, args)], cwd=cwd,
@@ -212,7 +205,7 @@ def _signal_trials(tmp_path, code, sig, trials, want):
     outcomes = []
     for trial in range(trials):
         p = subprocess.Popen([sys.executable, "child.py"], cwd=tmp_path, env=ENV,
-                             preexec_fn=_default_signals,
+                             preexec_fn=default_signals,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert p.stdout.readline().strip() == "ready"
         good = (tmp_path / "out.png").read_bytes()
@@ -267,7 +260,7 @@ def test_ctrl_c_in_png_writer_never_blocks_exit(tmp_path):
     (tmp_path / "child.py").write_text(code)
     for trial in range(4 * TRIALS):
         p = subprocess.Popen([sys.executable, "child.py"], cwd=tmp_path, env=ENV,
-                             preexec_fn=_default_signals,
+                             preexec_fn=default_signals,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert p.stdout.readline().strip() == "ready"
         time.sleep(random.uniform(0, 0.05))

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import fastheat
+from children import default_signals
 from fastheat import encode
 from fastheat.cli import main
 
@@ -60,19 +61,10 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-
-def _default_signals():
-    """In the child before it starts: SIGINT, SIGTERM and SIGHUP at their
-    default action, as a program started from a terminal has them (nohup, or
-    a test runner's worker, may have left them ignored: a disposition
-    children inherit)."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
-
 def _run_child(folder, mode, sig):
     (folder / "child.py").write_text(_CHILD)
     p = subprocess.Popen([sys.executable, "child.py", mode], cwd=folder, env=ENV,
-                         preexec_fn=_default_signals,
+                         preexec_fn=default_signals,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # a child that never gets to its write must fail the test, not hang it
