@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from numba.extending import overload
 
 from .._jit import pjit
 
@@ -31,10 +32,24 @@ def colormap_codes(t, n, out):
             out[i, j] = _code(t[i, j] * n, n, n_int)
 
 
+def _as_type_of(w, like):
+    """``w`` rounded to ``like``'s float type (a float64 value to float32, as
+    ``np.array(x, np.float32)`` rounds it), or ``w`` itself when the types agree."""
+    return like.__class__(w)
+
+
+@overload(_as_type_of, inline="always")
+def _as_type_of_impl(w, like):
+    if w == like:
+        return lambda w, like: w
+    return lambda w, like: np.float32(w)
+
+
 @pjit
 def linear_codes(x, lo, span, n, out):
     """Writes the colormap index of ``(x - lo) / span`` into ``out`` (see
-    :func:`fastheat.color._kernels.linear_codes`)."""
+    :func:`fastheat.color._kernels.linear_codes`); float64 ``x`` with float32
+    ``lo`` is rounded to float32 first, its own NaN and +-inf are bad."""
     # Branch-free, every select in the float lane and one conversion to int32
     # at the end: the loop vectorises (vdivpd, vcvttpd2dq on AVX2; there is no
     # vector float64 -> int64 conversion before AVX-512), 2x faster than
@@ -43,12 +58,13 @@ def linear_codes(x, lo, span, n, out):
     for i in nb.prange(x.shape[0]):
         row, codes = x[i], out[i]
         for j in range(x.shape[1]):
-            v = row[j]
+            w = row[j]
+            v = _as_type_of(w, lo)
             t = ((v - lo) / span) * n
             c = min(max(t, zero), top)  # t == n -> n - 1; [0, n) truncated = floored
             c = n if t < 0 else c
             c = n + 1 if t > n else c
-            c = n + 2 if v - v != 0 else c  # NaN, +-inf: bad
+            c = n + 2 if w - w != 0 else c  # NaN, +-inf: bad (a float32 overflow is over/under)
             codes[j] = np.int32(c)
 
 

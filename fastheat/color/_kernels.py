@@ -33,9 +33,11 @@ def linear_codes(x, lo, span, n, out):
     """Write the colormap index (as :func:`colormap_codes`) of ``(x - lo) /
     span`` into ``out``, non-finite ``x`` bad: matplotlib's ``Normalize`` and
     ``Colormap`` in one pass, with no normalized temporary. ``lo``, ``span``
-    and ``n`` are scalars of ``x``'s float type; ``span > 0``. Bit-identical
-    to ``Normalize`` then ``Colormap`` in that type (numpy's in-place
-    ``t -= lo; t /= span``)."""
+    and ``n`` are scalars of ``x``'s float type, or float32 for float64 ``x``
+    (a float32 input's mean, normalized in float32 as matplotlib normalizes
+    float32 data: ``x`` is rounded to float32 first); ``span > 0``.
+    Bit-identical to ``Normalize`` then ``Colormap`` in that type (numpy's
+    in-place ``t -= lo; t /= span``)."""
     if use_jit(x.size):
         J.linear_codes(x, lo, span, n, out)
     else:
@@ -60,7 +62,11 @@ def paint_rows(cell_codes, row_index, col_index, table, out, rows):
 
 def _linear_codes_numpy(x, lo, span, n, out):
     with np.errstate(invalid="ignore", over="ignore"):
-        t = x - lo
+        if x.dtype == lo.dtype:
+            t = x - lo
+        else:  # float64 values normalized in float32: rounded first
+            t = x.astype(lo.dtype)
+            t -= lo
         t /= span
         t *= n  # as matplotlib's Colormap: normalized, then times n
         if x.size and 0 <= t.min() and t.max() <= n:  # common: no NaN, +-inf, under or over

@@ -733,10 +733,12 @@ def _eq_hist(values, lo, hi):
 def _linear_codes(norm, x, n):
     """:meth:`Norm.encode` of the linear norm in one pass (normalized and coded
     by one kernel), where that is bit-identical: ``x`` a 2-D array of the
-    norm's float type, ``vmin < vmax``, their difference in that type (else None)."""
+    norm's float type (or float64 for a float32 norm: a float32 input's mean),
+    ``vmin < vmax``, their difference in that type (else None)."""
     x = np.asarray(x)
     t = norm.dtype
-    if x.ndim != 2 or x.dtype != t or t not in (np.float32, np.float64):
+    if x.ndim != 2 or t not in (np.float32, np.float64) or \
+            not (x.dtype == t or (x.dtype == np.float64 and t == np.float32)):
         return None
     lo, hi = _mpl_scalar(norm.vmin), _mpl_scalar(norm.vmax)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -61,6 +61,34 @@ def test_linear_codes_equal_normalize_then_code(path, dtype):
     np.testing.assert_array_equal(out, naive_codes(t, dtype(256)))
 
 
+def test_linear_codes_of_float64_values_in_a_float32_norm(path):
+    # a float32 input's mean (float64 cells) normalized as matplotlib
+    # normalizes float32 data: each value rounded to float32 first, then the
+    # float32 arithmetic; only the value's own NaN and +-inf are bad (one past
+    # float32's range rounds to +-inf and is over or under)
+    rng = np.random.default_rng(4)
+    f32 = np.float32
+    lo, hi = f32(1.1), f32(5.3)
+    span = hi - lo
+    # values just either side of every code's edge, where float32 rounding
+    # moves a third of them to the next code (float64 arithmetic would not)
+    edges = np.float64(lo) + np.float64(span) * np.arange(1, 256) / 256
+    x = np.concatenate([rng.normal(3, 2, 323)] + [edges + d for d in (-1e-7, -1e-8, 1e-8, 1e-7)])
+    x = x.reshape(17, 79)
+    x.reshape(-1)[:10] = [np.nan, np.inf, -np.inf, 1e39, -1e39, 1e-320, 1.1, 5.3,
+                          np.nextafter(1.1, 0), float(np.nextafter(f32(5.3), f32(0))) + 1e-12]
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = np.array(x, f32)  # the unfused path: Norm.forward in float32
+        t -= lo
+        t /= span
+    t[np.isinf(x)] = np.nan
+    out = np.empty(x.shape, np.uint16)
+    K.linear_codes(x, lo, span, f32(256), out)
+    expected = naive_codes(t, f32(256))
+    np.testing.assert_array_equal(out, expected)
+    assert list(out.reshape(-1)[:5]) == [258, 258, 258, 257, 256]  # bad x3, over, under
+
+
 def test_jit_and_numpy_twins_agree_on_a_large_random_grid():
     t = special_values(np.float64, (300, 301), seed=5)
     a, b = np.empty(t.shape, np.uint16), np.empty(t.shape, np.uint16)
