@@ -301,6 +301,55 @@ def test_a_raster_at_the_side_limit_with_decorations_is_refused_cleanly():
         fastheat.heatmap(np.eye(2), width=MAX_SIDE, height=2, colorbar=True)
 
 
+@pytest.mark.parametrize("reduce, planes", [("mean", 2), ("std", 3), ("max", 1)])
+def test_a_state_larger_than_the_machines_memory_is_refused_before_allocation(monkeypatch,
+                                                                             reduce, planes):
+    # the state's pages come from calloc, so np.zeros of 30 GB "succeeds" and the
+    # kernel is killed mid-render; the render is refused first, naming the options
+    from fastheat.aggregation import reductions
+
+    need = (8 * planes + reductions.AFTER_STATE) * 400 * 300
+    monkeypatch.setattr(reductions, "physical_memory", lambda: need - 1)
+    allocated = []
+    monkeypatch.setattr(np, "zeros", lambda *a, **k: allocated.append(a) or 1 / 0)
+    monkeypatch.setattr(np, "full", lambda *a, **k: allocated.append(a) or 1 / 0)
+    with pytest.raises(ValueError, match=rf"^a 400 x 300 px raster with reduce='{reduce}' needs "
+                                         rf"about 0\.0 GiB \({planes} float64 values a pixel for "
+                                         r"its aggregation state, and about 12 bytes a pixel to "
+                                         r"colour it\), more than this machine's 0\.0 GiB"):
+        fastheat.to_rgba(np.ones((1000, 1000)), width=400, height=300, reduce=reduce)
+    assert allocated == []
+    monkeypatch.setattr(reductions, "physical_memory", lambda: need)
+    monkeypatch.undo()
+    assert fastheat.to_rgba(np.ones((1000, 1000)), width=400, height=300,
+                            reduce=reduce).shape == (300, 400, 4)
+
+
+def test_the_state_memory_check_passes_a_state_that_fits(monkeypatch):
+    from fastheat.aggregation import reductions
+
+    monkeypatch.setattr(reductions, "physical_memory", lambda: (8 * 2 + 12) * 400 * 300)
+    assert fastheat.to_rgba(np.ones((1000, 1000)), width=400, height=300).shape == (300, 400, 4)
+    monkeypatch.setattr(reductions, "physical_memory", lambda: None)  # the OS does not say
+    assert fastheat.to_rgba(np.ones((1000, 1000)), width=400, height=300).shape == (300, 400, 4)
+
+
+def test_cli_refuses_a_state_beyond_memory_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "m.npy", np.ones((1000, 1000), np.float32))
+    code = ("import sys, fastheat.aggregation.reductions as r; r.physical_memory = lambda: 10**6; "
+            "from fastheat.cli import main; sys.exit(main(sys.argv[1:]))")
+    p = subprocess.run([sys.executable, "-c", code, "render", str(tmp_path / "m.npy"), "-o",
+                        str(tmp_path / "o.png"), "--width", "400", "--height", "400"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.count("\n") == 1 and "400 x 400 px raster with --reduce 'mean' needs" in p.stderr \
+        and "a smaller --width or --height" in p.stderr
+    assert not (tmp_path / "o.png").exists()
+
+
 # --------------------------------------------------------------------------- every option
 
 #: Hostile values every option meets: each works or raises a ValueError/TypeError naming it.

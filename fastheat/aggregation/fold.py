@@ -117,7 +117,8 @@ class Plan:
     def finish(self, state):
         """Values from a (merged) state; NaN where a pixel saw no valid value.
         A mean is divided in place, into the state's first plane (no third
-        full-size plane for large outputs): the state is used up."""
+        full-size plane for large outputs), a standard deviation into its
+        third: the state is used up."""
         if self.reduction.name == "mean":
             if state[0].size >= PARALLEL_FINISH and state.flags.c_contiguous:
                 with K.KERNEL_LOCK:
@@ -125,6 +126,10 @@ class Plan:
                 return state[0]
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.divide(state[0], state[1], out=state[0])
+        if self.reduction.name == "std":  # in place too, into the third plane
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(state[2], state[1], out=state[2])
+                return np.sqrt(state[2], out=state[2])
         return self.reduction.values(state)
 
     def nearest_index(self):

@@ -69,6 +69,7 @@ class Reduction:
         """A fresh state for an output grid of ``shape``; with ``track``, with
         the planes that gather the input's range after its own."""
         shape = (self.planes + K.TRACKED * track,) + tuple(shape)
+        check_state_memory(shape, self.name)
         # zeros come from calloc: the kernel's threads touch the pages first,
         # in parallel, instead of one thread filling them
         state = np.zeros(shape) if self.fill == 0 else np.full(shape, self.fill)
@@ -96,6 +97,38 @@ class Reduction:
     def __reduce__(self):
         # pickled by name (dask ships plans to workers): rows hold functions
         return reduction, (self.name,)
+
+
+def physical_memory():
+    """This machine's memory in bytes (None where the OS does not say)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+#: Bytes a pixel beyond the state to colour and encode a raster (codes, the
+#: norm's temporaries, the image; measured at most 10.2 by
+#: benchmarks/bench_limits.py).
+AFTER_STATE = 12
+
+
+def check_state_memory(shape, name):
+    """Refuse, before allocating, a render whose state (``(planes, height,
+    width)`` float64) and colouring need more than this machine's memory: the
+    state's pages come from calloc and are touched only by the kernel, so the
+    allocation itself would succeed and the kernel be killed mid-render."""
+    planes, height, width = shape[0], shape[-2], shape[-1]
+    need, have = (8 * planes + AFTER_STATE) * height * width, physical_memory()
+    if have is not None and need > have:
+        raise ValueError(
+            f"a {width:,} x {height:,} px raster with reduce={name!r} needs about "
+            f"{need / 2**30:.1f} GiB ({planes} float64 values a pixel for its aggregation "
+            f"state, and about {AFTER_STATE} bytes a pixel to colour it), more than this "
+            f"machine's {have / 2**30:.1f} GiB of memory: ask for a smaller width= or height=, "
+            "or render it in tiles (fastheat tiles)")
 
 
 def _mean(state):

@@ -231,8 +231,8 @@ class LogNorm(Norm):
 
     def forward(self, x):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            x = np.where(np.asarray(x) > 0, x, np.nan)
-            return _unit(np.log10(x), np.log10(self.vmin), np.log10(self.vmax))
+            t = np.where(np.asarray(x) > 0, x, np.nan)  # one temporary, worked in place
+            return _unit(np.log10(t, out=t), np.log10(self.vmin), np.log10(self.vmax), out=t)
 
     def inverse(self, t):
         lo, hi = np.log10(self.vmin), np.log10(self.vmax)
@@ -468,13 +468,18 @@ KINDS = {cls.kind: cls for cls in (Norm, LogNorm, SymLogNorm, SqrtNorm, PowerNor
 NORMS = tuple(KINDS)
 
 
-def _unit(x, lo, hi):
+def _unit(x, lo, hi, out=None):
+    """``(x - lo) / (hi - lo)``, into ``out`` (``x`` itself, a temporary) when given."""
     if not hi > lo:
         return np.where(np.isnan(x), x, 0.0)
     with np.errstate(over="ignore"):
         if _overflows(hi - lo):  # a range beyond the float range: halved, finite
-            x, lo, hi = np.asarray(x) * 0.5, lo * 0.5, hi * 0.5
-    return (x - lo) / (hi - lo)
+            x, lo, hi, out = np.asarray(x) * 0.5, lo * 0.5, hi * 0.5, None
+    if out is None or np.result_type(out, lo, hi) != out.dtype:  # (float32 x, float64 lo)
+        return (x - lo) / (hi - lo)
+    np.subtract(x, lo, out=out)
+    out /= hi - lo
+    return out
 
 
 def _interp(x, xp, fp, left=-np.inf, right=np.inf):
