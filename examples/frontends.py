@@ -1,5 +1,6 @@
 """The README's front-end images (issue 12): the matplotlib artist zoomed,
-heatmap(ax=) beside seaborn, save(".svg"/".pdf"), to_plotly.
+heatmap(ax=) beside seaborn, save(".svg"/".pdf"), to_plotly, the xarray
+accessor beside xarray's own plot.
 
     python examples/frontends.py   # writes examples/images/frontends/*
 
@@ -100,7 +101,30 @@ def main():
 
     im = Image.open(shot).convert("RGB")  # a screenshot: 700 px wide, 256 colours
     im.resize((700, round(im.height * 700 / im.width)), Image.LANCZOS).quantize(256).save(shot)
+    accessor_image()
     print("wrote", sorted(os.listdir(OUT)), file=sys.stderr)
+
+
+def accessor_image():
+    """5. ``DataArray.fastheat.plot(ax=)`` beside xarray's own ``.plot(ax=)``:
+    the coordinates and names give the axes."""
+    import xarray as xr
+
+    rng = np.random.default_rng(2)
+    lat, day = np.linspace(-60, 60, 121), np.arange(365)
+    t = 25 * np.cos(np.radians(lat))[:, None] - 8 * np.sin(2 * np.pi * day / 365) * \
+        np.sign(lat)[:, None] * np.abs(np.sin(np.radians(lat)))[:, None]
+    da = xr.DataArray(t + rng.normal(0, 1, t.shape), dims=("lat", "day"),
+                      coords={"lat": lat, "day": day}, name="temperature")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), dpi=100)
+    art = da.fastheat.plot(ax=a, cmap="RdBu_r")
+    fig.colorbar(art, ax=a, label="temperature")
+    da.plot(ax=b, cmap="RdBu_r")
+    a.set_title("da.fastheat.plot(ax=ax, cmap='RdBu_r')")
+    b.set_title("da.plot(ax=ax, cmap='RdBu_r') (xarray)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(OUT, "accessor.png"))
+    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -30,16 +30,30 @@ class _Accessor:
 
         return api.save(self._obj, path, **options)
 
-    def plot(self, ax=None, **options):
+    def plot(self, ax=None, *, yincrease=None, **options):
         """Draw into a matplotlib Axes (the current one by default) with
-        :func:`fastheat.imshow`, coordinates as the extent; returns the artist."""
+        :func:`fastheat.imshow`, coordinates as the extent; returns the artist.
+
+        A DataArray is drawn as xarray's own ``.plot()`` draws it: the y axis
+        increasing upward (``yincrease=True``, xarray's default; ``False``
+        puts it downward, like ``imshow``'s ``origin="upper"``), and the
+        aspect ``"auto"``. A DataFrame keeps imshow's layout (row 0 on top)."""
         from .mpl import imshow
 
         if ax is None:
             import matplotlib.pyplot as plt
 
             ax = plt.gca()
-        return imshow(ax, self._obj, **options)
+        xarray = hasattr(self._obj, "dims") and hasattr(self._obj, "coords")
+        if xarray:
+            options.setdefault("aspect", "auto")
+        artist = imshow(ax, self._obj, **options)
+        if yincrease is None:
+            yincrease = xarray
+        lo, hi = ax.get_ylim()
+        if (lo > hi) == bool(yincrease):
+            ax.set_ylim(hi, lo)
+        return artist
 
     def to_plotly(self, **options):
         from .plotly import to_plotly
