@@ -159,7 +159,7 @@ triangle.""", type="int, optional", cli=dict(
     def __post_init__(self):
         if self.view is None:  # None: the default, as for the other options
             object.__setattr__(self, "view", "matrix")
-        if self.view != "matrix" or self.depth is not None:
+        if not isinstance(self.view, str) or self.view != "matrix" or self.depth is not None:
             from .aggregation.triangle import check_view
 
             check_view(self.view, self.depth)  # before any data is read

@@ -254,3 +254,13 @@ def test_F27_float16_codes_past_float16_max_no_warning():
         out = fastheat.to_rgba(data, vmin=0.0, center=0.0, gamma=1.0)
     np.testing.assert_array_equal(out, fastheat.to_rgba(np.ascontiguousarray(data),
                                                         vmin=0.0, center=0.0, gamma=1.0))
+
+
+def test_F28_array_as_view_is_a_clean_view_error(campaign):
+    """Found by the session-11 long run (14 of the first 5,000 examples of a
+    lane): ``view=`` an array compared with "matrix" raised numpy's "truth
+    value of an array is ambiguous"; it is now the view error."""
+    outcome, detail = api(campaign, "data = np.eye(5)\nfn = 'heatmap'\nargs = (data,)\n"
+                                    "kw = {'view': np.arange(5.0)}\n")
+    assert outcome == "clean error" and "view=array([0., 1., 2., 3., 4.]) is not a view" \
+        in detail, detail
