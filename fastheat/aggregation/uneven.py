@@ -43,12 +43,24 @@ def cell_edges(coords, n, name="xcoords"):
                          f"edges or {n} cell centres")
     if not np.all(np.isfinite(c)):
         raise ValueError(f"{name} has NaN or infinite values; coordinates must be finite")
-    if len(c) == n:
-        if n == 1:
-            raise ValueError(f"{name} has a single centre; give the cell's 2 edges instead")
-        mid = (c[1:] + c[:-1]) / 2
-        c = np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]])
-    d = np.diff(c)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if len(c) == n:
+            if n == 1:
+                raise ValueError(f"{name} has a single centre; give the cell's 2 edges instead")
+            mid = (c[1:] + c[:-1]) / 2
+            if not np.all(np.isfinite(mid)):  # huge centres: halves first
+                mid = c[1:] / 2 + c[:-1] / 2
+            lo, hi = 2 * c[0] - mid[0], 2 * c[-1] - mid[-1]
+            lo = lo if np.isfinite(lo) else c[0] - (mid[0] - c[0])
+            hi = hi if np.isfinite(hi) else c[-1] + (c[-1] - mid[-1])
+            c = np.concatenate([[lo], mid, [hi]])
+        d = np.diff(c)
+        span = c[-1] - c[0]
+    if not (np.all(np.isfinite(c)) and np.isfinite(span)):
+        first, last = np.asarray(coords, np.float64)[[0, -1]]
+        raise ValueError(f"{name} from {first:g} to {last:g} makes cells wider than the float "
+                         f"range (their edges or span overflow); give coordinates whose "
+                         f"range is finite")
     if not (np.all(d > 0) or np.all(d < 0)):
         raise ValueError(f"{name} must be strictly increasing or strictly decreasing (a "
                          f"rectilinear grid; curvilinear grids are not supported)")
@@ -58,7 +70,7 @@ def cell_edges(coords, n, name="xcoords"):
 def check_scale(scale, name="xscale"):
     if scale is None:
         return "linear"
-    if scale not in SCALES:
+    if not isinstance(scale, str) or scale not in SCALES:
         raise ValueError(f"{name}={scale!r} is not a scale; use 'linear' or 'log'")
     return scale
 

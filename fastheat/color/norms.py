@@ -551,7 +551,7 @@ def _check_levels(levels):
     except (TypeError, ValueError):  # (complex, bool, beyond the float range: not edges)
         edges = np.array([np.nan])
     if edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all() or \
-            not (np.diff(edges) > 0).all():
+            not (edges[1:] > edges[:-1]).all():  # (no overflowing difference)
         raise ValueError(f"levels={short_repr(levels)} must be a number of bands or at least 2 "
                          f"increasing finite band edges")
     return edges

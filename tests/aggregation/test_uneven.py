@@ -2,6 +2,9 @@
 plain-numpy exact area-weighted reference, dense and sparse, linear and log axes."""
 from __future__ import annotations
 
+import io
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -83,6 +86,27 @@ def test_errors_name_the_option():
         fastheat.aggregate(v, ycoords=[-1, 1, 2], yscale="log")
     with pytest.raises(ValueError, match=r"xscale='ln' is not a scale; use 'linear' or 'log'"):
         fastheat.aggregate(v, xscale="ln")
+
+
+@pytest.mark.parametrize("coords", [[1e308, -1e308], [-1.7e308, 1.7e308],
+                                    [-1.79e308, 0.0, 1.79e308], [1.7e308, 1.75e308, 1.79e308]])
+def test_coordinates_beyond_the_float_range_are_refused_without_a_warning(coords):
+    # found by the long fuzz run: edges or span overflowing to inf passed the
+    # monotonic check with numpy's "overflow encountered in subtract" warning
+    v = np.ones((2, len(coords) if len(coords) == 3 else 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^xcoords from .* makes cells wider than the "
+                                             r"float range"):
+            fastheat.save(v, io.BytesIO(), colorbar=True, xcoords=coords)
+
+
+def test_huge_but_finite_centres_get_their_edges():
+    # 2 * c[0] overflows, the edge does not: computed the other way round
+    np.testing.assert_allclose(cell_edges([1e308, 1.1e308], 2), [9.5e307, 1.05e308, 1.15e308],
+                               rtol=1e-15)
+    out = fastheat.aggregate(np.eye(2), xcoords=[1e308, 1.1e308], width=2, height=2)
+    np.testing.assert_allclose(out, np.eye(2), atol=1e-14)  # (edges rounded at 1e308)
 
 
 def test_a_log_axis_has_ticks_at_decades_where_the_raster_puts_them():

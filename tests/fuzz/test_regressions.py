@@ -264,3 +264,29 @@ def test_F28_array_as_view_is_a_clean_view_error(campaign):
                                     "kw = {'view': np.arange(5.0)}\n")
     assert outcome == "clean error" and "view=array([0., 1., 2., 3., 4.]) is not a view" \
         in detail, detail
+
+
+def test_F29_array_as_scale_is_a_clean_scale_error(campaign):
+    """Session-11 long run: ``xscale=`` an array hit "truth value of an array
+    is ambiguous" in the scale check."""
+    outcome, detail = api(campaign, "data = np.eye(5)\nfn = 'to_rgba'\nargs = (data,)\n"
+                                    "kw = {'xscale': np.arange(3.0)}\n")
+    assert outcome == "clean error" and "is not a scale" in detail, detail
+
+
+@pytest.mark.parametrize("body", [
+    # levels edges whose differences overflow: numpy's overflow warning leaked
+    "data = np.resize(np.array([0, 1, -13197, 20754, 3512]).astype('int16'), (279, 112)).T\n"
+    "fn = 'to_rgba'\nargs = (data,)\nkw = {'width': 3, 'height': 18, 'levels': "
+    "[5.1e16, 0.1, -1e308, 1e308, -0.0, 1.3e16]}\n",
+    # coordinates whose cell edges or span overflow (then refused, warning-free)
+    "data = np.resize(np.array([3061508, 4294967295, 1]).astype('uint32'), (2, 1))\n"
+    "fn = 'save'\nargs = (data, io.BytesIO())\nkw = {'width': 33, 'height': 8, "
+    "'colorbar': True, 'xcoords': [1e308, -1e308]}\n",
+    "data = np.ones((4, 3))\nfn = 'to_rgba'\nargs = (data,)\nkw = {'ycoords': "
+    "[-1.7e308, 0.0, 1.7e308, 1.79e308]}\n"])
+def test_F30_overflowing_levels_and_coordinates_leak_no_warning(campaign, body):
+    """Session-11 long run: 27 leaked RuntimeWarnings (overflow in subtract /
+    scalar multiply) from np.diff of level edges and of cell edges."""
+    outcome, detail = api(campaign, body)
+    assert outcome == "clean error", detail
