@@ -138,6 +138,44 @@ def test_coarse_tiles_come_back_from_the_disk_cache(tmp_path, monkeypatch):
         other.tile_values(9, 0, 1)
 
 
+def test_disk_cache_keeps_the_recently_used_inputs_within_its_bound(tmp_path):
+    # the cache held every input ever viewed, without bound; a viewer's first
+    # write now removes the least recently used inputs' folders past the bound
+    a = odd_matrix(4100, 300, seed=3)
+
+    def fill(name, when):
+        p = Pyramid(a, cache_dir=tmp_path, identity=[name], disk_cache_max=1 << 40)
+        p.build_coarse()
+        folder = os.path.dirname(p._disk_path((8, 0, 0)))
+        os.utime(folder, (when, when))
+        return folder, sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
+
+    (old, size), (mid, _), (new, _) = fill("old", 1e9), fill("mid", 2e9), fill("new", 3e9)
+    # reopening "old" reads its tiles and marks it used: "mid" is now the least recent
+    again = Pyramid(a, cache_dir=tmp_path, identity=["old"], disk_cache_max=2 * size)
+    again._make_folder(old)  # (what its first write does)
+    assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(f) for f in (old, new))
+    # a bound below one input's size keeps only the input being viewed
+    p = Pyramid(a, cache_dir=tmp_path, identity=["newest"], disk_cache_max=size // 2)
+    p.build_coarse()
+    kept = os.path.dirname(p._disk_path((8, 0, 0)))
+    assert os.listdir(tmp_path) == [os.path.basename(kept)]
+    assert sorted(os.listdir(kept)) == ["8_0_0.npy", "9_0_0.npy", "9_0_1.npy"]
+
+
+def test_prune_disk_cache_is_best_effort(tmp_path):
+    from fastheat.frontends.viewer.core import prune_disk_cache
+
+    assert prune_disk_cache(tmp_path / "absent", 0) == []
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.npy").write_bytes(b"0" * 100)
+    (tmp_path / "stray.txt").write_text("not a folder: left alone")
+    assert prune_disk_cache(tmp_path, 100) == []
+    assert prune_disk_cache(tmp_path, 99, keep=tmp_path / "a") == []
+    assert prune_disk_cache(tmp_path, 99) == [str(tmp_path / "a")]
+    assert os.listdir(tmp_path) == ["stray.txt"]
+
+
 def _values_of(path):
     text = path.read_text()
     pattern = r'fastheatValues\("([^"]+)","([^"]*)","(\w+)",(\d+),(\d+)\);\n'

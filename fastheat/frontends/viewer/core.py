@@ -36,6 +36,10 @@ from .stream import TILE
 #: Levels whose tiles cover windows of at least this many cells a side are
 #: "coarse": built once, up front, and cached on disk.
 COARSE_FACTOR = 16
+#: Most bytes the disk cache keeps for all inputs together: when a viewer first
+#: writes there, the least recently used inputs' entries beyond it are removed
+#: (never the input being viewed).
+DISK_CACHE_MAX = 4 << 30
 #: Options a view may change from the page (the rest are fixed at start).
 VIEW_OPTIONS = ("cmap", "norm", "vmin", "vmax")
 #: Largest side of the preview (first paint): that many rows are read.
@@ -96,7 +100,7 @@ class Pyramid:
     disk cache. Thread-safe."""
 
     def __init__(self, data, *, reduce="mean", cache_bytes=256 << 20, cache_dir=None,
-                 identity=None):
+                 identity=None, disk_cache_max=None):
         self.data = data
         self.source = open_source(data)
         if self.source.shape is None:
@@ -113,6 +117,8 @@ class Pyramid:
         self._computing = {}  # key -> Event: one render per tile at a time
         self.cache_dir = cache_dir
         self.identity = identity
+        self.disk_cache_max = DISK_CACHE_MAX if disk_cache_max is None else int(disk_cache_max)
+        self._pruned = False
         #: ``(cells, DataRange or None)``: the overview level as one grid, once
         #: a streaming pass (or the disk cache) has made it: every view's norm
         #: is fitted on it without reading the matrix again (None: the range
@@ -284,13 +290,17 @@ class Pyramid:
         data_range = None if found is None else DataRange(*(None if v != v else v
                                                             for v in found))
         self.whole = (cells, data_range)
+        try:
+            os.utime(os.path.dirname(path))  # used now: the last to be pruned
+        except OSError:
+            pass
         return True
 
     def _save_whole(self, cells, data_range):
         path = self._whole_path()
         if path is None:
             return
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._make_folder(os.path.dirname(path))
         tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
         with open(tmp, "wb") as f:
             extra = {} if data_range is None else {"range": np.array(
@@ -325,11 +335,54 @@ class Pyramid:
         path = self._disk_path(key)
         if path is None:
             return
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._make_folder(os.path.dirname(path))
         tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
         with open(tmp, "wb") as f:
             np.save(f, values)
         os.replace(tmp, path)  # atomic: a reader sees the whole tile or none
+
+
+    def _make_folder(self, folder):
+        """This input's cache folder, made (and marked as used now); at the
+        first write, the cache pruned to :attr:`disk_cache_max` bytes."""
+        os.makedirs(folder, exist_ok=True)
+        if not self._pruned:
+            self._pruned = True
+            os.utime(folder)
+            prune_disk_cache(self.cache_dir, self.disk_cache_max, keep=folder)
+
+
+def prune_disk_cache(cache_dir, max_bytes, keep=None):
+    """Remove the least recently used inputs' folders of the viewer's disk
+    cache ``cache_dir`` (one folder per input and reduction, its modification
+    time the last use) until the rest hold at most ``max_bytes``; ``keep`` is
+    never removed. Returns the folders removed. Errors (a folder another
+    process is removing) are skipped: pruning is best effort."""
+    import shutil
+
+    try:
+        entries = [e for e in os.scandir(cache_dir) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    sizes, used = {}, {}
+    for e in entries:
+        try:
+            used[e.path] = e.stat(follow_symlinks=False).st_mtime
+            sizes[e.path] = sum(f.stat(follow_symlinks=False).st_size for f in os.scandir(e.path)
+                                if f.is_file(follow_symlinks=False))
+        except OSError:
+            continue
+    total, removed = sum(sizes.values()), []
+    for path in sorted(sizes, key=used.get):  # oldest use first
+        if total <= max_bytes:
+            break
+        if keep is not None and os.path.abspath(path) == os.path.abspath(keep):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            total -= sizes[path]
+            removed.append(path)
+    return removed
 
 
 def file_identity(path):
