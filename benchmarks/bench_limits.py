@@ -5,6 +5,7 @@ sampled every 20 ms; the memmap's pages are file-backed and not counted).
 
     python benchmarks/bench_limits.py [--rows 9000] [--cols 70000] [--reduce R]
         [--norm N] [--height H]
+    python benchmarks/bench_limits.py --scaled   # a decorated canvas near its limit
 
 The state has one float64 plane per output pixel for each of the reduction's
 planes (mean, sum: 2; std: 3; min, max: 1), and 3 more where the input's range
@@ -16,6 +17,7 @@ a row into benchmarks/results/limits.md.
 import argparse
 import os
 import platform
+import struct
 import tempfile
 import threading
 import time
@@ -39,8 +41,13 @@ def main():
     p.add_argument("--reduce", default="mean")
     p.add_argument("--norm", default="linear")
     p.add_argument("--height", type=int, default=HEIGHT)
+    p.add_argument("--scaled", action="store_true", help="instead: a decorated canvas near its "
+                   "limit, a 12 x 1 matrix with a colorbar at scale=64 (12,914 x 28,229 px)")
     args = p.parse_args()
     opts = dict(width=WIDTH, height=args.height, reduce=args.reduce, norm=args.norm)
+    if args.scaled:
+        args.rows, args.cols = 12, 1
+        opts = dict(colorbar=True, scale=64)
     folder = tempfile.mkdtemp()
     path, png = os.path.join(folder, "in.f32"), os.path.join(folder, "out.png")
     try:
@@ -63,12 +70,15 @@ def main():
         seconds = time.perf_counter() - t
         done.set()
         size = os.path.getsize(png)
+        with open(png, "rb") as f:  # the PNG's IHDR (Pillow refuses > 179 Mpx to open)
+            width, height = struct.unpack(">II", f.read(24)[16:24])
+        pixels = width * height
     finally:
         for f in (path, png):
             if os.path.exists(f):
                 os.remove(f)
         os.rmdir(folder)
-    per_pixel = (peak[0] - base) / (WIDTH * args.height)
+    per_pixel = (peak[0] - base) / pixels
     results = os.path.join(os.path.dirname(__file__), "results", "limits.md")
     if not os.path.exists(results):
         with open(results, "w") as f:
@@ -77,7 +87,8 @@ def main():
                     f"float32 memmap inputs, saved as PNG; RssAnon sampled every 20 ms.\n\n"
                     f"| input | options | RssAnon before | peak RssAnon | per output pixel "
                     f"| time | PNG |\n|---|---|---:|---:|---:|---:|---:|\n")
-    row = (f"| {args.rows:,} x {args.cols:,} | " + ", ".join(f"{k}={v}" for k, v in opts.items())
+    row = (f"| {args.rows:,} x {args.cols:,} -> {width:,} x {height:,} px | "
+           + ", ".join(f"{k}={v}" for k, v in opts.items())
            + f" | {base / 2**20:.0f} MiB | {peak[0] / 2**30:.2f} GiB | {per_pixel:.1f} B | "
            f"{seconds:.1f} s | {size / 1e6:.0f} MB |\n")
     print(row, end="")

@@ -290,3 +290,16 @@ def test_F30_overflowing_levels_and_coordinates_leak_no_warning(campaign, body):
     scalar multiply) from np.diff of level edges and of cell edges."""
     outcome, detail = api(campaign, body)
     assert outcome == "clean error", detail
+
+
+def test_F31_huge_scaled_canvas_is_not_rendered_twice_by_the_oracle(campaign):
+    """Session-11 second long run (4 examples): a 12 x 1 matrix at ``scale=64``
+    with a colorbar is a 12,914 x 28,229 canvas (2.7 GB peak); the oracle's
+    second render beside the first exceeded the worker's 6 GiB address space
+    and was counted as a wrong image. The oracle now skips canvases past
+    ORACLE_PIXELS; the render itself is fine."""
+    outcome, detail = api(campaign, "data = np.resize(np.array([0.672, 6e-08, 0.892, 6e-08, 6e-08])"
+                                    ".astype('>f8'), (12, 1))\nfn = 'heatmap'\nargs = (data,)\n"
+                                    "kw = {'colorbar': True, 'scale': 64}\n"
+                                    "ORACLE = 'transposed twice'\n")
+    assert outcome == "ok", detail

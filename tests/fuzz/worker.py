@@ -39,6 +39,8 @@ HANG_SECONDS = 30.0
 #: Address-space limit of the worker: a runaway allocation is a MemoryError
 #: (reported as a foreign exception), never the shared machine's memory.
 MEMORY_LIMIT = 6 << 30
+#: Largest heatmap canvas the C/Fortran oracle renders a second time.
+ORACLE_PIXELS = 1 << 24
 
 
 # --------------------------------------------------------------------------- parent side
@@ -296,7 +298,11 @@ def check_result(fn, args, kw, result, oracle=None):
             return f"heatmap mode {result.mode}"
         if max(result.size) > 65535:
             return f"heatmap canvas {result.size} is past the 65,535 px limit"
-        if small and kw.get("mask") is None and not kw.get("annot") is True:
+        # (the oracle renders a second image while the first is held: not for a
+        # canvas past ORACLE_PIXELS, which `scale=` makes of a tiny matrix and two
+        # of which exceed the worker's MEMORY_LIMIT: 12 x 1 at scale=64 is 365 Mpx)
+        if small and kw.get("mask") is None and not kw.get("annot") is True and \
+                result.width * result.height <= ORACLE_PIXELS:
             d = data.copy(order="F")
             again = fastheat.heatmap(d, **kw)
             if not _images_equal(np.asarray(result.convert("RGBA")),
