@@ -303,3 +303,15 @@ def test_F31_huge_scaled_canvas_is_not_rendered_twice_by_the_oracle(campaign):
                                     "kw = {'colorbar': True, 'scale': 64}\n"
                                     "ORACLE = 'transposed twice'\n")
     assert outcome == "ok", detail
+
+
+def test_F32_a_saved_image_past_pillows_bomb_guard_is_read_back(campaign):
+    """Session-11 third long run (4 examples): an 80 x 1 matrix saved with a
+    colorbar at ``scale=64`` is a 356-Mpx PNG, which Pillow refuses to open by
+    default (DecompressionBombError past 179 Mpx); the worker counted the valid
+    file as a wrong image. It now reads it back with the guard lifted."""
+    outcome, detail = api(campaign, "data = np.resize(np.array([5e-324, 0.0, 8.2, 1e290])"
+                                    ".astype('float16'), (80, 1))\nfn = 'save'\n"
+                                    "args = (data, os.path.join(TMP, 'out.png'))\n"
+                                    "kw = {'colorbar': True, 'scale': 64}\n")
+    assert outcome == "ok", detail

@@ -318,10 +318,16 @@ def check_result(fn, args, kw, result, oracle=None):
                 import io
 
                 target = io.BytesIO(target.getvalue())
-            with Image.open(target) as im:
-                im.load()
-                if max(im.size) > 65535:
-                    return f"saved image {im.size} is past the 65,535 px limit"
+            # Pillow refuses to open images past 179 Mpx (its decompression-bomb
+            # guard); fastheat writes up to 2^29 px, so the check lifts it
+            bomb, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                with Image.open(target) as im:
+                    im.load()
+                    if max(im.size) > 65535:
+                        return f"saved image {im.size} is past the 65,535 px limit"
+            finally:
+                Image.MAX_IMAGE_PIXELS = bomb
         except Exception as e:  # noqa: BLE001 - any failure to read back is the finding
             return f"the saved file does not open: {type(e).__name__}: {e}"
         return None
