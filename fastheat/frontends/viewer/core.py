@@ -341,7 +341,6 @@ class Pyramid:
             np.save(f, values)
         os.replace(tmp, path)  # atomic: a reader sees the whole tile or none
 
-
     def _make_folder(self, folder):
         """This input's cache folder, made (and marked as used now); at the
         first write, the cache pruned to :attr:`disk_cache_max` bytes."""
