@@ -95,6 +95,27 @@ def test_signature_and_docstring_come_from_the_records(function):
     assert list(params)[0] == "data"
 
 
+def _textwrap_words(words, width, indent):
+    import textwrap
+
+    return textwrap.wrap(" ".join(words), width, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+@pytest.mark.parametrize("record", sorted(options.RECORDS))
+def test_option_docs_wrap_as_textwrap_would(record):
+    # the docstrings' own wrapper (textwrap cost every import ~20 ms) fills as textwrap does
+    for f in dataclasses.fields(options.RECORDS[record]):
+        words = inspect.cleandoc(f.metadata["doc"]).split()
+        assert options.wrap_words(words, 80, " " * 8) == _textwrap_words(words, 80, " " * 8)
+
+
+@pytest.mark.parametrize("words", [[], ["a"], ["x" * 90], ["ab", "x" * 90, "cd"],
+                                   ["word"] * 40, ["a-b-c"] * 30, ["x" * 71, "y"], ["x" * 72, "y"]])
+def test_wrap_words_edges(words):
+    assert options.wrap_words(words, 80, " " * 8) == _textwrap_words(words, 80, " " * 8)
+
+
 def test_each_option_belongs_to_one_record():
     names = [f.name for cls in options.RECORDS.values() for f in dataclasses.fields(cls)]
     assert len(names) == len(set(names))
