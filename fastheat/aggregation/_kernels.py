@@ -13,7 +13,7 @@ from numba.np import numpy_support
 
 from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K.KERNEL_LOCK)
 
-from ._states import ABSMAX, COUNT, MAX, MIN, MOMENTS, MOMENTS2, TRACKED  # noqa: F401
+from ._states import ABSMAX, COUNT, MAX, MEANS, MIN, MOMENTS, MOMENTS2, TRACKED  # noqa: F401
 
 # Missing input cells are NaN and +-inf (as matplotlib and seaborn mask them):
 # ``v - v == 0`` is the branch-free test for a finite ``v``.
@@ -386,6 +386,43 @@ def _small_sum(acc, o, w, q, last):
 
 
 @jit
+def _small_run(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstop, j_a, j_b, out_s, out_w,
+               j_lo, s_off, s_w):
+    """Add the small bins ``j_a ..`` of a segment (whole in it) to
+    ``out_s``/``out_w``, up to the first bin that is not one; returns that bin
+    (``j_b``: all were). Branch-free but for bins with a missing cell, redone."""
+    for j in range(j_a, j_b):
+        o = s_off[j - j_lo]
+        if o < 0:
+            return j
+        b = cstop[j] - col0
+        s = _small_sum(acc, o - c0, s_w, j - j_lo, b - 1 - c0)
+        if s - s == 0.0:
+            out_s[j] += s
+            out_w[j] += w_rows * s_w[j - j_lo, SMALL_BIN]
+        else:
+            _redo_small(band, row0, r_a, r_b, rw, w_rows, acc, c0, o, b, s_w, j - j_lo, out_s,
+                        out_w, j)
+    return j_b
+
+
+@jit
+def _redo_small(band, row0, r_a, r_b, rw, w_rows, acc, c0, o, b, s_w, q, out_s, out_w, j):
+    """Small bin ``q`` (band columns ``o:b``) of :func:`_small_run` without its
+    missing cells, added to ``out_s[j]``/``out_w[j]`` (kept out of the loop)."""
+    s = 0.0
+    sw = 0.0
+    for c in range(o, b):
+        wc = s_w[q, c - o]
+        v = acc[c - c0]
+        cs, cw = (v, w_rows) if v - v == 0.0 else _redo_column(band, row0, r_a, r_b, rw, c)
+        s += wc * cs
+        sw += wc * cw
+    out_s[j] += s
+    out_w[j] += sw
+
+
+@jit
 def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cstop, cfirst,
                     clast, ccells, uniform, j_a, j_b, out_s, out_w, j_lo, s_off, s_w):
     """Column pass of mean/sum/std over one segment (``acc`` holds the row
@@ -410,25 +447,17 @@ def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cst
             out_s[j] += s
             out_w[j] += sw
         return
+    # a run of small bins first (a large output's segments are nothing else),
+    # in a loop of their own: as a branch of the loop below, 2x slower
+    j_a = _small_run(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstop, j_a, j_b, out_s,
+                     out_w, j_lo, s_off, s_w)
     for j in range(j_a, j_b):
         a = max(cstart[j] - col0, c0)
         b = min(cstop[j] - col0, c_end)
         o = s_off[j - j_lo]
-        if o >= 0:  # a small bin, whole in the segment: branch-free
-            s = _small_sum(acc, o - c0, s_w, j - j_lo, b - 1 - c0)
-            sw = w_rows * s_w[j - j_lo, SMALL_BIN]
-            if s - s != 0.0:
-                s = 0.0
-                sw = 0.0
-                for c in range(a, b):
-                    wc = s_w[j - j_lo, c - o]
-                    v = acc[c - c0]
-                    cs, cw = (v, w_rows) if v - v == 0.0 else \
-                        _redo_column(band, row0, r_a, r_b, rw, c)
-                    s += wc * cs
-                    sw += wc * cw
-            out_s[j] += s
-            out_w[j] += sw
+        if o >= 0:  # a small bin after others: the same
+            _small_run(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstop, j, j + 1, out_s,
+                       out_w, j_lo, s_off, s_w)
             continue
         s = 0.0
         t = 0.0
@@ -700,6 +729,10 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
     cells (large outputs) are summed without a branch per pixel, whole bins of
     an integer ratio by :func:`_equal_bins`; each route depends on the bin
     alone, so a pixel's bits still do not depend on blocks or layout.
+
+    ``op=MEANS`` (a block holding every cell of rows ``i_lo:i_hi``, and
+    ``state`` of one plane, plus the tracked): the means themselves, each
+    bit-identical to the MOMENTS state's divided by :func:`divide_rows`.
     """
     nb_, nc = band.shape
     uniform = _is_uniform(cfirst, clast, ccells)
@@ -715,12 +748,13 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
             rw[r - r_a] = _weight(rstart, rstop, rfirst, rlast, rcells, i, r)
         acc = np.empty(SEGMENT)
         zero, chunk = _lane_type(band)
-        int_rows = chunk > 0 and (op == MOMENTS or op == MOMENTS2) and _interior_ones(rw)
+        sums = op == MOMENTS or op == MOMENTS2 or op == MEANS
+        int_rows = chunk > 0 and sums and _interior_ones(rw)
         lanes = np.full(SEGMENT if int_rows else 0, zero)
         # Per segment of columns: a row pass folds this bin's rows into
         # accumulators that stay in L1 (contiguous, so the loops vectorize);
         # the column pass reduces them across the segment's bins.
-        if op == MOMENTS or op == MOMENTS2:
+        if sums:
             w_rows = 0.0
             for r in range(r_a, r_b):
                 w_rows += rw[r - r_a]
@@ -739,6 +773,9 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
                 _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc[:c1 - c0], c0, col0,
                                 cstart, cstop, cfirst, clast, ccells, uniform, j_a, j_b,
                                 out_s, out_w, j_lo, s_off, s_w)
+            if op == MEANS:  # the row's sums are whole: its means, as divide_rows
+                for j in range(j_lo, j_hi):
+                    state[0, i, j] = _quotient(out_s[j], out_w[j])
             if op == MOMENTS2:
                 for j in range(j_lo, j_hi):
                     if out_w[j] > 0:
@@ -848,6 +885,15 @@ def merge(op, track, dst, part):
                     dst[0, i, j] = v
 
 
+@jit
+def _quotient(v, d):
+    """``v / d`` as numpy divides (``d`` is a weight: never negative, so a
+    zero is +0), but with NaN's sign bit clear."""
+    if d != 0.0:
+        return v / d
+    return np.nan if v == 0.0 or v != v else (np.inf if v > 0 else -np.inf)
+
+
 @pjit
 def divide_rows(s, w):
     """``s /= w`` in place, the values of numpy's ``divide`` (``0 / 0`` is
@@ -856,9 +902,4 @@ def divide_rows(s, w):
     cores' rate rather than one's."""
     for i in nb.prange(s.shape[0]):
         for j in range(s.shape[1]):
-            d = w[i, j]
-            v = s[i, j]
-            if d != 0.0:
-                s[i, j] = v / d
-            else:  # the weights are never negative: +0
-                s[i, j] = np.nan if v == 0.0 or v != v else (np.inf if v > 0 else -np.inf)
+            s[i, j] = _quotient(s[i, j], w[i, j])

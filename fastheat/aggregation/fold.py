@@ -14,6 +14,7 @@ import numpy as np
 
 from .._lazy import lazy_module
 from .geometry import axis_map, axis_window, centre_cells
+from ._states import MEANS
 from .reductions import REDUCTIONS, reduction
 
 K = lazy_module("fastheat.aggregation._kernels")  # numba loads when a kernel runs
@@ -28,8 +29,8 @@ PARALLEL_FINISH = 1 << 20
 #: Converted bands hold about this many bytes.
 BAND_BYTES = 8 << 20
 
-__all__ = ["NATIVE", "REDUCTIONS", "Block", "Plan", "Window", "fold", "fold_matrix", "merge_parts",
-           "pick_nearest"]
+__all__ = ["NATIVE", "REDUCTIONS", "Block", "Plan", "Window", "fold", "fold_matrix", "fold_values",
+           "merge_parts", "pick_nearest"]
 
 
 def rows_within(budget, row_bytes):
@@ -89,13 +90,14 @@ class Plan:
         the CSR matrix of its transpose)."""
         return Plan(self.n_cols, self.n_rows, self.width, self.height, self.reduce, self.track)
 
-    def new_state(self):
-        return self.reduction.new_state((self.height, self.width), self.track)
+    def new_state(self, planes=None):
+        return self.reduction.new_state((self.height, self.width), self.track, planes)
 
-    def fold(self, block, row0, col0, state, bins=None, col_bins=None):
+    def fold(self, block, row0, col0, state, bins=None, col_bins=None, op=None):
         """Fold ``block`` (input rows ``row0..``, columns ``col0..``; native dtype,
         C-contiguous) into ``state``: every output row (column) it touches, or
-        only output rows ``bins[0]:bins[1]`` (columns ``col_bins[0]:col_bins[1]``)."""
+        only output rows ``bins[0]:bins[1]`` (columns ``col_bins[0]:col_bins[1]``);
+        ``op``: the kernel's state kind, if not the reduction's."""
         rstart, rstop, cstart, cstop = self.rows.start, self.rows.stop, self.cols.start, \
             self.cols.stop
         nb_, nc = block.shape
@@ -112,7 +114,7 @@ class Plan:
         if i_lo < i_hi and j_lo < j_hi:
             with K.KERNEL_LOCK:
                 K.accumulate(readonly(block), row0, col0, *self.rows, *self.cols, i_lo, i_hi,
-                             j_lo, j_hi, self.op, self.track, state)
+                             j_lo, j_hi, self.op if op is None else op, self.track, state)
 
     def finish(self, state):
         """Values from a (merged) state; NaN where a pixel saw no valid value.
@@ -218,7 +220,7 @@ def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
     target = kernel_dtype(a.dtype)
     if mask is not None:
         target = np.result_type(target, np.float32 if a.dtype.itemsize <= 2 else np.float64)
-    if mask is None and a.dtype == target and a.flags.c_contiguous:
+    if _as_it_is(a, mask):
         plan.fold(a, row0, col0, state, bins)
         return
     n, m = a.shape
@@ -244,6 +246,29 @@ def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
             if mask is not None:
                 tile[mask[r0:r1, c0:c1]] = np.nan
             plan.fold(tile, row0 + r0, col0 + c0, state, rbins, cbins)
+
+
+def _as_it_is(a, mask):
+    """Whether array ``a`` goes to the kernel as it is (no conversion)."""
+    return mask is None and a.dtype == kernel_dtype(a.dtype) and a.flags.c_contiguous
+
+
+def fold_values(plan, a, mask=None):
+    """``(values, state)``: the values of :class:`Plan` ``plan`` over the whole
+    2-D array ``a`` and the state they came from (:meth:`Plan.finish` may
+    have used it up; its tracked planes hold the input's range).
+
+    A mean of an array the kernel reads as it is is finished in the fold
+    (``MEANS``: one plane instead of sums and weights, and no second pass to
+    divide them: a large output's memory traffic halved), bit-identical to
+    :func:`fold_matrix` then :meth:`Plan.finish` but for NaN's sign bit.
+    """
+    if plan.reduction.name == "mean" and _as_it_is(a, mask):
+        state = plan.new_state(planes=1)
+        plan.fold(a, 0, 0, state, op=MEANS)
+        return state[0], state
+    state = fold_matrix(plan, a, mask)
+    return plan.finish(state), state
 
 
 def fold_block(plan, block: Block, state):

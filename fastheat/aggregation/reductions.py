@@ -65,15 +65,17 @@ class Reduction:
     datashader: Callable | None
     input_range: tuple = ()
 
-    def new_state(self, shape, track=False):
-        """A fresh state for an output grid of ``shape``; with ``track``, with
-        the planes that gather the input's range after its own."""
-        shape = (self.planes + K.TRACKED * track,) + tuple(shape)
+    def new_state(self, shape, track=False, planes=None):
+        """A fresh state for an output grid of ``shape`` (``planes`` of its
+        own, default :attr:`planes`); with ``track``, with the planes that
+        gather the input's range after those."""
+        planes = self.planes if planes is None else planes
+        shape = (planes + K.TRACKED * track,) + tuple(shape)
         check_state_memory(shape, self.name)
         # zeros come from calloc: the kernel's threads touch the pages first,
         # in parallel, instead of one thread filling them
         state = np.zeros(shape) if self.fill == 0 else np.full(shape, self.fill)
-        state[self.planes:] = np.nan
+        state[planes:] = np.nan
         return state
 
     def tracks(self, state):
@@ -83,7 +85,7 @@ class Reduction:
     def data_range(self, state):
         """The :class:`DataRange` a tracking ``state`` gathered, with only the
         fields in :attr:`input_range` set."""
-        planes = state[self.planes:self.planes + K.TRACKED]
+        planes = state[-K.TRACKED:]
         found = [np.fmin.reduce(planes[0], axis=None), np.fmax.reduce(planes[1], axis=None),
                  np.fmin.reduce(planes[2], axis=None)]
         return DataRange(*(float(v) if f in self.input_range and v == v else None

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from ..aggregation.fold import fold_matrix, pick_nearest
+from ..aggregation.fold import fold_matrix, fold_values, pick_nearest
 from .registry import _register_builtin
 from .base import Labels, MatrixSource, check_matrix, split_mask
 
@@ -48,6 +48,9 @@ class ArraySource(MatrixSource):
 
     def fold(self, plan):
         return fold_matrix(plan, self.array, self.mask)
+
+    def fold_values(self, plan):
+        return fold_values(plan, self.array, self.mask)
 
     def pick(self, plan):
         return pick_nearest(plan, self._take)

@@ -192,9 +192,14 @@ class MatrixSource(Source):
         plan = Plan(self.shape[0], self.shape[1], height, width, reduce, track)
         if plan.reduction.code is None:
             return self.pick(plan), None
+        values, state = self.fold_values(plan)
+        return np.ascontiguousarray(values), plan.reduction.data_range(state) if track else None
+
+    def fold_values(self, plan):
+        """``(values, state)`` of ``plan`` over the whole matrix (see
+        :func:`fastheat.aggregation.fold.fold_values`)."""
         state = self.fold(plan)
-        return (np.ascontiguousarray(plan.finish(state)),
-                plan.reduction.data_range(state) if track else None)
+        return plan.finish(state), state
 
     def fold(self, plan):
         """The reduction state of ``plan`` over the whole matrix (see

@@ -17,8 +17,8 @@ from hypothesis import given, strategies as st
 import fastheat
 import reference as ref
 from fastheat.aggregation import _kernels as K
-from fastheat.aggregation.fold import (Block, Plan, Window, fold, fold_matrix, merge_into,
-                                       merge_parts)
+from fastheat.aggregation.fold import (Block, Plan, Window, fold, fold_matrix, fold_values,
+                                       kernel_dtype, merge_into, merge_parts)
 from fastheat.aggregation.reductions import REDUCTIONS as TABLE, DataRange
 from fastheat.sources import open_source
 from reference import ALL_TYPES, byte_orders, random_matrix
@@ -227,6 +227,61 @@ def test_hypothesis_same_size_is_identity(x, reduce):
     want = {"count": np.ones_like(vals), "std": np.zeros_like(vals)}.get(reduce, vals)
     want = np.where(valid, want, np.nan)
     np.testing.assert_array_equal(got, want)
+
+
+def _bits(v):
+    """The bytes of float64 values, every NaN the same (their sign bits differ)."""
+    return np.where(np.isnan(v), np.nan, v).tobytes()
+
+
+@given(x=matrices(), height=st.integers(1, 40), width=st.integers(1, 40),
+       track=st.booleans())
+def test_hypothesis_a_mean_finished_in_the_fold_is_the_divided_state(x, height, width, track):
+    # MEANS (one plane, divided in the kernel) against the MOMENTS state divided
+    # afterwards: the same bits, and the same tracked range
+    x = np.ascontiguousarray(np.ma.getdata(x), dtype=kernel_dtype(x.dtype))  # read as it is
+    height, width = min(height, x.shape[0]), min(width, x.shape[1])
+    plan = Plan(*x.shape, height, width, "mean", track)
+    values, state = fold_values(plan, x)
+    assert state.shape[0] == 1 + K.TRACKED * track  # no weight plane
+    divided = fold_matrix(plan, x)
+    assert _bits(values) == _bits(plan.finish(divided.copy()))
+    if track:
+        assert TABLE["mean"].data_range(state) == TABLE["mean"].data_range(divided)
+
+
+@pytest.mark.parametrize("shape, out", [((200, 300), (150, 260)), ((97, 1000), (41, 999)),
+                                        ((64, 5000), (64, 2048)), ((50, 4100), (7, 2050))])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8", "int32"])
+def test_a_mean_finished_in_the_fold_with_small_bins_and_missing_cells(shape, out, dtype):
+    # large outputs (bins of 1-4 cells, the branch-free small-bin run), bins
+    # split over segments, missing cells redone; NaN only for float inputs
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=shape) * 100
+    if dtype.startswith("float"):
+        x[rng.random(shape) < 0.02] = np.nan
+        x[rng.random(shape) < 0.01] = -np.inf
+    else:
+        x = np.abs(x)
+    x = x.astype(dtype)
+    plan = Plan(*shape, *out, "mean")
+    values, state = fold_values(plan, x)
+    assert state.shape[0] == 1
+    assert _bits(values) == _bits(plan.finish(fold_matrix(plan, x)))
+    check(x, *out, "mean")
+
+
+def test_only_a_mean_of_an_array_read_as_it_is_is_finished_in_the_fold():
+    x = np.arange(12.0).reshape(3, 4)
+    for data, reduce in ((x, "sum"), (np.asfortranarray(x), "mean"), (x.astype(">f8"), "mean"),
+                         (np.ma.masked_array(x, x > 10), "mean"), (x, "mean")):
+        plan = Plan(3, 4, 2, 2, reduce)
+        values, state = fold_values(plan, np.ma.getdata(data), np.ma.getmask(data) if
+                                    np.ma.isMaskedArray(data) else None)
+        direct = reduce == "mean" and data is x
+        assert state.shape[0] == (1 if direct else TABLE[reduce].planes)
+        np.testing.assert_array_equal(values, fastheat.aggregate(data, width=2, height=2,
+                                                                 reduce=reduce))
 
 
 # --- memory: no full-size temporaries, conversion bands ---------------------------
