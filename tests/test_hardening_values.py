@@ -301,7 +301,8 @@ def test_a_raster_at_the_side_limit_with_decorations_is_refused_cleanly():
         fastheat.heatmap(np.eye(2), width=MAX_SIDE, height=2, colorbar=True)
 
 
-@pytest.mark.parametrize("reduce, planes", [("mean", 2), ("std", 3), ("max", 1)])
+# an in-memory mean is finished in the fold: one plane (fold_values), as max
+@pytest.mark.parametrize("reduce, planes", [("mean", 1), ("sum", 2), ("std", 3), ("max", 1)])
 def test_a_state_larger_than_the_machines_memory_is_refused_before_allocation(monkeypatch,
                                                                              reduce, planes):
     # the state's pages come from calloc, so np.zeros of 30 GB "succeeds" and the
@@ -314,7 +315,7 @@ def test_a_state_larger_than_the_machines_memory_is_refused_before_allocation(mo
     monkeypatch.setattr(np, "zeros", lambda *a, **k: allocated.append(a) or 1 / 0)
     monkeypatch.setattr(np, "full", lambda *a, **k: allocated.append(a) or 1 / 0)
     with pytest.raises(ValueError, match=rf"^a 400 x 300 px raster with reduce='{reduce}' needs "
-                                         rf"about 0\.0 GiB \({planes} float64 values a pixel for "
+                                         rf"about 0\.0 GiB \({planes} float64 values? a pixel for "
                                          r"its aggregation state, and about 12 bytes a pixel to "
                                          r"colour it\), more than this machine's 0\.0 GiB"):
         fastheat.to_rgba(np.ones((1000, 1000)), width=400, height=300, reduce=reduce)
