@@ -876,41 +876,53 @@ def main(argv=None):
     half-written)."""
     saved = {}
     try:  # from the first statement on: a Ctrl-C even while the handlers go in is exit 130
-        _catch_signals(saved)
-        if argv is None:  # run as the program (not called from Python with arguments)
-            _skip_numba_blas_probe()
-        args = parser().parse_args(argv)
-        records = getattr(args, "_records", ())
-        with warnings.catch_warnings():  # (restores the filters and showwarning)
-            _warnings_as_lines(records)
-            if is_batch(args):
-                return run_batch(args)
-            try:
-                if args.command == "render":
-                    args.input = args.input[0]
-                run(args)
-            except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
-                # one line: messages of third-party libraries can run over several
-                _error(as_flags(_first_line(e), records))
-                return 2
-            except MemoryError as e:
-                _error(f"out of memory{': ' + _first_line(e) if str(e).strip() else ''} (try a "
-                       f"smaller --width/--height, or a memory-mapped .npy input)")
-                return 2
-            except RecursionError as e:
-                _error(f"internal error: {type(e).__name__}: {_first_line(e)}")
-                return 2
-            except Exception as e:  # a bug, but still one line and exit 2
-                _error(f"internal error: {type(e).__name__}: {_first_line(e)} (please report "
-                       f"it with the command that gave it)")
-                return 2
+        try:
+            _catch_signals(saved)
+            return _main(argv)
+        finally:  # a signal while the handlers are put back raises here: caught below
+            _restore_signals(saved)
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
     except _Signal as e:
         return 128 + e.signum
     finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+        _restore_signals(saved)  # again, if a signal cut the first short
+
+
+def _restore_signals(saved):
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def _main(argv):
+    """:func:`main` inside its signal handlers."""
+    if argv is None:  # run as the program (not called from Python with arguments)
+        _skip_numba_blas_probe()
+    args = parser().parse_args(argv)
+    records = getattr(args, "_records", ())
+    with warnings.catch_warnings():  # (restores the filters and showwarning)
+        _warnings_as_lines(records)
+        if is_batch(args):
+            return run_batch(args)
+        try:
+            if args.command == "render":
+                args.input = args.input[0]
+            run(args)
+        except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
+            # one line: messages of third-party libraries can run over several
+            _error(as_flags(_first_line(e), records))
+            return 2
+        except MemoryError as e:
+            _error(f"out of memory{': ' + _first_line(e) if str(e).strip() else ''} (try a "
+                   f"smaller --width/--height, or a memory-mapped .npy input)")
+            return 2
+        except RecursionError as e:
+            _error(f"internal error: {type(e).__name__}: {_first_line(e)}")
+            return 2
+        except Exception as e:  # a bug, but still one line and exit 2
+            _error(f"internal error: {type(e).__name__}: {_first_line(e)} (please report "
+                   f"it with the command that gave it)")
+            return 2
     return 0
 
 

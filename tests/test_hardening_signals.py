@@ -310,3 +310,25 @@ def test_decorated_renders_from_threads_share_the_kernels_safely(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True,
                        timeout=600)
     assert p.returncode == 0 and p.stdout.strip() == "done", (p.returncode, p.stderr[-2000:])
+
+
+def test_a_signal_while_the_cli_puts_its_handlers_back_is_still_its_exit_code(tmp_path,
+                                                                              monkeypatch):
+    # Before: a SIGTERM landing in main()'s `finally` (the render done, the
+    # handlers being restored) escaped as a traceback and exit 1 (1 of 18 CI
+    # trials). Simulated: the first restore is cut short by the signal.
+    from fastheat import cli
+
+    np.save(tmp_path / "m.npy", np.eye(3))
+    restore, calls = cli._restore_signals, []
+
+    def cut_short(saved):
+        calls.append(dict(saved))
+        if len(calls) == 1:
+            raise cli._Signal(signal.SIGTERM)
+        restore(saved)
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(cli, "_restore_signals", cut_short)
+    assert main(["render", str(tmp_path / "m.npy"), "-o", str(tmp_path / "m.png"), "-q"]) == 143
+    assert len(calls) == 2 and signal.getsignal(signal.SIGTERM) is before

@@ -18,7 +18,7 @@ from .._progress import byte_bar
 from ..aggregation.fold import Block, fold_matrix, kernel_dtype
 from .registry import _register_builtin
 from .array import ArraySource
-from .base import Labels
+from .base import Labels, MatrixSource
 
 #: A memory map is folded in bands of about this many bytes: the mapping's
 #: pages stay in the page cache, so bands cost no anonymous memory, and each
@@ -84,6 +84,9 @@ class MemmapSource(ArraySource):
 
     def fold(self, plan):
         return fold_matrix(plan, self.array, blocks=self._bands)
+
+    # read in bands (prefetched, pages dropped, progress): the state is divided after
+    fold_values = MatrixSource.fold_values
 
     def _bands(self, plan, a):
         """The :class:`Block`\\ s of ``a``: bands of whole output rows, folded in
