@@ -73,6 +73,17 @@ def against(checkout, rounds):
     tmp = tempfile.mkdtemp()
     shutil.copytree(os.path.join(checkout, "fastheat"), os.path.join(tmp, "fastheat_old"),
                     ignore=shutil.ignore_patterns("__pycache__"))
+    # modules named in strings (lazy_module("fastheat.aggregation._kernels")) would
+    # otherwise load this checkout's: the old package gets its own kernels too
+    for folder, _, files in os.walk(os.path.join(tmp, "fastheat_old")):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                with open(path) as f:
+                    text = f.read()
+                with open(path, "w") as f:
+                    f.write(text.replace('"fastheat.', '"fastheat_old.').replace(
+                        "'fastheat.", "'fastheat_old."))
     sys.path.insert(0, tmp)
     old = importlib.import_module("fastheat_old")
     big = np.random.default_rng(0).random((10_000, 10_000), dtype=np.float32)

@@ -128,9 +128,9 @@ def check_state_memory(shape, name):
         raise ValueError(
             f"a {width:,} x {height:,} px raster with reduce={name!r} needs about "
             f"{need / 2**30:.1f} GiB ({planes} float64 value{'s' * (planes != 1)} a pixel for its "
-            f"aggregation state, and about {AFTER_STATE} bytes a pixel to colour it), more than this "
-            f"machine's {have / 2**30:.1f} GiB of memory: ask for a smaller width= or height=, "
-            "or render it in tiles (fastheat tiles)")
+            f"aggregation state, and about {AFTER_STATE} bytes a pixel to colour it), more than "
+            f"this machine's {have / 2**30:.1f} GiB of memory: ask for a smaller width= or "
+            "height=, or render it in tiles (fastheat tiles)")
 
 
 def _mean(state):
