@@ -93,6 +93,27 @@ def test_large_integers_exact_for_extremes(dtype):
     assert fastheat.aggregate(x, width=1, height=1, reduce="max")[0, 0] == float(info.max)
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16", "int32"])
+@pytest.mark.parametrize("shape, out", [((600, 4096), (60, 512)), ((600, 6000), (2, 2)),
+                                        ((40, 30), (4, 3)), ((513, 20), (1, 4)),
+                                        ((257, 4100), (1, 2))])
+def test_integer_bins_summed_in_integers_are_the_float64_sums(dtype, shape, out):
+    # whole integer bins of uint8/uint16/int16 are summed in integer lanes and
+    # running int64 sums (no float64 row sums): exact, so the same bits as the
+    # float64 route takes for the same values as float64; bins taller than a
+    # lane chunk (513 and 600 rows of uint8) and segments of 2048 columns too
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(8)
+    x = rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
+    x[0, :] = info.max
+    x[-1, :7] = info.min
+    for reduce in ("mean", "sum", "std"):
+        got = fastheat.aggregate(x, width=out[1], height=out[0], reduce=reduce)
+        want = fastheat.aggregate(x.astype(np.float64), width=out[1], height=out[0],
+                                  reduce=reduce)
+        assert got.tobytes() == want.tobytes(), reduce
+
+
 def layouts(x):
     """The same values in many memory layouts: (name, array)."""
     f = np.asfortranarray(x)
