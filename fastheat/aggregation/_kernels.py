@@ -234,6 +234,27 @@ def _ilanes_8(lanes, a, b, c, d, e, f, g, h):
 
 
 @jit
+def _rows_to_lanes(band, row0, r, stop, c0, c1, lanes):
+    """``lanes[k] = sum of band[r:stop, c0 + k]`` in the integer lanes, eight
+    rows at a time, then four, then one."""
+    lanes[:] = 0
+    while r + 8 <= stop:
+        k = r - row0
+        _ilanes_8(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                  band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
+                  band[k + 6, c0:c1], band[k + 7, c0:c1])
+        r += 8
+    if r + 4 <= stop:
+        k = r - row0
+        _ilanes_4(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
+                  band[k + 3, c0:c1])
+        r += 4
+    while r < stop:
+        _ilanes_1(lanes, band[r - row0, c0:c1])
+        r += 1
+
+
+@jit
 def _lanes_to_acc(acc, lanes, first, wa, add):
     """``acc[k] (+)= float64(lanes[k])``, after ``wa * first[k]`` when ``wa``
     is not 0 (a partial first row), in that order."""
@@ -268,22 +289,9 @@ def _row_sums_int(band, row0, r_a, r_b, rw, c0, c1, acc, lanes, chunk):
     lanes = lanes[:n]
     added = False
     while True:
-        lanes[:] = 0
         stop = min(e, r + chunk)
-        while r + 8 <= stop:
-            k = r - row0
-            _ilanes_8(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
-                      band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
-                      band[k + 6, c0:c1], band[k + 7, c0:c1])
-            r += 8
-        if r + 4 <= stop:
-            k = r - row0
-            _ilanes_4(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
-                      band[k + 3, c0:c1])
-            r += 4
-        while r < stop:
-            _ilanes_1(lanes, band[r - row0, c0:c1])
-            r += 1
+        _rows_to_lanes(band, row0, r, stop, c0, c1, lanes)
+        r = stop
         _lanes_to_acc(acc, lanes, first, wa if not added else 0.0, added)
         added = True
         if r >= e:
@@ -445,22 +453,7 @@ def _int_bins(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, out_s, 
     bin (a short loop of run-time length: 1.6x slower for uint8 to 1000^2)."""
     n = c1 - c0
     lanes = lanes[:n]
-    lanes[:] = 0
-    r = r_a
-    while r + 8 <= r_b:
-        q = r - row0
-        _ilanes_8(lanes, band[q, c0:c1], band[q + 1, c0:c1], band[q + 2, c0:c1],
-                  band[q + 3, c0:c1], band[q + 4, c0:c1], band[q + 5, c0:c1],
-                  band[q + 6, c0:c1], band[q + 7, c0:c1])
-        r += 8
-    if r + 4 <= r_b:
-        q = r - row0
-        _ilanes_4(lanes, band[q, c0:c1], band[q + 1, c0:c1], band[q + 2, c0:c1],
-                  band[q + 3, c0:c1])
-        r += 4
-    while r < r_b:
-        _ilanes_1(lanes, band[r - row0, c0:c1])
-        r += 1
+    _rows_to_lanes(band, row0, r_a, r_b, c0, c1, lanes)
     run = np.int64(0)
     for c in range(n):
         run += lanes[c]
