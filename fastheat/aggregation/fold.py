@@ -220,7 +220,7 @@ def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
     target = kernel_dtype(a.dtype)
     if mask is not None:
         target = np.result_type(target, np.float32 if a.dtype.itemsize <= 2 else np.float64)
-    if _as_it_is(a, mask):
+    if read_as_is(a, mask):
         plan.fold(a, row0, col0, state, bins)
         return
     n, m = a.shape
@@ -248,8 +248,9 @@ def fold_array(plan, a, state, mask=None, origin=(0, 0), bins=None):
             plan.fold(tile, row0 + r0, col0 + c0, state, rbins, cbins)
 
 
-def _as_it_is(a, mask):
-    """Whether array ``a`` goes to the kernel as it is (no conversion)."""
+def read_as_is(a, mask=None):
+    """Whether array ``a`` (with ``mask``) goes to the kernel as it is: no
+    conversion, no copy."""
     return mask is None and a.dtype == kernel_dtype(a.dtype) and a.flags.c_contiguous
 
 
@@ -263,7 +264,7 @@ def fold_values(plan, a, mask=None):
     divide them: a large output's memory traffic halved), bit-identical to
     :func:`fold_matrix` then :meth:`Plan.finish` but for NaN's sign bit.
     """
-    if plan.reduction.name == "mean" and _as_it_is(a, mask):
+    if plan.reduction.name == "mean" and read_as_is(a, mask):
         state = plan.new_state(planes=1)
         plan.fold(a, 0, 0, state, op=MEANS)
         return state[0], state

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from .._progress import byte_bar
-from ..aggregation.fold import Block, fold_matrix, kernel_dtype
+from ..aggregation.fold import Block, fold_matrix, kernel_dtype, read_as_is
 from .registry import _register_builtin
 from .array import ArraySource
 from .base import Labels, MatrixSource
@@ -103,7 +103,7 @@ class MemmapSource(ArraySource):
         from concurrent.futures import ThreadPoolExecutor  # (imports logging: not at start-up)
 
         target = kernel_dtype(a.dtype)
-        direct = a.dtype == target and a.flags.c_contiguous
+        direct = read_as_is(a)
         # Pages are dropped only from a shared file mapping: dropping those of a
         # private copy-on-write mapping (or of anonymous memory) would lose data.
         drop = direct and getattr(a, "_mmap", None) is not None and getattr(a, "mode", "c") != "c"
