@@ -6,6 +6,7 @@
     python benchmarks/bench_sparse.py --full          # issue 14's sizes: CSR 10^6 x 10^6
                                                       # with 10^8 nonzeros, cooler 3*10^6 bins
                                                       # and 3*10^8 pixels (hours, ~10 GB disk)
+    python benchmarks/bench_sparse.py --full --only csr   # one of the two cases
 
 Each fastheat render runs in a child process that samples its anonymous
 memory (``RssAnon``) every 5 ms: the peak is reported. The cooler file is
@@ -180,6 +181,7 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--full", action="store_true", help="issue 14's sizes (on request only)")
     p.add_argument("--skip-mpl", action="store_true", help="leave matplotlib spy out")
+    p.add_argument("--only", choices=("csr", "cool"), help="run one case")
     args = p.parse_args()
     if args.full:
         csr, cool = (10**6, 10**8), (3 * 10**6, 3 * 10**8)
@@ -188,22 +190,24 @@ def main():
     else:
         csr, cool = (10**5, 10**7), (3 * 10**5, 10**7)
     with tempfile.TemporaryDirectory() as tmp:
-        r1 = bench_csr(*csr, tmp, args.skip_mpl)
-        print(json.dumps(r1))
-        r2 = bench_cool(*cool, tmp)
-        print(json.dumps(r2))
+        r1 = bench_csr(*csr, tmp, args.skip_mpl) if args.only != "cool" else None
+        print(json.dumps(r1), flush=True)
+        r2 = bench_cool(*cool, tmp) if args.only != "csr" else None
+        print(json.dumps(r2), flush=True)
     print("\n| case | fastheat | baseline | ratio | peak anon MB |\n|---|---|---|---|---|")
-    if "matplotlib_spy_s" in r1:
+    if r1 and "matplotlib_spy_s" in r1:
         print(f"| CSR {r1['n']:.0e}^2, {r1['nnz']:.0e} nnz vs spy+savefig | "
               f"{r1['fastheat_s']:.2f} s | {r1['matplotlib_spy_s']:.2f} s | "
               f"{r1['matplotlib_spy_s'] / r1['fastheat_s']:.1f}x | "
               f"{r1['fastheat_peak_anon_MB']:.0f} |")
-    print(f"| CSR vs datashader Canvas.points | {r1['fastheat_s']:.2f} s | "
-          f"{r1['datashader_points_s']:.2f} s | "
-          f"{r1['datashader_points_s'] / r1['fastheat_s']:.1f}x | |")
-    print(f"| cooler {r2['bins']:.0e} bins, {r2['pixels']:.1e} px vs reading pixels once | "
-          f"{r2['fastheat_s']:.2f} s | {r2['read_once_s']:.2f} s | "
-          f"{r2['speed_vs_read']:.0%} of read speed | {r2['fastheat_peak_anon_MB']:.0f} |")
+    if r1:
+        print(f"| CSR vs datashader Canvas.points | {r1['fastheat_s']:.2f} s | "
+              f"{r1['datashader_points_s']:.2f} s | "
+              f"{r1['datashader_points_s'] / r1['fastheat_s']:.1f}x | |")
+    if r2:
+        print(f"| cooler {r2['bins']:.0e} bins, {r2['pixels']:.1e} px vs reading pixels once | "
+              f"{r2['fastheat_s']:.2f} s | {r2['read_once_s']:.2f} s | "
+              f"{r2['speed_vs_read']:.0%} of read speed | {r2['fastheat_peak_anon_MB']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -83,13 +83,18 @@ class Reduction:
         return state.shape[0] > self.planes
 
     def data_range(self, state):
-        """The :class:`DataRange` a tracking ``state`` gathered, with only the
-        fields in :attr:`input_range` set."""
+        """The :class:`DataRange` a tracking ``state`` gathered (see :meth:`range_of`)."""
         planes = state[-K.TRACKED:]
-        found = [np.fmin.reduce(planes[0], axis=None), np.fmax.reduce(planes[1], axis=None),
-                 np.fmin.reduce(planes[2], axis=None)]
+        return self.range_of(np.fmin.reduce(planes[0], axis=None),
+                             np.fmax.reduce(planes[1], axis=None),
+                             np.fmin.reduce(planes[2], axis=None))
+
+    def range_of(self, lo, hi, pos):
+        """The :class:`DataRange` of an input whose smallest, largest and
+        smallest positive finite values are ``lo``, ``hi``, ``pos`` (NaN:
+        none), with only the fields in :attr:`input_range` set."""
         return DataRange(*(float(v) if f in self.input_range and v == v else None
-                           for f, v in zip(DataRange._fields, found)))
+                           for f, v in zip(DataRange._fields, (lo, hi, pos))))
 
     def values(self, state):
         """The values of a (merged) state; NaN where a pixel saw no valid value."""

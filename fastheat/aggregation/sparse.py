@@ -36,9 +36,8 @@ import numpy as np
 
 from .._jit import KERNEL_LOCK, jit, pjit
 from . import _kernels as K
-from .fold import merge_into
 from .geometry import AxisMap, pairs
-from .reductions import REDUCTIONS
+from .reductions import REDUCTIONS, check_state_memory
 
 IMPLICIT = ("zero", "missing")
 #: Helpers of the entry loop are inlined into it (numba IR inlining): a call
@@ -320,25 +319,88 @@ def is_unit(op, owner, entry):
         and bool(np.all(owner.first == 1.0)) and bool(np.all(owner.last == 1.0))
 
 
+#: Bytes of per-thread column marks the duplicate search and sum may use
+#: (all threads together): a wider matrix sorts each row's columns instead.
+MARK_BYTES = 1 << 27
+
+
 @pjit
-def duplicate_rows(indptr, indices, n_cols, splits, flags, outside):
-    """Mark in ``flags`` the CSR rows that store a column twice, and count in
-    ``outside[t]`` the column indices outside ``0:n_cols`` (writes both in
-    place). Thread ``t`` checks rows ``splits[t]:splits[t + 1]`` with its own
-    marks (the last row that stored each column)."""
+def duplicate_rows(indptr, indices, n_cols, splits, bits, dups, outside):
+    """Count in ``dups[k]`` the entries of CSR row ``k`` whose column an
+    earlier entry of the row stores, and in ``outside[t]`` the column indices
+    outside ``0:n_cols`` (writes both in place). Thread ``t`` checks rows
+    ``splits[t]:splits[t + 1]`` with its own bit per column ``bits[t]``
+    (zeros; set along a row, cleared after it: a few kB, in L1), or, where
+    ``bits`` has no columns, a sorted copy of each row's columns."""
     for t in nb.prange(len(splits) - 1):
-        mark = np.full(n_cols, -1, np.int64)
+        seen = bits[t]
         out = 0
         for k in range(splits[t], splits[t + 1]):
-            for x in range(indptr[k], indptr[k + 1]):
-                c = np.int64(indices[x])
-                if c < 0 or c >= n_cols:
-                    out += 1
-                    continue
-                if mark[c] == k:
-                    flags[k] = 1
-                mark[c] = k
+            lo, hi = indptr[k], indptr[k + 1]
+            d = 0
+            if seen.size == 0:
+                row = np.sort(indices[lo:hi])
+                for x in range(len(row)):
+                    c = np.int64(row[x])
+                    if c < 0 or c >= n_cols:
+                        out += 1
+                    elif x > 0 and row[x - 1] == row[x]:
+                        d += 1
+            else:
+                for x in range(lo, hi):
+                    c = np.int64(indices[x])
+                    if c < 0 or c >= n_cols:
+                        out += 1
+                        continue
+                    bit = np.uint64(1) << np.uint64(c & 63)
+                    if seen[c >> 6] & bit:
+                        d += 1
+                    seen[c >> 6] |= bit
+                for x in range(lo, hi):
+                    c = np.int64(indices[x])
+                    if c >= 0 and c < n_cols:
+                        seen[c >> 6] = 0
+            dups[k] = d
         outside[t] = out
+
+
+@pjit
+def summed_rows(indptr, indices, data, rows, splits, out_ptr, marks, where, out_indices,
+                out_data):
+    """Write CSR rows ``rows`` with the entries of each column summed, in the
+    order stored (as ``toarray()`` sums them): row ``k`` from ``out_ptr[k]``
+    on in ``out_indices``/``out_data`` (in place), columns in the order they
+    first appear. Thread ``t`` writes ``rows[splits[t]:splits[t + 1]]`` with
+    its own marks ``marks[t]`` (-1 to start: the last row that stored each
+    column) and ``where[t]`` (that column's output position), or, where
+    ``marks`` has no columns, a stable sort of each row (columns ascending)."""
+    for t in nb.prange(len(splits) - 1):
+        mark, pos = marks[t], where[t]
+        for r in range(splits[t], splits[t + 1]):
+            k = rows[r]
+            lo, hi = indptr[k], indptr[k + 1]
+            w = out_ptr[k]
+            if mark.size == 0:
+                order = np.argsort(indices[lo:hi], kind="mergesort")
+                for x in range(len(order)):
+                    y = lo + order[x]
+                    if x > 0 and indices[y] == out_indices[w - 1]:
+                        out_data[w - 1] += data[y]
+                    else:
+                        out_indices[w] = indices[y]
+                        out_data[w] = data[y]
+                        w += 1
+                continue
+            for y in range(lo, hi):
+                c = indices[y]
+                if mark[c] == k:
+                    out_data[pos[c]] += data[y]
+                else:
+                    mark[c] = k
+                    pos[c] = w
+                    out_indices[w] = c
+                    out_data[w] = data[y]
+                    w += 1
 
 
 @pjit
@@ -394,6 +456,50 @@ def _merge_mirror(op, out, mirror):
                     out[i, j, k] += mirror[j, i, k]
 
 
+@jit
+def _fill_unit(planes):
+    """A unit moments fold's finite weights, in place: touched minus non-finite."""
+    h, w, _ = planes.shape
+    for i in range(h):
+        for j in range(w):
+            planes[i, j, 1] = planes[i, j, 3] - planes[i, j, 2]
+
+
+@pjit
+def _make_state(op, zero, planes, r_total, r_count, c_total, c_count, state):
+    """The reduction state (``state[:k]``, in place) from the settled raw
+    planes ``planes`` (``[i, j, plane]``) and each axis' cell weight and count
+    per pixel (implicit cells: ``zero`` or missing). A moment's weight is the
+    stored weight where every cell is stored, else the cells' total minus
+    the non-finite (``op`` MEANS: ``state[0]`` gets the mean, as
+    :func:`fastheat.aggregation._kernels.divide_rows` divides); an extreme
+    takes in 0 where some cell is implicit; a count is every cell but the
+    non-finite ones."""
+    h, w, _ = planes.shape
+    for i in nb.prange(h):
+        for j in range(w):
+            rest = zero and r_count[i] * c_count[j] - planes[i, j, -1] > 0.5
+            if op == K.MOMENTS or op == K.MOMENTS2 or op == K.MEANS:
+                weight = planes[i, j, 1]
+                if rest:
+                    weight = max(r_total[i] * c_total[j] - planes[i, j, 2], 0.0)
+                if op == K.MEANS:
+                    state[0, i, j] = K._quotient(planes[i, j, 0], weight)
+                else:
+                    state[0, i, j] = planes[i, j, 0]
+                    state[1, i, j] = weight
+            elif op == K.COUNT:
+                if zero:
+                    state[0, i, j] = r_count[i] * c_count[j] - planes[i, j, 1]
+                else:
+                    state[0, i, j] = planes[i, j, 0]
+            else:
+                ext = planes[i, j, 0]
+                if rest and _better(op, 0.0, ext):
+                    ext = 0.0
+                state[0, i, j] = ext
+
+
 def thread_splits(indptr, threads=None):
     """Row boundaries giving each thread about the same number of entries."""
     n_rows, nnz = len(indptr) - 1, int(indptr[-1])
@@ -405,15 +511,47 @@ def thread_splits(indptr, threads=None):
 
 
 def find_duplicates(indptr, indices, n_cols):
-    """``(flags, out of range)``: a uint8 flag per CSR row that stores a
-    column twice, and how many column indices lie outside ``0:n_cols``."""
+    """``(dups, out of range)``: per CSR row the count of its entries whose
+    column an earlier entry of the row stores (int32), and how many column
+    indices lie outside ``0:n_cols``."""
     indptr = np.ascontiguousarray(indptr, np.int64)
-    flags = np.zeros(len(indptr) - 1, np.uint8)
+    dups = np.zeros(len(indptr) - 1, np.int32)
     splits = thread_splits(indptr)
-    outside = np.zeros(len(splits), np.int64)
+    threads = len(splits) - 1
+    words = (n_cols + 63) // 64
+    bits = np.zeros((threads, words if threads * words * 8 <= MARK_BYTES else 0), np.uint64)
+    outside = np.zeros(threads, np.int64)
     with KERNEL_LOCK:
-        duplicate_rows(indptr, indices, n_cols, splits, flags, outside)
-    return flags, int(outside.sum())
+        duplicate_rows(indptr, indices, n_cols, splits, bits, dups, outside)
+    return dups, int(outside.sum())
+
+
+def sum_duplicates(indptr, indices, data, dups, n_cols):
+    """The CSR rows with duplicates (``dups``: :func:`find_duplicates`'s
+    counts; columns checked to lie in ``0:n_cols``) alone, each column's
+    entries summed as ``toarray()`` sums them: ``(indptr, indices, data)``
+    with every other row empty; bool values are summed as ints and given
+    back as bool (True where any is)."""
+    indptr = np.ascontiguousarray(indptr, np.int64)
+    rows = np.flatnonzero(dups).astype(np.int64)
+    lengths = np.zeros(len(indptr) - 1, np.int64)
+    lengths[rows] = indptr[rows + 1] - indptr[rows] - dups[rows]
+    out_ptr = np.zeros(len(indptr), np.int64)
+    np.cumsum(lengths, out=out_ptr[1:])
+    boolean = data.dtype == np.bool_
+    out_indices = np.empty(out_ptr[-1], indices.dtype)
+    out_data = np.empty(out_ptr[-1], np.int64 if boolean else data.dtype)
+    work = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(indptr[rows + 1] - indptr[rows], out=work[1:])
+    splits = thread_splits(work)
+    threads = len(splits) - 1
+    cols = n_cols if threads * n_cols * 16 <= MARK_BYTES else 0
+    marks = np.full((threads, cols), -1, np.int64)
+    where = np.empty((threads, cols), np.int64)
+    with KERNEL_LOCK:
+        summed_rows(indptr, indices, data.view(np.uint8) if boolean else data, rows, splits,
+                    out_ptr, marks, where, out_indices, out_data)
+    return out_ptr, out_indices, out_data != 0 if boolean else out_data
 
 
 def owner_groups(geometry, indptr, a_lo, threads):
@@ -483,6 +621,8 @@ class SparseFold:
         self.seen = np.array([0.0, np.inf, -np.inf, np.inf])
 
     def _new_planes(self, shape):
+        # refused before allocating: the raw planes, then the state or values
+        check_state_memory((_RAW[self.op] + self.reduction.planes,) + shape, self.reduction.name)
         planes = np.zeros(shape + (_RAW[self.op],))
         if self.op in (K.MIN, K.MAX, K.ABSMAX):
             planes[..., 0] = np.nan
@@ -548,17 +688,23 @@ class SparseFold:
                                   max(self.seen[2], seen[:, 2].max()),
                                   min(self.seen[3], seen[:, 3].min())])
 
+    def _settle(self):
+        """Make the unit planes' finite weights and add the mirrored planes in (once)."""
+        if self.settled:
+            return
+        with KERNEL_LOCK:
+            if self.unit[0]:
+                _fill_unit(self.planes)
+            if self.mirror is not None:
+                if self.unit[1]:
+                    _fill_unit(self.mirror)
+                _merge_mirror(self.op, self.planes, self.mirror)
+        self.mirror = None
+        self.settled = True
+
     def raw(self):
         """The raw planes (the mirrored ones added in), plane-major ``[plane, i, j]``."""
-        if self.unit[0] and not self.settled:  # finite weights: touched minus non-finite
-            self.planes[..., 1] = self.planes[..., 3] - self.planes[..., 2]
-        if self.mirror is not None and self.unit[1]:
-            self.mirror[..., 1] = self.mirror[..., 3] - self.mirror[..., 2]
-        self.settled = True
-        if self.mirror is not None:
-            with KERNEL_LOCK:
-                _merge_mirror(self.op, self.planes, self.mirror)
-            self.mirror = None
+        self._settle()
         return np.ascontiguousarray(self.planes.transpose(2, 0, 1))
 
     def implicit_cells(self):
@@ -570,45 +716,43 @@ class SparseFold:
         """The reduction's state (as the dense path would give it for the
         matrix made dense, implicit cells zeros or missing), with the input's
         range planes when ``track``."""
-        raw = self.raw()
         red = self.reduction
-        zero = self.implicit == "zero"
-        weight, count = self.implicit_cells()
         state = red.new_state((self.plan.height, self.plan.width), track)
-        op = red.code
-        if op in (K.MOMENTS, K.MOMENTS2):
-            s, w_ok, w_bad, touched = raw
-            if zero:
-                # where every cell is stored, the stored weights are the exact total
-                rest = count - touched > 0.5
-                state[0] = s
-                state[1] = np.where(rest, np.maximum(weight - w_bad, 0.0), w_ok)
-            else:
-                state[0], state[1] = s, w_ok
-        elif op == K.COUNT:
-            ok, bad = raw
-            state[0] = count - bad if zero else ok
-        else:
-            ext, touched = raw
-            if zero:
-                rest = count - touched > 0.5
-                zeros = np.where(rest, 0.0, np.nan)[np.newaxis]
-                ext = ext[np.newaxis].copy()
-                merge_into(op, ext, zeros)
-                ext = ext[0]
-            state[0] = ext
+        self._make(red.code, state)
         if track:
-            if not self.track:
-                raise ValueError("state(track=True) needs SparseFold(track=True)")
-            n, lo, hi, pos = self.seen
-            if zero and self.rows.good * self.cols.good > n:  # some implicit zero was read
-                lo, hi = min(lo, 0.0), max(hi, 0.0)
-            if lo <= hi:
-                p = red.planes
-                state[p, 0, 0], state[p + 1, 0, 0] = lo, hi
-                if pos < np.inf:
-                    state[p + 2, 0, 0] = pos
+            p = red.planes
+            state[p:, 0, 0] = self._found()
         return state
+
+    def means(self):
+        """A mean's values, divided straight from the raw planes (no state):
+        what :meth:`state` then :meth:`~fastheat.aggregation.fold.Plan.finish`
+        give, but for NaN's sign bit."""
+        values = np.empty((1, self.plan.height, self.plan.width))
+        self._make(K.MEANS, values)
+        return values[0]
+
+    def _make(self, op, state):
+        self._settle()
+        with KERNEL_LOCK:
+            _make_state(op, self.implicit == "zero", self.planes, self.rows.total,
+                        self.rows.count, self.cols.total, self.cols.count, state)
+
+    def _found(self):
+        """The smallest, largest and smallest positive finite value of the
+        matrix (NaN: none), implicit zeros included (``track=True`` needed)."""
+        if not self.track:
+            raise ValueError("the input's range needs SparseFold(track=True)")
+        n, lo, hi, pos = self.seen
+        if self.implicit == "zero" and self.rows.good * self.cols.good > n:
+            lo, hi = min(lo, 0.0), max(hi, 0.0)  # some implicit zero was read
+        if lo > hi:
+            return np.nan, np.nan, np.nan
+        return lo, hi, pos if pos < np.inf else np.nan
+
+    def data_range(self):
+        """The input's :class:`~fastheat.aggregation.reductions.DataRange`."""
+        return self.reduction.range_of(*self._found())
 
     def deviations(self, raw_first):
         """std's M2 plane from its second pass (this fold, ``mean=`` given) and
@@ -651,17 +795,39 @@ def fold_sparse(plan, feed, *, implicit="zero", scales=(None, None), track=False
     """The state of ``plan`` over stored entries: ``feed(fold)`` calls
     ``fold.add(...)`` with every block of CSR rows (once per pass: std reads
     twice, the mean first)."""
+    return _fold_sparse(plan, feed, implicit, scales, track, track)[0]
+
+
+def sparse_values(plan, feed, *, implicit="zero", scales=(None, None), track=False):
+    """``(values, data_range)``: the values of ``plan`` over stored entries
+    (``feed`` as :func:`fold_sparse`'s) and, with ``track``, the input's
+    :class:`~fastheat.aggregation.reductions.DataRange` (else None). A mean
+    is divided straight from the raw planes; no state has range planes."""
+    if plan.reduction.name == "mean":
+        rscale, cscale = scales
+        fold = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, track=track)
+        feed(fold)
+        values = fold.means()
+    else:
+        state, fold = _fold_sparse(plan, feed, implicit, scales, track, False)
+        values = plan.finish(state)
+    return values, fold.data_range() if track else None
+
+
+def _fold_sparse(plan, feed, implicit, scales, track, range_planes):
+    """``(state, first pass)`` of :func:`fold_sparse`; ``track``: the first
+    pass gathers the input's range, ``range_planes``: the state holds it."""
     rscale, cscale = scales
     first = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, track=track)
     feed(first)
-    state = first.state(track)
+    state = first.state(range_planes)
     if plan.reduction.code == K.MOMENTS2:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(state[1] > 0, state[0] / state[1], 0.0)
         second = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, mean=mean)
         feed(second)
         state[2] = second.deviations(first.raw())
-    return state
+    return state, first
 
 
 def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
@@ -677,4 +843,4 @@ def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
 
 
 __all__ = ["IMPLICIT", "SparseFold", "fold_sparse", "pick_sparse", "find_duplicates",
-           "REDUCTIONS"]
+           "sum_duplicates", "sparse_values", "REDUCTIONS"]

@@ -12,7 +12,8 @@ import os
 import numpy as np
 
 from .._extras import require
-from ..aggregation.sparse import DIRECT, check_implicit, fold_sparse, pick_sparse
+from ..aggregation.sparse import (DIRECT, check_implicit, fold_sparse, pick_sparse,
+                                  sparse_values)
 from .base import Labels, MatrixSource, check_matrix, module_of
 from .registry import _register_builtin, open_source
 
@@ -68,6 +69,12 @@ class BackedSparseSource(MatrixSource):
                                 track=plan.track)
             return np.ascontiguousarray(state.transpose(0, 2, 1))
         return fold_sparse(plan, self._feed, implicit=self.implicit, track=plan.track)
+
+    def fold_values(self, plan):
+        csc = self.format == "csc"
+        values, data_range = sparse_values(plan.transposed() if csc else plan, self._feed,
+                                           implicit=self.implicit, track=plan.track)
+        return (values.T if csc else values), data_range
 
     def pick(self, plan):
         if self.format == "csc":

@@ -50,7 +50,8 @@ class ArraySource(MatrixSource):
         return fold_matrix(plan, self.array, self.mask)
 
     def fold_values(self, plan):
-        return fold_values(plan, self.array, self.mask)
+        values, state = fold_values(plan, self.array, self.mask)
+        return values, plan.reduction.data_range(state) if plan.track else None
 
     def pick(self, plan):
         return pick_nearest(plan, self._take)

@@ -192,14 +192,16 @@ class MatrixSource(Source):
         plan = Plan(self.shape[0], self.shape[1], height, width, reduce, track)
         if plan.reduction.code is None:
             return self.pick(plan), None
-        values, state = self.fold_values(plan)
-        return np.ascontiguousarray(values), plan.reduction.data_range(state) if track else None
+        values, data_range = self.fold_values(plan)
+        return np.ascontiguousarray(values), data_range
 
     def fold_values(self, plan):
-        """``(values, state)`` of ``plan`` over the whole matrix (see
-        :func:`fastheat.aggregation.fold.fold_values`)."""
+        """``(values, data_range)``: the values of ``plan`` over the whole
+        matrix and, when ``plan.track``, the input's
+        :class:`~fastheat.aggregation.reductions.DataRange` (else None)."""
         state = self.fold(plan)
-        return plan.finish(state), state
+        data_range = plan.reduction.data_range(state) if plan.track else None
+        return plan.finish(state), data_range  # the state is used up
 
     def fold(self, plan):
         """The reduction state of ``plan`` over the whole matrix (see

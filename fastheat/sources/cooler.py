@@ -19,7 +19,8 @@ import numpy as np
 
 from .._extras import require
 from .._progress import Progress
-from ..aggregation.sparse import BOTH, DIRECT, MIRROR, check_implicit, fold_sparse, pick_sparse
+from ..aggregation.sparse import (BOTH, DIRECT, MIRROR, check_implicit, fold_sparse,
+                                  pick_sparse, sparse_values)
 from .base import Labels, MatrixSource, module_of
 from .registry import _register_builtin
 
@@ -201,6 +202,10 @@ class CoolerSource(MatrixSource):
     def fold(self, plan):
         return fold_sparse(plan, self._feed, implicit=self.implicit, scales=self.scales,
                            track=plan.track)
+
+    def fold_values(self, plan):
+        return sparse_values(plan, self._feed, implicit=self.implicit, scales=self.scales,
+                             track=plan.track)
 
     def pick(self, plan):
         return pick_sparse(plan, self._feed, implicit=self.implicit, scales=self.scales)

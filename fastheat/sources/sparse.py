@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..aggregation.sparse import DIRECT, check_implicit, find_duplicates, fold_sparse, pick_sparse
+from ..aggregation.sparse import (DIRECT, check_implicit, find_duplicates, fold_sparse,
+                                  pick_sparse, sparse_values, sum_duplicates)
 from .base import Labels, MatrixSource, check_matrix, module_of
 from .registry import _register_builtin
 
@@ -41,26 +42,14 @@ def duplicates_fixed(m):
     if m.has_canonical_format:
         return None
     n_minor = m.shape[1] if m.format == "csr" else m.shape[0]
-    flags, outside = find_duplicates(m.indptr, m.indices, n_minor)
+    dups, outside = find_duplicates(m.indptr, m.indices, n_minor)
     if outside:
         raise ValueError(f"the sparse matrix stores {outside} entries with an index outside "
                          f"0..{n_minor - 1} (its shape is {m.shape}); it is malformed: "
                          f"check_format() says so too")
-    rows = np.flatnonzero(flags)
-    if not len(rows):
+    if not dups.any():
         return None
-    lo, hi = m.indptr[rows].astype(np.int64), m.indptr[rows + 1].astype(np.int64)
-    ptr = np.concatenate([[0], np.cumsum(hi - lo)])
-    take = np.arange(ptr[-1]) + np.repeat(lo - ptr[:-1], hi - lo)
-    key = np.repeat(rows.astype(np.int64), hi - lo) * n_minor + m.indices[take]
-    cells, inverse = np.unique(key, return_inverse=True)
-    # summed in the order stored, into the matrix's dtype, as toarray() sums them
-    data = np.zeros(len(cells), m.data.dtype)
-    np.add.at(data, inverse, m.data[take])
-    indptr = np.zeros(len(m.indptr), np.int64)
-    np.add.at(indptr, cells // n_minor + 1, 1)
-    np.cumsum(indptr, out=indptr)
-    return flags, indptr, (cells % n_minor).astype(m.indices.dtype), data
+    return ((dups > 0).view(np.uint8),) + sum_duplicates(m.indptr, m.indices, m.data, dups, n_minor)
 
 
 class SparseSource(MatrixSource):
@@ -88,14 +77,25 @@ class SparseSource(MatrixSource):
         fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT, skip=flags)
         fold.add(indptr, indices, _kernel_data(data), mode=DIRECT)
 
+    def _folded(self, function, plan):
+        """``function(plan, feed, ...)`` of this matrix: a CSC matrix folds its
+        transpose's rows into the transposed plan, and the result is turned back."""
+        if self.matrix.format != "csc":
+            return function(plan, self._feed, implicit=self.implicit, scales=self.scales,
+                            track=plan.track)
+        rs, cs = self.scales
+        return function(plan.transposed(), self._feed, implicit=self.implicit,
+                        scales=(cs, rs), track=plan.track)
+
     def fold(self, plan):
-        if self.matrix.format == "csc":  # the transpose's rows
-            rs, cs = self.scales
-            state = fold_sparse(plan.transposed(), self._feed, implicit=self.implicit,
-                                scales=(cs, rs), track=plan.track)
+        state = self._folded(fold_sparse, plan)
+        if self.matrix.format == "csc":
             return np.ascontiguousarray(state.transpose(0, 2, 1))
-        return fold_sparse(plan, self._feed, implicit=self.implicit, scales=self.scales,
-                           track=plan.track)
+        return state
+
+    def fold_values(self, plan):
+        values, data_range = self._folded(sparse_values, plan)
+        return (values.T if self.matrix.format == "csc" else values), data_range
 
     def pick(self, plan):
         if self.matrix.format == "csc":

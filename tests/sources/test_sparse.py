@@ -203,3 +203,84 @@ def test_malformed_indices_are_an_error_not_a_crash():
     m.has_canonical_format = False
     with pytest.raises(ValueError, match=r"1 entries with an index outside 0\.\.2"):
         fastheat.aggregate(m, width=2, height=2)
+
+
+def _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, per_row + 1, n_rows)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    indices = rng.integers(0, n_cols, indptr[-1]).astype(np.int32)
+    if np.dtype(dtype) == np.bool_:
+        data = rng.random(indptr[-1]) < 0.5
+    elif np.dtype(dtype).kind == "f":
+        data = (rng.random(indptr[-1]) * 1e3 - 300).astype(dtype)
+    else:
+        data = rng.integers(-128, 128, indptr[-1]).astype(dtype)
+    return indptr, indices, data
+
+
+@pytest.mark.parametrize("marks", ["column marks", "sorted rows"])
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n_rows=st.integers(1, 60), n_cols=st.integers(1, 130),
+       per_row=st.integers(0, 50), dtype=st.sampled_from(["float32", "float64", "int8", "bool"]))
+def test_duplicates_are_counted_and_summed_as_toarray_sums_them(marks, seed, n_rows, n_cols,
+                                                               per_row, dtype):
+    from fastheat.aggregation import sparse as S
+
+    indptr, indices, data = _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype)
+    with pytest.MonkeyPatch.context() as mp:
+        if marks == "sorted rows":  # a matrix too wide for per-thread marks
+            mp.setattr(S, "MARK_BYTES", 0)
+        dups, outside = S.find_duplicates(indptr, indices, n_cols)
+        ptr, idx, val = S.sum_duplicates(indptr, indices, data, dups, n_cols)
+    assert outside == 0
+    expect = [hi - lo - len(np.unique(indices[lo:hi])) for lo, hi in zip(indptr, indptr[1:])]
+    np.testing.assert_array_equal(dups, expect)
+    assert val.dtype == data.dtype and idx.dtype == indices.dtype
+    m = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
+    fixed = sp.csr_matrix((val, idx, ptr), shape=(n_rows, n_cols))
+    flagged = dups > 0
+    for k in range(n_rows):  # each column once, in the row's own span
+        assert len(set(idx[ptr[k]:ptr[k + 1]])) == ptr[k + 1] - ptr[k] == \
+            (len(np.unique(indices[indptr[k]:indptr[k + 1]])) if flagged[k] else 0)
+    # bit for bit what toarray() gives (it sums a cell's entries in the order stored)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(fixed.toarray()[flagged], m.toarray()[flagged])
+
+
+def test_indices_outside_the_shape_are_counted_on_both_duplicate_paths(monkeypatch):
+    from fastheat.aggregation import sparse as S
+
+    indptr = np.array([0, 3, 5], np.int64)
+    indices = np.array([1, -1, 1, 9, 0], np.int32)
+    for marks in (S.MARK_BYTES, 0):
+        monkeypatch.setattr(S, "MARK_BYTES", marks)
+        dups, outside = S.find_duplicates(indptr, indices, 4)
+        assert outside == 2 and list(dups) == [1, 0]
+
+
+@pytest.mark.parametrize("reduce", ["mean", "sum", "max", "count", "std"])
+@pytest.mark.parametrize("implicit", ["zero", "missing"])
+def test_sparse_values_equal_the_state_finished(reduce, implicit):
+    # the render's path (sparse_values: a mean divided straight from the raw
+    # planes, the range from the fold's own count) equals state, finish and the
+    # state's range planes
+    from fastheat.aggregation.fold import Plan
+    from fastheat.aggregation.sparse import fold_sparse, sparse_values
+    from fastheat.sources.sparse import SparseSource
+
+    rng = np.random.default_rng(5)
+    m = random_sparse(rng, (90, 70), 0.2, bad=0.05)
+    m = m.tolil()
+    m[3:6, :] = 0  # a pixel row without entries: NaN (mean, missing) or 0
+    m = m.tocsr()
+    src = SparseSource(m, implicit=implicit)
+    for h, w in ((30, 35), (13, 9), (90, 70)):
+        plan = Plan(90, 70, h, w, reduce, True)
+        values, found = sparse_values(plan, src._feed, implicit=implicit, track=True)
+        state = fold_sparse(plan, src._feed, implicit=implicit, track=True)
+        want = plan.reduction.data_range(state)
+        finished = plan.finish(state)
+        np.testing.assert_array_equal(values, finished)  # NaN where NaN, bit for bit elsewhere
+        assert found == want
+        assert found != type(found)() or not plan.reduction.input_range
