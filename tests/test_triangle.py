@@ -4,6 +4,7 @@ the Hi-C default colours of cooler inputs (fastheat/sources/cooler.py) and
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -262,6 +263,32 @@ def test_cli_view_triangle(tmp_path, capsys):
                      "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "99 must be between 1 and the matrix's 50 bins" in err
+
+
+def test_front_ends_drawing_in_matrix_coordinates_refuse_the_triangle_view():
+    # their rasters sit on the matrix's rows and columns (hover, zoom, axes):
+    # a triangle there would be a silently wrong picture
+    pytest.importorskip("matplotlib", reason="matplotlib is in the test extra")
+    pytest.importorskip("plotly", reason="plotly is in the test extra")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a = np.arange(36.0).reshape(6, 6)
+    fig, ax = plt.subplots()
+    try:
+        for call, name in ((lambda: fastheat.to_plotly(a, view="triangle"), "to_plotly()"),
+                           (lambda: fastheat.imshow(ax, a, view="triangle"), "imshow()"),
+                           (lambda: fastheat.heatmap(a, ax=ax, view="triangle", depth=3),
+                            "heatmap(ax=...)")):
+            with pytest.raises(ValueError, match=rf"^fastheat\.{re.escape(name)} draws the "
+                                                 r"matrix in its own rows and columns, so "
+                                                 r"view='triangle'"):
+                call()
+        fastheat.imshow(ax, a, view="matrix")  # the default is fine
+    finally:
+        plt.close(fig)
 
 
 # --------------------------------------------------------------------- cooler, Hi-C

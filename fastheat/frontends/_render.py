@@ -22,11 +22,17 @@ def split_render_options(kwargs: dict, function: str) -> dict:
     error naming it (``function`` names the caller)."""
     allowed = {n for n, cls in options.OWNER.items()
                if cls.__name__.lower() in RENDER_RECORDS}
+    call = function if function.endswith(")") else function + "()"
     bad = sorted(set(kwargs) - allowed)
     if bad:
-        raise TypeError(f"{function}() got option(s) {', '.join(map(repr, bad))} it does not "
+        raise TypeError(f"{call} got option(s) {', '.join(map(repr, bad))} it does not "
                         f"take; it takes the reading and colouring options: "
                         f"{', '.join(sorted(allowed))}")
+    view = kwargs.get("view")
+    if view not in (None, "matrix"):  # its raster is not in the matrix's coordinates
+        raise ValueError(f"{call} draws the matrix in its own rows and columns, so "
+                         f"view={view!r} is not available there; fastheat.heatmap(), "
+                         f"fastheat.save() and `fastheat render --view {view}` draw it")
     return dict(kwargs)
 
 

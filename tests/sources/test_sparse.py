@@ -205,11 +205,11 @@ def test_malformed_indices_are_an_error_not_a_crash():
         fastheat.aggregate(m, width=2, height=2)
 
 
-def _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype):
+def _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype, index_dtype):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(0, per_row + 1, n_rows)
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    indices = rng.integers(0, n_cols, indptr[-1]).astype(np.int32)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(index_dtype)
+    indices = rng.integers(0, n_cols, indptr[-1]).astype(index_dtype)
     if np.dtype(dtype) == np.bool_:
         data = rng.random(indptr[-1]) < 0.5
     elif np.dtype(dtype).kind == "f":
@@ -222,15 +222,20 @@ def _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype):
 @pytest.mark.parametrize("marks", ["column marks", "sorted rows"])
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n_rows=st.integers(1, 60), n_cols=st.integers(1, 130),
-       per_row=st.integers(0, 50), dtype=st.sampled_from(["float32", "float64", "int8", "bool"]))
+       per_row=st.integers(0, 50), dtype=st.sampled_from(["float32", "float64", "int8", "bool"]),
+       index_dtype=st.sampled_from(["int32", "int64"]), threads=st.sampled_from([1, 2]))
 def test_duplicates_are_counted_and_summed_as_toarray_sums_them(marks, seed, n_rows, n_cols,
-                                                               per_row, dtype):
+                                                               per_row, dtype, index_dtype,
+                                                               threads):
     from fastheat.aggregation import sparse as S
 
-    indptr, indices, data = _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype)
+    indptr, indices, data = _rows_with_duplicates(seed, n_rows, n_cols, per_row, dtype,
+                                                  index_dtype)
     with pytest.MonkeyPatch.context() as mp:
         if marks == "sorted rows":  # a matrix too wide for per-thread marks
             mp.setattr(S, "MARK_BYTES", 0)
+        if threads > 1:  # rows split between the threads even at this size
+            mp.setattr(S, "MIN_PER_THREAD", 4)
         dups, outside = S.find_duplicates(indptr, indices, n_cols)
         ptr, idx, val = S.sum_duplicates(indptr, indices, data, dups, n_cols)
     assert outside == 0
@@ -275,12 +280,13 @@ def test_sparse_values_equal_the_state_finished(reduce, implicit):
     m[3:6, :] = 0  # a pixel row without entries: NaN (mean, missing) or 0
     m = m.tocsr()
     src = SparseSource(m, implicit=implicit)
+    dense = dense_of(m, implicit)
     for h, w in ((30, 35), (13, 9), (90, 70)):
         plan = Plan(90, 70, h, w, reduce, True)
         values, found = sparse_values(plan, src._feed, implicit=implicit, track=True)
         state = fold_sparse(plan, src._feed, implicit=implicit, track=True)
-        want = plan.reduction.data_range(state)
-        finished = plan.finish(state)
-        np.testing.assert_array_equal(values, finished)  # NaN where NaN, bit for bit elsewhere
-        assert found == want
-        assert found != type(found)() or not plan.reduction.input_range
+        assert plan.reduction.data_range(state) == found
+        np.testing.assert_array_equal(values, plan.finish(state))  # bit for bit, NaN where NaN
+        finite = dense[np.isfinite(dense)]  # the range is the whole matrix's
+        want = (finite.min(), finite.max(), finite[finite > 0].min())
+        assert found == plan.reduction.range_of(*want)
