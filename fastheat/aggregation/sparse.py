@@ -190,18 +190,19 @@ def _owner_weight(p, a, start, stop, first, last, cells):
 NO_RANGE, COUNT_ONLY, RANGE = 0, 1, 2
 
 
-def _make_fold(OP, KIND, SCALED, TRACK, UNIT, CHECK):
+def _make_fold(OP, KIND, SCALED, TRACK, UNIT, LEAN, CHECK):
     """The entry kernel for state kind ``OP``, entry axis kind ``KIND``,
     scaled values or not, range tracking level ``TRACK`` (:data:`RANGE`
-    ...), every weight 1 or not (``UNIT``), columns checked against the
+    ...), every weight 1 or not (``UNIT``), sums alone (``LEAN``: one plane,
+    non-finite entries counted in ``bad``), columns checked against the
     window and the diagonal or not (``CHECK``): constants of the closure, so
     numba compiles each combination with its branches folded away (an entry
-    of a whole-cell mean is an index load and four adds in one cache line).
+    of a whole-cell mean is an index load and an add).
     See :func:`fold_entries` for what it does."""
 
     def fold(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag, skip,
              ostart, ostop, ofirst, olast, ocells, groups, epix, ew, eptr, list_pix, list_w,
-             ascale, bscale, out, mean, seen):
+             ascale, bscale, out, bad, mean, seen):
         a_hi = a_lo + len(indptr) - 1
         skipping = skip.size > 0
         for g in nb.prange(len(groups) - 1):
@@ -247,8 +248,14 @@ def _make_fold(OP, KIND, SCALED, TRACK, UNIT, CHECK):
                                     pos = v
                         if KIND == WHOLE:
                             j = epix[b]
-                            if j >= 0:
+                            if j < 0:
+                                continue
+                            if not LEAN:
                                 _update(OP, out, p, j, wa, v, finite, mean, UNIT)
+                            elif finite:
+                                out[p, j, 0] += v
+                            else:
+                                bad[p, j] += 1.0
                         elif KIND == TWO:
                             j = epix[b]
                             if j >= 0:
@@ -272,7 +279,8 @@ _FOLDS = {}
 
 
 def fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag,
-                 skip, owner, groups, entry, ascale, bscale, op, out, mean, seen, track=RANGE):
+                 skip, owner, groups, entry, ascale, bscale, op, out, mean, seen, track=RANGE,
+                 bad=None):
     """Fold stored rows into the raw planes ``out`` (``[owner pixel, entry
     pixel, plane]``; writes in place), in parallel over owner pixels.
 
@@ -289,12 +297,18 @@ def fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift,
     accounts for missing rows). ``track``: :data:`RANGE`: ``seen[g]`` gets
     the entries folded (once each) and their smallest, largest and smallest
     positive finite value; :data:`COUNT_ONLY`: the count alone;
-    :data:`NO_RANGE`: nothing.
+    :data:`NO_RANGE`: nothing. ``bad`` (a plane, for a moments fold with
+    every weight 1): ``out`` holds the sums alone, ``bad`` counts the
+    non-finite entries (see :attr:`SparseFold.lean`).
     """
     op = K.MOMENTS if op == K.MOMENTS2 else op
     unit = is_unit(op, owner, entry)
+    lean = bad is not None
+    if lean and not unit:
+        raise ValueError("a lean fold needs every weight 1")
+    bad = np.zeros((0, 0)) if bad is None else bad
     check = skip_diag or not every_column(col_lo, col_hi, b_shift)
-    key = (op, entry.kind, ascale.size > 0, int(track), unit, check)
+    key = (op, entry.kind, ascale.size > 0, int(track), unit, lean, check)
     kernel = _FOLDS.get(key)
     if kernel is None:
         kernel = _FOLDS[key] = _make_fold(*key)
@@ -302,7 +316,7 @@ def fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift,
         kernel(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag, skip,
                owner.start, owner.stop, owner.first, owner.last, owner.cells, groups,
                entry.pix, entry.w, entry.ptr, entry.list_pix, entry.list_w, ascale, bscale,
-               out, mean, seen)
+               out, bad, mean, seen)
 
 
 def every_column(col_lo, col_hi, b_shift):
@@ -466,23 +480,28 @@ def _fill_unit(planes):
 
 
 @pjit
-def _make_state(op, zero, planes, r_total, r_count, c_total, c_count, state):
+def _make_state(op, zero, planes, bad, r_total, r_count, c_total, c_count, state):
     """The reduction state (``state[:k]``, in place) from the settled raw
-    planes ``planes`` (``[i, j, plane]``) and each axis' cell weight and count
-    per pixel (implicit cells: ``zero`` or missing). A moment's weight is the
+    planes ``planes`` (``[i, j, plane]``; a lean fold's sums, with ``bad``
+    its non-finite counts) and each axis' cell weight and count per pixel
+    (implicit cells: ``zero`` or missing). A moment's weight is the
     stored weight where every cell is stored, else the cells' total minus
     the non-finite (``op`` MEANS: ``state[0]`` gets the mean, as
     :func:`fastheat.aggregation._kernels.divide_rows` divides); an extreme
     takes in 0 where some cell is implicit; a count is every cell but the
     non-finite ones (``zero``) or the finite stored entries."""
     h, w, _ = planes.shape
+    lean = bad.size > 0
     for i in nb.prange(h):
         for j in range(w):
             rest = zero and r_count[i] * c_count[j] - planes[i, j, -1] > 0.5
             if op == K.MOMENTS or op == K.MOMENTS2 or op == K.MEANS:
-                weight = planes[i, j, 1]
-                if rest:
+                if lean:  # every weight 1: the stored weight is the cells' too
+                    weight = max(r_total[i] * c_total[j] - bad[i, j], 0.0)
+                elif rest:
                     weight = max(r_total[i] * c_total[j] - planes[i, j, 2], 0.0)
+                else:
+                    weight = planes[i, j, 1]
                 if op == K.MEANS:
                     state[0, i, j] = K._quotient(planes[i, j, 0], weight)
                 else:
@@ -614,18 +633,25 @@ class SparseFold:
             self.cols = EntryAxis(None, plan.n_cols, bad_c, pick=cols)
         self.shape = (len(self.row_map.start), len(self.col_map.start))
         self.threads = nb.get_num_threads()
-        self.planes = self._new_planes(self.shape)
-        self.mirror = None  # the transposed view's planes, made on the first mirrored block
         # planes folded with every weight 1 (direct, mirrored; see _update)
         self.unit = (is_unit(self.op, self.row_map, self.cols),
                      is_unit(self.op, self.col_map, self.rows))
+        #: A mean or sum of whole cells with implicit zeros: a pixel's weight is
+        #: its cells' minus the non-finite ones, so the planes hold the sums
+        #: alone (8 bytes a pixel, not 32: the rows a thread writes stay in
+        #: cache) and ``bad`` the non-finite counts (pages touched only by them).
+        self.lean = self.op == K.MOMENTS and self.implicit == "zero" and all(self.unit)
+        self.planes = self._new_planes(self.shape)
+        self.bad = np.zeros(self.shape) if self.lean else None
+        self.mirror = None  # the transposed view's planes, made on the first mirrored block
         self.settled = False
         self.seen = np.array([0.0, np.inf, -np.inf, np.inf])
 
     def _new_planes(self, shape):
         # refused before allocating: the raw planes, then the state or values
-        check_state_memory((_RAW[self.op] + self.reduction.planes,) + shape, self.reduction.name)
-        planes = np.zeros(shape + (_RAW[self.op],))
+        n = 2 if self.lean else _RAW[self.op]  # (lean: the sums and ``bad``)
+        check_state_memory((n + self.reduction.planes,) + shape, self.reduction.name)
+        planes = np.zeros(shape + (1 if self.lean else n,))
         if self.op in (K.MIN, K.MAX, K.ABSMAX):
             planes[..., 0] = np.nan
         return planes
@@ -658,12 +684,13 @@ class SparseFold:
             owner, entry, ascale, bscale = self.col_map, self.rows, self.cscale, self.rscale
             if self.mirror is None:
                 self.mirror = self._new_planes(self.shape[::-1])
+                self.mirror_bad = np.zeros(self.shape[::-1]) if self.lean else None
                 if self.op == DEVIATIONS:
                     self.mean_t = np.ascontiguousarray(self.mean.T)
-            out, mean = self.mirror, getattr(self, "mean_t", self.mean)
+            out, bad, mean = self.mirror, self.mirror_bad, getattr(self, "mean_t", self.mean)
         else:
             owner, entry, ascale, bscale = self.row_map, self.cols, self.rscale, self.cscale
-            out, mean = self.planes, self.mean
+            out, bad, mean = self.planes, self.bad, self.mean
         groups = owner_groups(owner, indptr, a_lo, self.threads)
         seen = kernel_seen = np.zeros((len(groups) - 1, 4))
         track = NO_RANGE
@@ -683,7 +710,7 @@ class SparseFold:
                 track = COUNT_ONLY
         fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, mirror,
                      skip, owner, groups, entry, ascale, bscale, self.op, out, mean,
-                     kernel_seen, track)
+                     kernel_seen, track, bad)
         if self.track and len(seen):
             self.seen = np.array([self.seen[0] + seen[:, 0].sum(),
                                   min(self.seen[1], seen[:, 1].min()),
@@ -695,17 +722,20 @@ class SparseFold:
         if self.settled:
             return
         with KERNEL_LOCK:
-            if self.unit[0]:
+            if self.unit[0] and not self.lean:
                 _fill_unit(self.planes)
             if self.mirror is not None:
-                if self.unit[1]:
+                if self.unit[1] and not self.lean:
                     _fill_unit(self.mirror)
                 _merge_mirror(self.op, self.planes, self.mirror)
-        self.mirror = None
+                if self.lean:
+                    self.bad += self.mirror_bad.T
+        self.mirror = self.mirror_bad = None
         self.settled = True
 
     def raw(self):
-        """The raw planes (the mirrored ones added in), plane-major ``[plane, i, j]``."""
+        """The raw planes (the mirrored ones added in), plane-major ``[plane, i, j]``
+        (not of a lean fold: std and nearest's folds are never lean)."""
         self._settle()
         return np.ascontiguousarray(self.planes.transpose(2, 0, 1))
 
@@ -738,7 +768,8 @@ class SparseFold:
         assert state.shape[1:] == self.planes.shape[:2]  # the kernel trusts it
         self._settle()
         with KERNEL_LOCK:
-            _make_state(op, self.implicit == "zero", self.planes, self.rows.total,
+            _make_state(op, self.implicit == "zero", self.planes,
+                        np.zeros((0, 0)) if self.bad is None else self.bad, self.rows.total,
                         self.rows.count, self.cols.total, self.cols.count, state)
 
     def _found(self):
