@@ -384,10 +384,11 @@ def summed_rows(indptr, indices, data, rows, splits, out_ptr, marks, where, out_
     """Write CSR rows ``rows`` with the entries of each column summed, in the
     order stored (as ``toarray()`` sums them): row ``k`` from ``out_ptr[k]``
     on in ``out_indices``/``out_data`` (in place), columns in the order they
-    first appear (as the other rows, read as stored). Thread ``t`` writes ``rows[splits[t]:splits[t + 1]]`` with
-    its own marks ``marks[t]`` (-1 to start: the last row that stored each
-    column) and ``where[t]`` (that column's output position), or, where
-    ``marks`` has no columns, a stable sort of each row (columns ascending)."""
+    first appear (as the other rows, read as stored). Thread ``t`` writes
+    ``rows[splits[t]:splits[t + 1]]`` with its own marks ``marks[t]`` (-1 to
+    start: the last row that stored each column) and ``where[t]`` (that
+    column's output position), or, where ``marks`` has no columns, a stable
+    sort of each row (columns ascending)."""
     for t in nb.prange(len(splits) - 1):
         mark, pos = marks[t], where[t]
         for r in range(splits[t], splits[t + 1]):
@@ -494,7 +495,8 @@ def _make_state(op, zero, planes, bad, r_total, r_count, c_total, c_count, state
     lean = bad.size > 0
     for i in nb.prange(h):
         for j in range(w):
-            rest = zero and r_count[i] * c_count[j] - planes[i, j, -1] > 0.5
+            # some cell implicit (a lean fold has no touched plane, nor needs one)
+            rest = zero and not lean and r_count[i] * c_count[j] - planes[i, j, -1] > 0.5
             if op == K.MOMENTS or op == K.MOMENTS2 or op == K.MEANS:
                 if lean:  # every weight 1: the stored weight is the cells' too
                     weight = max(r_total[i] * c_total[j] - bad[i, j], 0.0)
@@ -838,9 +840,7 @@ def sparse_values(plan, feed, *, implicit="zero", scales=(None, None), track=Fal
     :class:`~fastheat.aggregation.reductions.DataRange` (else None). A mean
     is divided straight from the raw planes; no state has range planes."""
     if plan.reduction.name == "mean":
-        rscale, cscale = scales
-        fold = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, track=track)
-        feed(fold)
+        fold = _fed(plan, feed, implicit, scales, track=track)
         values = fold.means()
     else:
         state, fold = _fold_sparse(plan, feed, implicit, scales, track, False)
@@ -851,17 +851,22 @@ def sparse_values(plan, feed, *, implicit="zero", scales=(None, None), track=Fal
 def _fold_sparse(plan, feed, implicit, scales, track, range_planes):
     """``(state, first pass)`` of :func:`fold_sparse`; ``track``: the first
     pass gathers the input's range, ``range_planes``: the state holds it."""
-    rscale, cscale = scales
-    first = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, track=track)
-    feed(first)
+    first = _fed(plan, feed, implicit, scales, track=track)
     state = first.state(range_planes)
     if plan.reduction.code == K.MOMENTS2:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(state[1] > 0, state[0] / state[1], 0.0)
-        second = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, mean=mean)
-        feed(second)
+        second = _fed(plan, feed, implicit, scales, mean=mean)
         state[2] = second.deviations(first.raw())
     return state, first
+
+
+def _fed(plan, feed, implicit, scales, **kwargs):
+    """A :class:`SparseFold` of ``plan`` with every block of ``feed`` folded in."""
+    rscale, cscale = scales
+    fold = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale, **kwargs)
+    feed(fold)
+    return fold
 
 
 def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
@@ -869,11 +874,7 @@ def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
     implicit cells 0 (or NaN with ``implicit="missing"``); ``feed(picker)``
     calls ``picker.add(...)`` like :func:`fold_sparse`'s."""
     rows, cols = plan.nearest_index()
-    rscale, cscale = scales
-    picker = SparseFold(plan, implicit=implicit, rscale=rscale, cscale=cscale,
-                        pick=(rows, cols))
-    feed(picker)
-    return picker.picked(rows, cols)
+    return _fed(plan, feed, implicit, scales, pick=(rows, cols)).picked(rows, cols)
 
 
 __all__ = ["IMPLICIT", "SparseFold", "fold_sparse", "pick_sparse", "find_duplicates",

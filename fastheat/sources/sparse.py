@@ -49,7 +49,8 @@ def duplicates_fixed(m):
                          f"check_format() says so too")
     if not dups.any():
         return None
-    return ((dups > 0).view(np.uint8),) + sum_duplicates(m.indptr, m.indices, m.data, dups, n_minor)
+    fixed = sum_duplicates(m.indptr, m.indices, m.data, dups, n_minor)
+    return ((dups > 0).view(np.uint8),) + fixed
 
 
 class SparseSource(MatrixSource):
