@@ -96,8 +96,16 @@ def relative_luminance(rgb):
     c = np.asarray(rgb)[..., :3]
     c = c / 255.0 if c.dtype.kind in "iub" else c.astype(float)
     c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    # summed in seaborn's order, bit for bit (a matrix product rounds differently)
-    return c[..., 0] * 0.2126 + c[..., 1] * 0.7152 + c[..., 2] * 0.0722
+    # seaborn's product, colour by colour: a (1, 3) array dotted with the
+    # weights. How BLAS rounds it depends on the CPU (fused multiply-adds
+    # where AVX-512 kernels run) and on the shape (one (n, 3) product or
+    # plain sums differ in the last bit near the 0.408 threshold), so only
+    # the same call is the same number everywhere.
+    flat = c.reshape(-1, 1, 3)
+    return np.array([x.dot(_WEIGHTS) for x in flat]).reshape(c.shape[:-1])
+
+
+_WEIGHTS = [0.2126, 0.7152, 0.0722]
 
 
 def cell_luminance(rgba, table):

@@ -24,6 +24,7 @@ import functools
 import numpy as np
 
 from .._extras import require
+from ..compose.colours import relative_luminance
 from ._render import Fitted, cell_window, open_matrix, split_render_options
 
 require("matplotlib", "fastheat's matplotlib artist", "mpl")
@@ -479,12 +480,6 @@ def _text_path(text, prop):
     return p
 
 
-def _relative_luminance(rgb):
-    """seaborn's ``utils.relative_luminance`` of ``(n, 3)`` float colours."""
-    rgb = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4)
-    return rgb.dot([.2126, .7152, .0722])
-
-
 def _auto_ticks(ax, labels, axis):
     """seaborn's ``_auto_ticks``: every n-th label so that they fit the Axes'
     side at the tick label font size."""
@@ -622,7 +617,7 @@ def heatmap_on_axes(data, *, ax, annot=None, fmt=".2g", annot_kws=None, linewidt
                             f"and color")
         fit = art.fitted
         codes = fit.norm.encode(values, fit.palette.N)
-        lum = _relative_luminance(fit.palette.float_table[codes.ravel(), :3])
+        lum = relative_luminance(fit.palette.float_table)[codes.ravel()]  # seaborn's, per code
         colors = [color] * lum.size if color is not None else \
             np.where(lum > .408, ".15", "w").tolist()
         mask = options.get("mask")
