@@ -224,31 +224,33 @@ def _source_coloring(source, opts: options.Options, cells):
     return dataclasses.replace(opts.coloring, **given) if given else opts.coloring
 
 
-def _composition(data, opts: options.Options):
+def _composition(data, opts: options.Options, image=False):
     """What :func:`heatmap` draws, and where everything went: a
     :class:`~fastheat.compose.scene.Composition` whose pixels are the composed
-    ``(H, W, 3 or 4)`` uint8 canvas, or the bare raster's Pillow image."""
+    ``(H, W, 3 or 4)`` uint8 canvas (``image``: or already its Pillow image),
+    or the bare raster's Pillow image."""
     from .compose.layout import bare, compose
 
     shown = []
     raster = _raster(data, opts, shown)
-    return compose(raster, shown[0]) if shown[0].active else bare(raster)
+    return compose(raster, shown[0], image) if shown[0].active else bare(raster)
 
 
-def _pixels(data, opts: options.Options, indexed=False):
+def _pixels(data, opts: options.Options, indexed=False, image=False):
     """The pixels of :func:`_composition` alone: a bare raster's Pillow image
     (without loading the compose stage; ``indexed``: its
     :class:`~fastheat.encode.Indexed` palette image where it has one, which
     :func:`save` encodes without importing Pillow), or the composed canvas
-    array (which :func:`save` encodes without a Pillow copy)."""
+    array (which :func:`save` encodes without a Pillow copy; ``image``: or
+    already its Pillow image, for :func:`heatmap`)."""
     if opts.decor.active:
-        return _composition(data, opts).pixels
+        return _composition(data, opts, image).pixels
     shown = []
     raster = _raster(data, opts, shown)
     if shown[0].active:  # the source's own decorations (a cooler's chromosomes)
         from .compose.layout import compose
 
-        return compose(raster, shown[0]).pixels
+        return compose(raster, shown[0], image).pixels
     return (indexed and raster.indexed()) or raster.image()
 
 
@@ -346,7 +348,7 @@ def heatmap(data, **kwargs):
 
     from .notebook import HeatmapImage
 
-    pixels = _pixels(data, options.split("heatmap", kwargs))
+    pixels = _pixels(data, options.split("heatmap", kwargs), image=True)
     return HeatmapImage.of(Image.fromarray(pixels) if isinstance(pixels, np.ndarray) else pixels)
 
 

@@ -51,6 +51,8 @@ class _Entry:
     margins: tuple  # the canvas outside raster_box: top, bottom, left, right
     scene_items: tuple  # the scene's items after the raster (layers first)
     items: tuple  # (kind, box, text) of the Composition's items
+    wide: tuple  # the margins with 4 bytes a pixel (Pillow's layout; RGB's 4th: 255)
+    lined: dict = dataclasses.field(default_factory=dict, compare=False)  # draw_raster's
 
 
 def layout_key(raster, decor, annotated):
@@ -133,13 +135,20 @@ def store(key, canvas, scene, items):
     x0, y0, x1, y1 = scene.raster_box
     margins = tuple(np.array(m) for m in _margins(canvas, scene.raster_box))
     entry = _Entry(scene.size, scene.raster_box, scene.background, margins,
-                   tuple(scene.items[1:]), tuple((it.kind, it.box, it.text) for it in items))
+                   tuple(scene.items[1:]), tuple((it.kind, it.box, it.text) for it in items),
+                   tuple(_widened(m) for m in margins))
     with _LOCK:
         _ENTRIES.pop(key, None)
         _ENTRIES[key] = entry
         while len(_ENTRIES) > MAX_ENTRIES or (len(_ENTRIES) > 1 and sum(
-                m.nbytes for e in _ENTRIES.values() for m in e.margins) > MAX_KEPT):
+                _nbytes(e) for e in _ENTRIES.values()) > MAX_KEPT):
             del _ENTRIES[next(iter(_ENTRIES))]
+
+
+def _nbytes(entry):
+    """The bytes ``entry`` keeps (its 4-channel margins may be its margins)."""
+    return sum(m.nbytes + (w.nbytes if w is not m else 0)
+               for m, w in zip(entry.margins, entry.wide))
 
 
 def clear():
@@ -148,24 +157,46 @@ def clear():
         _ENTRIES.clear()
 
 
-def compose_cached(entry, raster, table):
+def compose_cached(entry, raster, table, image=False):
     """The :class:`Composition` of ``raster`` in the cached layout ``entry``:
     the margins copied, the raster painted with ``table``, the layers drawn
-    over it; the same pixels as composing it afresh."""
-    from .draw import draw_item, draw_raster
+    over it; the same pixels as composing it afresh. ``image``: its pixels
+    are a Pillow image, painted straight into the image's own memory
+    (:func:`fastheat.encode.pil.new_canvas`) where that can be done, else
+    the ``(H, W, 3 or 4)`` uint8 canvas."""
+    from ..encode.pil import new_canvas
+    from .draw import draw_item, draw_raster, one_pass
 
     W, H = entry.size
-    canvas = np.empty((H, W, len(entry.background)), np.uint8)
-    for view, kept in zip(_margins(canvas, entry.raster_box), entry.margins):
-        view[...] = kept
+    nch = len(entry.background)
     first = RasterImage("raster", entry.raster_box, raster, table)
-    for it in draw_raster(canvas, first, [it for it in entry.scene_items
-                                          if isinstance(it, LAYERS)]):
+    layers = [it for it in entry.scene_items if isinstance(it, LAYERS)]
+    made = image and all(one_pass(it, first.box) for it in layers) and \
+        new_canvas("RGB" if nch == 3 else "RGBA", W, H)
+    if made:  # 4 bytes a pixel, the 4th of "RGB" Pillow's pad byte: 255
+        pixels, canvas = made
+        margins = entry.wide
+        first.table = _widened(table)
+    else:
+        pixels = canvas = np.empty((H, W, nch), np.uint8)
+        margins = entry.margins
+    for view, kept in zip(_margins(canvas, entry.raster_box), margins):
+        view[...] = kept
+    for it in draw_raster(canvas, first, layers, entry.lined):
         draw_item(canvas, it)
     scene = Scene(entry.size, entry.raster_box, entry.background,
-                  [first, *entry.scene_items])
+                  [RasterImage("raster", entry.raster_box, raster, table), *entry.scene_items])
     items = [Item(kind, box, text) for kind, box, text in entry.items]
-    return Composition(canvas, entry.raster_box, items, None, scene)
+    return Composition(pixels, entry.raster_box, items, None, scene)
+
+
+def _widened(pixels):
+    """``(..., 3 or 4)`` uint8 colours with 4 channels (the 4th: 255)."""
+    if pixels.shape[-1] == 4:
+        return pixels
+    out = np.full(pixels.shape[:-1] + (4,), 255, np.uint8)
+    out[..., :3] = pixels
+    return out
 
 
 def _margins(canvas, box):

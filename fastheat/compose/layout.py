@@ -61,7 +61,7 @@ class Style:
     text_gap: int  # between neighbouring tick labels
 
 
-def compose(raster, decor) -> Composition:
+def compose(raster, decor, image=False) -> Composition:
     """Lay out ``decor`` around and over ``raster`` and paint it.
 
     Parameters
@@ -71,12 +71,17 @@ def compose(raster, decor) -> Composition:
         An ``annot`` array must have the shape of ``raster.matrix_shape``
         (:func:`fastheat.compose.options.check_annot_shape`, which the driver
         runs before aggregating).
+    image : bool
+        Whether the caller wants a Pillow image: a layout composed before may
+        then be painted straight into the image's memory
+        (:func:`fastheat.compose.cache.compose_cached`).
 
     Returns
     -------
     Composition
-        The canvas, where the raster and each element went, the annotations'
-        font size (None without annotations) and the :class:`Scene` painted.
+        The canvas (or, with ``image``, possibly already its Pillow image),
+        where the raster and each element went, the annotations' font size
+        (None without annotations) and the :class:`Scene` painted.
     """
     h, w = raster.shape
     colours = canvas_colours(raster.palette.table, decor.background, decorated=decor.decorated)
@@ -85,7 +90,7 @@ def compose(raster, decor) -> Composition:
     key = cache.layout_key(raster, decor, annotated)
     kept = cache.lookup(key)
     if kept is not None:  # the same layout as a render before: only the raster is new
-        return cache.compose_cached(kept, raster, colours.table)
+        return cache.compose_cached(kept, raster, colours.table, image)
     style = _style(decor, colours)
     xaxis = Axis(raster.matrix_shape[1], w)
     yaxis = Axis(raster.matrix_shape[0], h, flip=raster.origin == "lower")

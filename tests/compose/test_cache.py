@@ -11,7 +11,7 @@ import pytest
 from fastheat import api, options
 from fastheat.compose import cache
 from fastheat.compose.layout import compose as compose_raster
-from fastheat.compose.scene import Lines, RasterImage, Rect, Scene, Text
+from fastheat.compose.scene import LAYERS, Lines, RasterImage, Rect, Scene, Text
 
 RNG = np.random.default_rng(11)
 DATA = RNG.random((60, 90))
@@ -90,6 +90,50 @@ def test_changes_of_the_layout_are_other_entries():
     compose_raster(*_render(DATA, dict(colorbar={"ticks": [0.0, 0.5]})))
     compose_raster(*_render(DATA, dict(colorbar={"ticks": [-0.0, 0.5]})))
     assert len(cache._ENTRIES) == 2
+
+
+@pytest.mark.parametrize("kwargs", LAYOUTS)
+def test_a_cached_layout_painted_into_pillows_memory_is_the_fresh_image(kwargs, monkeypatch):
+    from PIL import Image
+
+    from fastheat.compose import draw
+    from fastheat.encode import pil
+
+    raster, decor = _render(DATA, kwargs)
+    fresh = compose_raster(raster, decor, image=True)  # composed: the canvas array
+    assert isinstance(fresh.pixels, np.ndarray)
+    want = Image.fromarray(fresh.pixels)
+    made = []
+    real = pil.new_canvas
+    monkeypatch.setattr(pil, "new_canvas", lambda *a: made.append(real(*a)) or made[-1])
+    got = compose_raster(raster, decor, image=True)
+    layers = [it for it in got.scene.items[1:] if isinstance(it, LAYERS)]
+    if all(draw.one_pass(it, got.raster_box) for it in layers):  # painted in Pillow's memory
+        assert len(made) == 1 and made[0] is not None and isinstance(got.pixels, Image.Image)
+    else:  # dashed or translucent lines are drawn on the canvas array
+        assert made == [] and isinstance(got.pixels, np.ndarray)
+    image = got.image
+    assert (image.mode, image.size) == (want.mode, want.size)
+    assert image.tobytes() == want.tobytes()
+    if made and pil.memory_of(want) is not None:  # the pad byte of RGB too
+        np.testing.assert_array_equal(pil.memory_of(image), pil.memory_of(want))
+    _same(compose_raster(raster, decor), fresh)  # the array path after it: unchanged
+    # where Pillow exports no memory: the canvas array, the same pixels
+    monkeypatch.setattr(pil, "new_canvas", lambda *a: None)
+    fallback = compose_raster(raster, decor, image=True)
+    assert isinstance(fallback.pixels, np.ndarray)
+    np.testing.assert_array_equal(fallback.pixels, fresh.pixels)
+
+
+def test_heatmap_in_a_cached_layout_is_the_first_heatmap():
+    import fastheat
+
+    for kwargs in LAYOUTS:
+        first = fastheat.heatmap(DATA, **kwargs)
+        again = fastheat.heatmap(DATA, **kwargs)
+        assert again == first and again.tobytes() == first.tobytes()
+        again.putpixel((0, 0), (1, 2, 3, 4)[:len(again.mode)])  # an image of its own
+        assert fastheat.heatmap(DATA, **kwargs) == first
 
 
 def test_the_returned_canvas_is_not_the_cached_one():

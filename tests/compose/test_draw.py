@@ -162,12 +162,12 @@ def test_scene_replayed_item_by_item_in_order_is_the_composed_image(options):
 
 
 @given(seed=SEEDS, h=st.integers(1, 14), w=st.integers(1, 20), nch=st.sampled_from([3, 4]),
-       view=st.sampled_from(VIEWS), up=st.booleans(),
+       view=st.sampled_from(VIEWS), up=st.booleans(), parallel=st.booleans(),
        layers=st.lists(st.tuples(st.booleans(), st.lists(st.floats(-30, 50), max_size=5),
                                  st.integers(1, 4), st.sampled_from(["-", "--"]),
                                  st.sampled_from([1.0, 0.5])), max_size=4))
 def test_raster_and_lines_in_one_pass_are_the_raster_then_each_layer(seed, h, w, nch, view, up,
-                                                                       layers):
+                                                                       parallel, layers):
     from fastheat.color.colormaps import resolve
     from fastheat.color.raster import Raster
     from fastheat.compose.scene import Lines, RasterImage
@@ -193,6 +193,8 @@ def test_raster_and_lines_in_one_pass_are_the_raster_then_each_layer(seed, h, w,
     for it in lines:
         draw.draw_item(want, it)
     got = canvas[index]
-    for it in draw.draw_raster(got, item, lines):
-        draw.draw_item(got, it)
+    with pytest.MonkeyPatch.context() as mp:  # the parallel kernel, or the serial one
+        mp.setattr(draw, "SERIAL_PIXELS", -1 if parallel else 1 << 21)
+        for it in draw.draw_raster(got, item, lines):
+            draw.draw_item(got, it)
     np.testing.assert_array_equal(got, want)
