@@ -51,8 +51,11 @@ class _Entry:
     margins: tuple  # the canvas outside raster_box: top, bottom, left, right
     scene_items: tuple  # the scene's items after the raster (layers first)
     items: tuple  # (kind, box, text) of the Composition's items
-    wide: tuple  # the margins with 4 bytes a pixel (Pillow's layout; RGB's 4th: 255)
-    lined: dict = dataclasses.field(default_factory=dict, compare=False)  # draw_raster's
+    # the margins with 4 bytes a pixel (Pillow's layout, RGB's 4th byte 255;
+    # made when stored for a Pillow image, else on first use), and
+    # draw_raster's planes of the lines
+    wide: list = dataclasses.field(default_factory=list, compare=False)
+    lined: dict = dataclasses.field(default_factory=dict, compare=False)
 
 
 def layout_key(raster, decor, annotated):
@@ -126,17 +129,18 @@ def lookup(key):
         return _ENTRIES.get(key)
 
 
-def store(key, canvas, scene, items):
+def store(key, canvas, scene, items, lined=None, widen=False):
     """Keep the layout of a composition just painted (``canvas``, ``scene``,
-    ``items``: the Composition's) under ``key``, when it may be: see the
-    module's docstring."""
+    ``items``: the Composition's; ``lined``: the planes of its lines that
+    :func:`~fastheat.compose.draw.draw_raster` kept) under ``key``, when it
+    may be: see the module's docstring. ``widen``: make the 4-byte margins
+    that painting into a Pillow image takes now (else on first use)."""
     if key is None or canvas.nbytes > MAX_BYTES or not _clear_of_raster(scene):
         return
-    x0, y0, x1, y1 = scene.raster_box
     margins = tuple(np.array(m) for m in _margins(canvas, scene.raster_box))
     entry = _Entry(scene.size, scene.raster_box, scene.background, margins,
                    tuple(scene.items[1:]), tuple((it.kind, it.box, it.text) for it in items),
-                   tuple(_widened(m) for m in margins))
+                   [_widened(m) for m in margins] if widen else [], dict(lined or {}))
     with _LOCK:
         _ENTRIES.pop(key, None)
         _ENTRIES[key] = entry
@@ -146,9 +150,10 @@ def store(key, canvas, scene, items):
 
 
 def _nbytes(entry):
-    """The bytes ``entry`` keeps (its 4-channel margins may be its margins)."""
-    return sum(m.nbytes + (w.nbytes if w is not m else 0)
-               for m, w in zip(entry.margins, entry.wide))
+    """The bytes ``entry`` keeps: its margins, and their 4-channel copy
+    (:attr:`_Entry.wide`, counted before it is made; RGBA margins are their
+    own)."""
+    return sum(m.nbytes * (7 if m.shape[-1] == 3 else 3) // 3 for m in entry.margins)
 
 
 def clear():
@@ -175,6 +180,8 @@ def compose_cached(entry, raster, table, image=False):
         new_canvas("RGB" if nch == 3 else "RGBA", W, H)
     if made:  # 4 bytes a pixel, the 4th of "RGB" Pillow's pad byte: 255
         pixels, canvas = made
+        if not entry.wide:
+            entry.wide[:] = [_widened(m) for m in entry.margins]
         margins = entry.wide
         first.table = _widened(table)
     else:
@@ -191,9 +198,19 @@ def compose_cached(entry, raster, table, image=False):
 
 
 def _widened(pixels):
-    """``(..., 3 or 4)`` uint8 colours with 4 channels (the 4th: 255)."""
+    """``(..., 3 or 4)`` uint8 colours with 4 channels (the 4th: 255); an
+    ``(h, w, 3)`` block through Pillow's unpacker (2-D, C speed: 10x numpy's
+    strided copy)."""
     if pixels.shape[-1] == 4:
         return pixels
+    if pixels.ndim == 3 and pixels.size:
+        from PIL import Image
+
+        from ..encode.pil import memory_of
+
+        wide = memory_of(Image.fromarray(np.ascontiguousarray(pixels)))
+        if wide is not None:
+            return wide
     out = np.full(pixels.shape[:-1] + (4,), 255, np.uint8)
     out[..., :3] = pixels
     return out

@@ -27,8 +27,8 @@ SERIAL_PIXELS = 1 << 21
 
 # --------------------------------------------------------------------------- the scene
 
-def draw_scene(scene):
-    """Paint ``scene`` on a new canvas.
+def draw_scene(scene, kept=None):
+    """Paint ``scene`` on a new canvas (``kept``: see :func:`draw_raster`).
 
     The background and the raster first, the layers over the raster and the
     images in order, then all rects and frames in one kernel call, all
@@ -64,7 +64,7 @@ def draw_scene(scene):
         fill(margin, scene.background)
     around, items = [], scene.items
     if items and type(items[0]) is RasterImage:  # the raster and the solid lines over it
-        items = draw_raster(canvas, items[0], items[1:])
+        items = draw_raster(canvas, items[0], items[1:], kept)
     for it in items:
         if type(it) in _REGIONS:
             draw_item(canvas, it)
@@ -80,7 +80,8 @@ def draw_raster(canvas, item, after, kept=None):
     one pass over the raster's pixels: the pixels of painting the raster, then
     each of those layers (:func:`draw_item`). Returns the rest of ``after``,
     to paint next in order. ``kept``: a dict that keeps the lines' pixel
-    planes for the next call with the same ``after`` (a cached layout's)."""
+    planes for the next call with the same ``after`` (a cached layout's,
+    :mod:`fastheat.compose.cache`)."""
     n = 0
     while n < len(after) and one_pass(after[n], item.box):
         n += 1
@@ -100,14 +101,16 @@ def draw_raster(canvas, item, after, kept=None):
     # a 4-channel region of aligned 4-byte pixels is painted a uint32 word a pixel
     words = nch == 4 and region.strides[1:] == (4, 1) and region.strides[0] % 4 == 0 and \
         region.ctypes.data % 4 == 0
-    key = (h, w, nch, words)
-    planes = None if kept is None else kept.get(key)
+    planes = None if kept is None else kept.get((h, w))
     if planes is None:
-        planes = _line_planes(after[:n], h, w, nch, words)
+        planes = _line_planes(after[:n], h, w)
         if kept is not None:
-            kept[key] = planes
+            kept[(h, w)] = planes
+    row_layer, row_color, col_layer, col_color, line_cols = planes
     args = (raster.cell_codes, rows, cols, _colour_words(table, nch, words),
-            region.view(np.uint32)[..., 0] if words else region, *planes)
+            region.view(np.uint32)[..., 0] if words else region, row_layer,
+            _colour_words(row_color, nch, words), col_layer, _colour_words(col_color, nch, words),
+            line_cols)
     if h * w <= SERIAL_PIXELS:
         K.paint_lined_serial(*args)
     else:
@@ -123,19 +126,18 @@ def one_pass(item, box):
         LINESTYLES[item.style] is None
 
 
-def _line_planes(lines, h, w, nch, words):
-    """:func:`~fastheat.compose._kernels.paint_lined`'s line arguments for
-    ``lines`` over an ``(h, w)`` region: each row's and column's layer (-1:
-    none) and colour word, and the columns that have a line."""
+def _line_planes(lines, h, w):
+    """The lines of ``lines`` over an ``(h, w)`` region: each row's and
+    column's layer (-1: none) and ``(n, 4)`` uint8 colour (an RGB colour's
+    4th byte 255, for a 4-byte canvas), and the columns that have a line."""
     layer = {True: np.full(w, -1, np.int32), False: np.full(h, -1, np.int32)}
     color = {True: np.full((w, 4), 255, np.uint8), False: np.full((h, 4), 255, np.uint8)}
-    for k, it in enumerate(lines):  # an RGB colour on a 4-byte canvas: the 4th is 255
+    for k, it in enumerate(lines):
         covered = _line_pixels(it.positions, it.width, w if it.vertical else h)
         layer[it.vertical][covered] = k
-        c = np.asarray(it.color, np.uint8)[:nch]
+        c = np.asarray(it.color, np.uint8)[:4]
         color[it.vertical][covered, :len(c)] = c
-    return (layer[False], _colour_words(color[False], nch, words), layer[True],
-            _colour_words(color[True], nch, words), np.flatnonzero(layer[True] >= 0))
+    return layer[False], color[False], layer[True], color[True], np.flatnonzero(layer[True] >= 0)
 
 
 def _colour_words(colors, nch, words):

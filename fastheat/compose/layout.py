@@ -116,9 +116,10 @@ def compose(raster, decor, image=False) -> Composition:
         if cells is not None:
             layers.append(cells)
     scene = _scene(items, layers, colours.background, decor)
-    canvas = draw_scene(scene)
+    lined = {}
+    canvas = draw_scene(scene, lined)
     placed = [Item(it.kind, it.box, getattr(it, "text", None)) for it in items]
-    cache.store(key, canvas, scene, placed)
+    cache.store(key, canvas, scene, placed, lined, widen=image)
     return Composition(canvas, scene.raster_box, placed, annot_size, scene)
 
 
