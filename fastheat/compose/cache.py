@@ -48,14 +48,29 @@ class _Entry:
     size: tuple  # (W, H)
     raster_box: tuple
     background: tuple
-    margins: tuple  # the canvas outside raster_box: top, bottom, left, right
     scene_items: tuple  # the scene's items after the raster (layers first)
     items: tuple  # (kind, box, text) of the Composition's items
-    # the margins with 4 bytes a pixel (Pillow's layout, RGB's 4th byte 255;
-    # made when stored for a Pillow image, else on first use), and
-    # draw_raster's planes of the lines
-    wide: list = dataclasses.field(default_factory=list, compare=False)
-    lined: dict = dataclasses.field(default_factory=dict, compare=False)
+    # the canvas outside raster_box (top, bottom, left, right) by bytes a
+    # pixel: the canvas's own, and 4 for a Pillow image (RGB's 4th byte 255);
+    # either is made from the other on first use
+    margins: dict = dataclasses.field(default_factory=dict, compare=False)
+    lined: dict = dataclasses.field(default_factory=dict, compare=False)  # draw_raster's
+
+    def margins_of(self, nch):
+        """The margins with ``nch`` bytes a pixel."""
+        kept = self.margins.get(nch)
+        if kept is None:
+            from .draw import widened
+
+            other = next(iter(self.margins.values()))
+            kept = self.margins[nch] = tuple(
+                widened(m) if nch == 4 else np.ascontiguousarray(m[..., :nch]) for m in other)
+        return kept
+
+    def nbytes(self):
+        """The bytes its margins take, or will once both kinds are made."""
+        pixels = sum(m.shape[0] * m.shape[1] for m in next(iter(self.margins.values())))
+        return pixels * (7 if len(self.background) == 3 else 4)
 
 
 def layout_key(raster, decor, annotated):
@@ -129,31 +144,24 @@ def lookup(key):
         return _ENTRIES.get(key)
 
 
-def store(key, canvas, scene, items, lined=None, widen=False):
+def store(key, canvas, scene, items, lined=None, whole=None):
     """Keep the layout of a composition just painted (``canvas``, ``scene``,
     ``items``: the Composition's; ``lined``: the planes of its lines that
-    :func:`~fastheat.compose.draw.draw_raster` kept) under ``key``, when it
-    may be: see the module's docstring. ``widen``: make the 4-byte margins
-    that painting into a Pillow image takes now (else on first use)."""
+    :func:`~fastheat.compose.draw.draw_raster` kept; ``whole``: the 4-byte
+    pixels the canvas is a view of, when painted into a Pillow image) under
+    ``key``, when it may be: see the module's docstring."""
     if key is None or canvas.nbytes > MAX_BYTES or not _clear_of_raster(scene):
         return
-    margins = tuple(np.array(m) for m in _margins(canvas, scene.raster_box))
-    entry = _Entry(scene.size, scene.raster_box, scene.background, margins,
-                   tuple(scene.items[1:]), tuple((it.kind, it.box, it.text) for it in items),
-                   [_widened(m) for m in margins] if widen else [], dict(lined or {}))
+    painted = canvas if whole is None else whole  # copied contiguous: fast
+    margins = {painted.shape[-1]: tuple(np.array(m) for m in _margins(painted, scene.raster_box))}
+    entry = _Entry(scene.size, scene.raster_box, scene.background, tuple(scene.items[1:]),
+                   tuple((it.kind, it.box, it.text) for it in items), margins, dict(lined or {}))
     with _LOCK:
         _ENTRIES.pop(key, None)
         _ENTRIES[key] = entry
         while len(_ENTRIES) > MAX_ENTRIES or (len(_ENTRIES) > 1 and sum(
-                _nbytes(e) for e in _ENTRIES.values()) > MAX_KEPT):
+                e.nbytes() for e in _ENTRIES.values()) > MAX_KEPT):
             del _ENTRIES[next(iter(_ENTRIES))]
-
-
-def _nbytes(entry):
-    """The bytes ``entry`` keeps: its margins, and their 4-channel copy
-    (:attr:`_Entry.wide`, counted before it is made; RGBA margins are their
-    own)."""
-    return sum(m.nbytes * (7 if m.shape[-1] == 3 else 3) // 3 for m in entry.margins)
 
 
 def clear():
@@ -170,7 +178,7 @@ def compose_cached(entry, raster, table, image=False):
     (:func:`fastheat.encode.pil.new_canvas`) where that can be done, else
     the ``(H, W, 3 or 4)`` uint8 canvas."""
     from ..encode.pil import new_canvas
-    from .draw import draw_item, draw_raster, one_pass
+    from .draw import draw_item, draw_raster, one_pass, widened
 
     W, H = entry.size
     nch = len(entry.background)
@@ -180,13 +188,10 @@ def compose_cached(entry, raster, table, image=False):
         new_canvas("RGB" if nch == 3 else "RGBA", W, H)
     if made:  # 4 bytes a pixel, the 4th of "RGB" Pillow's pad byte: 255
         pixels, canvas = made
-        if not entry.wide:
-            entry.wide[:] = [_widened(m) for m in entry.margins]
-        margins = entry.wide
-        first.table = _widened(table)
+        first.table = widened(table)
     else:
         pixels = canvas = np.empty((H, W, nch), np.uint8)
-        margins = entry.margins
+    margins = entry.margins_of(canvas.shape[-1])
     for view, kept in zip(_margins(canvas, entry.raster_box), margins):
         view[...] = kept
     for it in draw_raster(canvas, first, layers, entry.lined):
@@ -195,25 +200,6 @@ def compose_cached(entry, raster, table, image=False):
                   [RasterImage("raster", entry.raster_box, raster, table), *entry.scene_items])
     items = [Item(kind, box, text) for kind, box, text in entry.items]
     return Composition(pixels, entry.raster_box, items, None, scene)
-
-
-def _widened(pixels):
-    """``(..., 3 or 4)`` uint8 colours with 4 channels (the 4th: 255); an
-    ``(h, w, 3)`` block through Pillow's unpacker (2-D, C speed: 10x numpy's
-    strided copy)."""
-    if pixels.shape[-1] == 4:
-        return pixels
-    if pixels.ndim == 3 and pixels.size:
-        from PIL import Image
-
-        from ..encode.pil import memory_of
-
-        wide = memory_of(Image.fromarray(np.ascontiguousarray(pixels)))
-        if wide is not None:
-            return wide
-    out = np.full(pixels.shape[:-1] + (4,), 255, np.uint8)
-    out[..., :3] = pixels
-    return out
 
 
 def _margins(canvas, box):

@@ -27,8 +27,12 @@ SERIAL_PIXELS = 1 << 21
 
 # --------------------------------------------------------------------------- the scene
 
-def draw_scene(scene, kept=None):
-    """Paint ``scene`` on a new canvas (``kept``: see :func:`draw_raster`).
+def draw_scene(scene, kept=None, target=None):
+    """Paint ``scene`` on a new canvas, or on ``target``: an ``(H, W, 4)``
+    uint8 array, a Pillow image's own pixels
+    (:func:`fastheat.encode.pil.new_canvas`), whose first
+    ``len(scene.background)`` channels are the canvas (an RGB target's 4th
+    byte, Pillow's pad, is set to 255). ``kept``: see :func:`draw_raster`.
 
     The background and the raster first, the layers over the raster and the
     images in order, then all rects and frames in one kernel call, all
@@ -44,7 +48,7 @@ def draw_scene(scene, kept=None):
     Returns
     -------
     numpy.ndarray
-        ``(height, width, len(scene.background))`` uint8.
+        ``(height, width, len(scene.background))`` uint8 (a view of ``target``).
 
     Examples
     --------
@@ -57,14 +61,21 @@ def draw_scene(scene, kept=None):
     """
     W, H = scene.size
     check_canvas(W, H)
-    canvas = np.empty((H, W, len(scene.background)), np.uint8)
+    nch = len(scene.background)
+    if target is None:
+        whole = canvas = np.empty((H, W, nch), np.uint8)
+    else:  # margins and raster painted 4 bytes a pixel, the rest on the canvas channels
+        whole, canvas = target, target[..., :nch]
     x0, y0, x1, y1 = scene.raster_box
     # the raster covers its box: fill only the margins
-    for margin in (canvas[:y0], canvas[y1:], canvas[y0:y1, :x0], canvas[y0:y1, x1:]):
-        fill(margin, scene.background)
+    for margin in (whole[:y0], whole[y1:], whole[y0:y1, :x0], whole[y0:y1, x1:]):
+        fill(margin, (*scene.background, 255))
     around, items = [], scene.items
     if items and type(items[0]) is RasterImage:  # the raster and the solid lines over it
-        items = draw_raster(canvas, items[0], items[1:], kept)
+        first = items[0]
+        if target is not None:
+            first = RasterImage(first.kind, first.box, first.raster, widened(first.table))
+        items = draw_raster(whole, first, items[1:], kept)
     for it in items:
         if type(it) in _REGIONS:
             draw_item(canvas, it)
@@ -117,6 +128,25 @@ def draw_raster(canvas, item, after, kept=None):
         with K.KERNEL_LOCK:
             K.paint_lined(*args)
     return after[n:]
+
+
+def widened(pixels):
+    """``(..., 3 or 4)`` uint8 colours with 4 channels (the 4th: 255); an
+    ``(h, w, 3)`` block through Pillow's unpacker (C speed: 10x numpy's
+    strided copy)."""
+    if pixels.shape[-1] == 4:
+        return pixels
+    if pixels.ndim == 3 and pixels.size:
+        from PIL import Image as PILImage
+
+        from ..encode.pil import memory_of
+
+        wide = memory_of(PILImage.fromarray(np.ascontiguousarray(pixels)))
+        if wide is not None:
+            return wide
+    out = np.full(pixels.shape[:-1] + (4,), 255, np.uint8)
+    out[..., :3] = pixels
+    return out
 
 
 def one_pass(item, box):

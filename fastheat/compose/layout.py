@@ -26,11 +26,12 @@ import numpy as np
 
 from ..aggregation.geometry import ANNOT_SIDE, LABEL_SIDE
 from ..color.colormaps import to_color
+from ..encode import pil
 from . import cache
 from .annotate import annot_font, annotation_layer, annotation_strings, text_room
 from .colorbar import colorbar_items
 from .colours import canvas_colours
-from .draw import draw_scene
+from .draw import check_canvas, draw_scene
 from .scene import (Composition, Item, Lines, RasterImage, Rect, Scene, lines_at, rotated_lines_at,
                     rotated_texts_at, texts_at, union_box)
 from .text import MAX_LABEL, ellipsize, line_height, load_font
@@ -117,10 +118,13 @@ def compose(raster, decor, image=False) -> Composition:
             layers.append(cells)
     scene = _scene(items, layers, colours.background, decor)
     lined = {}
-    canvas = draw_scene(scene, lined)
+    W, H = scene.size
+    check_canvas(W, H)
+    made = image and pil.new_canvas("RGB" if len(scene.background) == 3 else "RGBA", W, H)
+    canvas = draw_scene(scene, lined, made[1] if made else None)
     placed = [Item(it.kind, it.box, getattr(it, "text", None)) for it in items]
-    cache.store(key, canvas, scene, placed, lined, widen=image)
-    return Composition(canvas, scene.raster_box, placed, annot_size, scene)
+    cache.store(key, canvas, scene, placed, lined, made[1] if made else None)
+    return Composition(made[0] if made else canvas, scene.raster_box, placed, annot_size, scene)
 
 
 def raster_room(source, decor, reduce):

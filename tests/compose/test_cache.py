@@ -92,37 +92,52 @@ def test_changes_of_the_layout_are_other_entries():
     assert len(cache._ENTRIES) == 2
 
 
-@pytest.mark.parametrize("kwargs", LAYOUTS)
-def test_a_cached_layout_painted_into_pillows_memory_is_the_fresh_image(kwargs, monkeypatch):
+ANNOTATED = [dict(annot=True, fmt=".1f", colorbar=True), dict(annot=True, grid=True, title="t",
+                                                           background="none")]
+
+
+@pytest.mark.parametrize("kwargs", LAYOUTS + ANNOTATED)
+def test_painted_into_pillows_memory_the_image_is_the_canvas_arrays(kwargs, monkeypatch):
+    """``image=True`` (heatmap's): the first render and a cached one paint
+    straight into a Pillow image; its bytes, and Pillow's pad byte of RGB,
+    are those of ``Image.fromarray`` of the canvas array."""
     from PIL import Image
 
     from fastheat.compose import draw
     from fastheat.encode import pil
 
-    raster, decor = _render(DATA, kwargs)
-    fresh = compose_raster(raster, decor, image=True)  # composed: the canvas array
-    assert isinstance(fresh.pixels, np.ndarray)
-    want = Image.fromarray(fresh.pixels)
+    data = DATA[:12, :15] if "annot" in kwargs else DATA
+    raster, decor = _render(data, kwargs)
+    want = compose_raster(raster, decor)  # the canvas array
+    cache.clear()
+    wanted = Image.fromarray(want.pixels)
     made = []
     real = pil.new_canvas
     monkeypatch.setattr(pil, "new_canvas", lambda *a: made.append(real(*a)) or made[-1])
-    got = compose_raster(raster, decor, image=True)
-    layers = [it for it in got.scene.items[1:] if isinstance(it, LAYERS)]
-    if all(draw.one_pass(it, got.raster_box) for it in layers):  # painted in Pillow's memory
-        assert len(made) == 1 and made[0] is not None and isinstance(got.pixels, Image.Image)
-    else:  # dashed or translucent lines are drawn on the canvas array
-        assert made == [] and isinstance(got.pixels, np.ndarray)
-    image = got.image
-    assert (image.mode, image.size) == (want.mode, want.size)
-    assert image.tobytes() == want.tobytes()
-    if made and pil.memory_of(want) is not None:  # the pad byte of RGB too
-        np.testing.assert_array_equal(pil.memory_of(image), pil.memory_of(want))
-    _same(compose_raster(raster, decor), fresh)  # the array path after it: unchanged
+    first = compose_raster(raster, decor, image=True)
+    again = compose_raster(raster, decor, image=True)
+    assert made[0] is not None and isinstance(first.pixels, Image.Image)
+    layers = [it for it in again.scene.items[1:] if isinstance(it, LAYERS)]
+    cached = bool(cache._ENTRIES)
+    if cached and all(draw.one_pass(it, again.raster_box) for it in layers):
+        assert len(made) == 2 and isinstance(again.pixels, Image.Image)
+    elif cached:  # dashed or translucent lines over a cached raster: the canvas array
+        assert len(made) == 1 and isinstance(again.pixels, np.ndarray)
+    for got in (first, again):
+        image = got.image
+        assert (image.mode, image.size) == (wanted.mode, wanted.size)
+        assert image.tobytes() == wanted.tobytes()
+        if isinstance(got.pixels, Image.Image):
+            np.testing.assert_array_equal(pil.memory_of(image), pil.memory_of(wanted))
+        assert [(i.kind, i.box, i.text) for i in got.items] == \
+            [(i.kind, i.box, i.text) for i in want.items]
+    _same(compose_raster(raster, decor), want)  # the array path after them: unchanged
     # where Pillow exports no memory: the canvas array, the same pixels
     monkeypatch.setattr(pil, "new_canvas", lambda *a: None)
-    fallback = compose_raster(raster, decor, image=True)
-    assert isinstance(fallback.pixels, np.ndarray)
-    np.testing.assert_array_equal(fallback.pixels, fresh.pixels)
+    for _ in range(2):
+        fallback = compose_raster(raster, decor, image=True)
+        assert isinstance(fallback.pixels, np.ndarray)
+        np.testing.assert_array_equal(fallback.pixels, want.pixels)
 
 
 def test_heatmap_in_a_cached_layout_is_the_first_heatmap():
