@@ -93,9 +93,9 @@ def blend_masks(canvas, masks, starts, shapes, corners, colors):
 @pjit
 def paint_lined(cell_codes, rows, cols, packed, out, row_layer, row_color, col_layer, col_color,
                 line_cols):
-    """``out[i, j] = table[cell_codes[rows[i], cols[j]]]`` (the raster, as
-    :func:`fastheat.color._kernels.paint_rows` paints it) with solid lines
-    over it, in the same pass: pixel ``(i, j)`` takes ``row_color[i]`` where
+    """``out[i, j] = packed[cell_codes[rows[i], cols[j]]]`` (the raster, as
+    :func:`fastheat.color._kernels.paint_rows` paints it, from the colour
+    table as ``uint32`` words) with solid lines over it, in the same pass: pixel ``(i, j)`` takes ``row_color[i]`` where
     ``row_layer[i] > col_layer[j]``, ``col_color[j]`` where ``col_layer[j] >
     row_layer[i]``, the raster where both are -1 (the layer drawn last wins,
     as when the lines are drawn after the raster).

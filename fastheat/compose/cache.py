@@ -50,26 +50,30 @@ class _Entry:
     background: tuple
     scene_items: tuple  # the scene's items after the raster (layers first)
     items: tuple  # (kind, box, text) of the Composition's items
-    # the canvas outside raster_box (top, bottom, left, right) by bytes a
-    # pixel: the canvas's own, and 4 for a Pillow image (RGB's 4th byte 255);
-    # either is made from the other on first use
-    margins: dict = dataclasses.field(default_factory=dict, compare=False)
+    # the canvas outside raster_box (top, bottom, left, right) as painted:
+    # the canvas's own channels, or 4 bytes a pixel for a Pillow image (RGB's
+    # 4th byte 255); the other kind is made on first use, kept in `other`
+    margins: tuple
     lined: dict = dataclasses.field(default_factory=dict, compare=False)  # draw_raster's
+    other: dict = dataclasses.field(default_factory=dict, compare=False)
 
     def margins_of(self, nch):
         """The margins with ``nch`` bytes a pixel."""
-        kept = self.margins.get(nch)
+        if self.margins[0].shape[-1] == nch:
+            return self.margins
+        kept = self.other.get(nch)
         if kept is None:
             from .draw import widened
 
-            other = next(iter(self.margins.values()))
-            kept = self.margins[nch] = tuple(
-                widened(m) if nch == 4 else np.ascontiguousarray(m[..., :nch]) for m in other)
+            kept = tuple(widened(m) if nch == 4 else np.ascontiguousarray(m[..., :nch])
+                         for m in self.margins)
+            with _LOCK:
+                kept = self.other.setdefault(nch, kept)
         return kept
 
     def nbytes(self):
         """The bytes its margins take, or will once both kinds are made."""
-        pixels = sum(m.shape[0] * m.shape[1] for m in next(iter(self.margins.values())))
+        pixels = sum(m.shape[0] * m.shape[1] for m in self.margins)
         return pixels * (7 if len(self.background) == 3 else 4)
 
 
@@ -153,7 +157,7 @@ def store(key, canvas, scene, items, lined=None, whole=None):
     if key is None or canvas.nbytes > MAX_BYTES or not _clear_of_raster(scene):
         return
     painted = canvas if whole is None else whole  # copied contiguous: fast
-    margins = {painted.shape[-1]: tuple(np.array(m) for m in _margins(painted, scene.raster_box))}
+    margins = tuple(np.array(m) for m in _margins(painted, scene.raster_box))
     entry = _Entry(scene.size, scene.raster_box, scene.background, tuple(scene.items[1:]),
                    tuple((it.kind, it.box, it.text) for it in items), margins, dict(lined or {}))
     with _LOCK:
@@ -194,7 +198,7 @@ def compose_cached(entry, raster, table, image=False):
     margins = entry.margins_of(canvas.shape[-1])
     for view, kept in zip(_margins(canvas, entry.raster_box), margins):
         view[...] = kept
-    for it in draw_raster(canvas, first, layers, entry.lined):
+    for it in draw_raster(canvas, first, layers, entry.lined, nch):
         draw_item(canvas, it)
     scene = Scene(entry.size, entry.raster_box, entry.background,
                   [RasterImage("raster", entry.raster_box, raster, table), *entry.scene_items])

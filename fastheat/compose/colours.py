@@ -128,7 +128,19 @@ def cell_luminance(rgba, table):
         alpha, which would put white text on a faint colour over white).
     """
     rgba = np.asarray(rgba, float)
-    return np.where(rgba[:, 3] == 1.0, relative_luminance(rgba), relative_luminance(table))
+    key = (rgba.tobytes(), rgba.shape, np.ascontiguousarray(table).tobytes(), table.shape,
+           table.dtype.str)
+    lum = _LUMINANCE.get(key)
+    if lum is None:  # a Python loop over the colours (relative_luminance): kept per palette
+        lum = np.where(rgba[:, 3] == 1.0, relative_luminance(rgba), relative_luminance(table))
+        lum.flags.writeable = False
+        if len(_LUMINANCE) >= 64:
+            _LUMINANCE.clear()
+        _LUMINANCE[key] = lum
+    return lum
+
+
+_LUMINANCE: dict = {}
 
 
 def flatten_table(table, background):

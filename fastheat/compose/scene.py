@@ -396,8 +396,10 @@ class Item(_Item):
 class Composition:
     """The composed image and where everything went (canvas coordinates).
 
-    ``pixels`` is the ``(H, W, 3 or 4)`` uint8 canvas (or, for a bare raster,
-    already a Pillow image); ``image`` the Pillow image of it. ``items`` are
+    ``pixels`` is the ``(H, W, 3 or 4)`` uint8 canvas, or already a Pillow
+    image (a bare raster's; a composition painted into the image's own memory
+    for :func:`fastheat.heatmap`, :func:`fastheat.compose.layout.compose`
+    with ``image=True``); ``image`` the Pillow image of it. ``items`` are
     :class:`Item` records of the raster and what was laid out around it (the
     layers over the raster, gridlines, borders and annotations, are in
     ``scene`` only); ``scene`` is what was painted (None for a bare raster).

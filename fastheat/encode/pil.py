@@ -7,11 +7,16 @@ where Pillow's 4-byte pixels take one ``uint32`` store).
 Pillow (11.2 and newer) exports an image's memory zero-copy through the Arrow
 C data interface (``Image.__arrow_c_array__``): for ``"RGB"`` and ``"RGBA"``
 one fixed-size list of 4 ``uint8`` per pixel, the pixels' own storage
-(``"RGB"`` keeps a pad byte, which Pillow sets to 255 and never reads). The
-structs are read with ctypes, by the interface's published (stable) layout,
-and everything is checked: the format strings, lengths and offsets. Any
-mismatch, an older Pillow, or an image whose memory is not one block gives
-None, and the caller paints a numpy canvas as before.
+(``"RGB"`` keeps a 4th byte, which Pillow's unpackers set to 255 and which
+``putalpha`` or ``tobytes("raw", "RGBX")`` would show: writers set it to
+255). The structs are read with ctypes, by the interface's published
+(stable) layout. What is checked, each giving None (and the caller's numpy
+canvas path): an older Pillow, an image Pillow did not allocate itself (read
+only: ``fromarray`` of RGBA, ``frombuffer``), one not in one block (beyond
+Pillow's 16 MB block), rows not back to back (``PILLOW_ALIGNMENT``: Pillow
+11.2-12 export such memory without saying so), the format strings, lengths
+and offsets, and two pixels written through the array and read back through
+Pillow.
 """
 from __future__ import annotations
 
@@ -52,7 +57,8 @@ def new_canvas(mode, width, height):
     """A new ``"RGB"`` or ``"RGBA"`` Pillow image (not initialised) and its
     pixels as a ``(height, width, 4)`` uint8 array sharing its memory (for
     ``"RGB"`` the 4th byte is the pad: write 255), or None where Pillow does
-    not export its memory so. The array keeps the image alive.
+    not export its memory so (see the module's docstring). The array keeps
+    the memory alive (the image object and Pillow's own reference on it).
 
     >>> made = new_canvas("RGB", 3, 2)
     >>> if made:
@@ -62,7 +68,9 @@ def new_canvas(mode, width, height):
     """
     from PIL import Image
 
-    if mode not in ("RGB", "RGBA") or width < 1 or height < 1:
+    if mode not in ("RGB", "RGBA") or width < 1 or height < 1 or \
+            not hasattr(Image.Image, "__arrow_c_array__") or \
+            4 * width * height > Image.core.get_block_size():  # not one block: no export
         return None
     image = Image.new(mode, (width, height), None)
     pixels = memory_of(image)
@@ -70,10 +78,16 @@ def new_canvas(mode, width, height):
 
 
 def memory_of(image):
-    """The pixel memory of an ``"RGB"``/``"RGBA"`` Pillow image as a
-    ``(height, width, 4)`` uint8 array (keeping the image alive), or None
-    where Pillow does not export it in one piece."""
+    """The pixel memory of an ``"RGB"``/``"RGBA"`` Pillow image that Pillow
+    allocated itself, as a writable ``(height, width, 4)`` uint8 array
+    (keeping the memory alive), or None (see the module's docstring)."""
+    from PIL import Image
+
     width, height = image.size
+    alignment = getattr(Image.core, "get_alignment", lambda: 1)()
+    if image.mode not in ("RGB", "RGBA") or image.readonly or alignment != 1 or \
+            not width or not height:
+        return None
     try:
         schema, array = image.__arrow_c_array__()
         s = ctypes.cast(_get_pointer(schema, b"arrow_schema"), ctypes.POINTER(_Schema)).contents
@@ -88,6 +102,18 @@ def memory_of(image):
         memory = (ctypes.c_uint8 * (4 * n)).from_address(child.buffers[1])
     except (AttributeError, TypeError, ValueError, OSError):  # older Pillow, several blocks
         return None
-    memory.image = image  # the array keeps the image (its memory's owner) alive
-    # the capsules may be released now: the memory is the image's own
-    return np.frombuffer(memory, np.uint8).reshape(height, width, 4)
+    # The export's capsule holds Pillow's reference on the memory until it is
+    # released: kept with the image, the memory outlives any swap of image.im
+    memory.owner = (image, array)
+    pixels = np.frombuffer(memory, np.uint8).reshape(height, width, 4)
+    # rows back to back: the first pixel of the 2nd row and the last pixel,
+    # written here, must be what Pillow reads there
+    corners = list(dict.fromkeys([(0, min(1, height - 1)), (width - 1, height - 1)]))
+    kept = [pixels[y, x].copy() for x, y in corners]
+    marks = [(k + 1, 7, 9) for k in range(len(corners))]
+    for (x, y), mark in zip(corners, marks):
+        pixels[y, x, :3] = mark
+    seen = [image.getpixel(c)[:3] for c in corners]
+    for (x, y), old in zip(corners, kept):
+        pixels[y, x] = old
+    return pixels if seen == marks else None

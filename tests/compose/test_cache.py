@@ -128,7 +128,7 @@ def test_painted_into_pillows_memory_the_image_is_the_canvas_arrays(kwargs, monk
         assert (image.mode, image.size) == (wanted.mode, wanted.size)
         assert image.tobytes() == wanted.tobytes()
         if isinstance(got.pixels, Image.Image):
-            np.testing.assert_array_equal(pil.memory_of(image), pil.memory_of(wanted))
+            np.testing.assert_array_equal(pil.memory_of(image), pil.memory_of(wanted.copy()))
         assert [(i.kind, i.box, i.text) for i in got.items] == \
             [(i.kind, i.box, i.text) for i in want.items]
     _same(compose_raster(raster, decor), want)  # the array path after them: unchanged
@@ -140,15 +140,27 @@ def test_painted_into_pillows_memory_the_image_is_the_canvas_arrays(kwargs, monk
         np.testing.assert_array_equal(fallback.pixels, want.pixels)
 
 
-def test_heatmap_in_a_cached_layout_is_the_first_heatmap():
+@pytest.mark.parametrize("kwargs", LAYOUTS)
+def test_heatmap_is_the_canvas_array_first_and_in_a_cached_layout(kwargs):
+    """heatmap() (painted into Pillow's memory, first and from the cache)
+    against Image.fromarray of the canvas array; and a layout first composed
+    as an array (save's path) then drawn for an image: its 4-byte margins made
+    from the array's."""
+    from PIL import Image
+
     import fastheat
 
-    for kwargs in LAYOUTS:
-        first = fastheat.heatmap(DATA, **kwargs)
-        again = fastheat.heatmap(DATA, **kwargs)
-        assert again == first and again.tobytes() == first.tobytes()
-        again.putpixel((0, 0), (1, 2, 3, 4)[:len(again.mode)])  # an image of its own
-        assert fastheat.heatmap(DATA, **kwargs) == first
+    want = Image.fromarray(compose_raster(*_render(DATA, kwargs)).pixels)
+    cache.clear()
+    first = fastheat.heatmap(DATA, **kwargs)
+    again = fastheat.heatmap(DATA, **kwargs)
+    for got in (first, again):
+        assert (got.mode, got.size) == (want.mode, want.size) and got.tobytes() == want.tobytes()
+    again.putpixel((0, 0), (1, 2, 3, 4)[:len(again.mode)])  # an image of its own
+    assert fastheat.heatmap(DATA, **kwargs).tobytes() == want.tobytes()
+    cache.clear()
+    compose_raster(*_render(DATA, kwargs))  # the layout stored from an array
+    assert fastheat.heatmap(DATA, **kwargs).tobytes() == want.tobytes()
 
 
 def test_the_returned_canvas_is_not_the_cached_one():

@@ -198,3 +198,31 @@ def test_raster_and_lines_in_one_pass_are_the_raster_then_each_layer(seed, h, w,
         for it in draw.draw_raster(got, item, lines):
             draw.draw_item(got, it)
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_four_byte_region_not_word_aligned_is_painted_byte_by_byte():
+    """A 4-channel region at an address not divisible by 4 takes the byte
+    path (the uint32 view needs aligned words): the same pixels."""
+    from fastheat.color.colormaps import resolve
+    from fastheat.color.raster import Raster
+    from fastheat.compose.scene import Lines, RasterImage
+    from fastheat.sources.base import Labels
+
+    rng = np.random.default_rng(5)
+    palette = resolve("magma")
+    codes = rng.integers(0, palette.N + 3, (9, 13)).astype(np.uint16)
+    raster = Raster(codes.astype(float), codes, palette, None, Labels(), (9, 13), "upper")
+    table = rng.integers(0, 256, (palette.N + 3, 4), dtype=np.uint8)
+    item = RasterImage("raster", (0, 0, 13, 9), raster, table)
+    lines = [Lines("grid", (0, 0, 13, 9), np.array([3.0, 7.5]), True, 1, (9, 8, 7, 255), 1.0,
+                   "-")]
+    aligned = np.zeros((9, 13, 4), np.uint8)
+    odd = np.zeros(9 * 13 * 4 + 1, np.uint8)[1:].reshape(9, 13, 4)
+    assert odd.ctypes.data % 4 and odd.strides[1:] == (4, 1)
+    for canvas in (aligned, odd):
+        assert draw.draw_raster(canvas, item, lines) == []
+    np.testing.assert_array_equal(odd, aligned)
+    want = aligned.copy()
+    draw.draw_item(want, item)
+    draw.draw_item(want, lines[0])
+    np.testing.assert_array_equal(aligned, want)

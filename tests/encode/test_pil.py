@@ -51,7 +51,29 @@ def test_the_array_keeps_the_image_alive():
 def test_what_is_not_exported_in_one_piece_is_none(monkeypatch):
     assert new_canvas("L", 4, 4) is None and new_canvas("RGB", 0, 4) is None
     assert memory_of(Image.new("P", (3, 3))) is None
-    if ARROW:  # beyond Pillow's 16 MB block an image is several pieces
-        assert new_canvas("RGB", 3000, 3000) is None
+    if ARROW:  # beyond Pillow's block an image is several pieces
+        side = int((Image.core.get_block_size() / 4) ** 0.5) + 2
+        assert new_canvas("RGB", side, side) is None
     monkeypatch.delattr(Image.Image, "__arrow_c_array__", raising=False)
     assert new_canvas("RGB", 4, 4) is None
+
+
+def test_memory_pillow_does_not_own_is_none():
+    """``fromarray`` of RGBA and ``frombuffer`` wrap the caller's buffer (read
+    only; Pillow 11.2-12 crash exporting it): never handed out as writable."""
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    assert memory_of(Image.fromarray(rgba)) is None
+    assert memory_of(Image.frombuffer("RGBA", (3, 2), bytes(24), "raw", "RGBA", 0, 1)) is None
+
+
+@needs_arrow
+@pytest.mark.skipif(not hasattr(Image.core, "set_alignment"), reason="this Pillow has no row "
+                    "alignment setting")
+def test_rows_not_back_to_back_are_none():
+    before = Image.core.get_alignment()
+    Image.core.set_alignment(16)
+    try:
+        assert new_canvas("RGB", 7, 3) is None
+    finally:
+        Image.core.set_alignment(before)
+    assert new_canvas("RGB", 7, 3) is not None
