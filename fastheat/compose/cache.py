@@ -181,7 +181,7 @@ def compose_cached(entry, raster, table, image=False):
     are a Pillow image, painted straight into the image's own memory
     (:func:`fastheat.encode.pil.new_canvas`) where that can be done, else
     the ``(H, W, 3 or 4)`` uint8 canvas."""
-    from ..encode.pil import new_canvas
+    from ..encode import pil
     from .draw import draw_item, draw_raster, one_pass, widened
 
     W, H = entry.size
@@ -189,7 +189,7 @@ def compose_cached(entry, raster, table, image=False):
     first = RasterImage("raster", entry.raster_box, raster, table)
     layers = [it for it in entry.scene_items if isinstance(it, LAYERS)]
     made = image and all(one_pass(it, first.box) for it in layers) and \
-        new_canvas("RGB" if nch == 3 else "RGBA", W, H)
+        pil.new_canvas("RGB" if nch == 3 else "RGBA", W, H)
     if made:  # 4 bytes a pixel, the 4th of "RGB" Pillow's pad byte: 255
         pixels, canvas = made
         first.table = widened(table)

@@ -73,9 +73,10 @@ def compose(raster, decor, image=False) -> Composition:
         (:func:`fastheat.compose.options.check_annot_shape`, which the driver
         runs before aggregating).
     image : bool
-        Whether the caller wants a Pillow image: a layout composed before may
-        then be painted straight into the image's memory
-        (:func:`fastheat.compose.cache.compose_cached`).
+        Whether the caller wants a Pillow image: the canvas is then painted
+        straight into the image's memory where Pillow exports it
+        (:mod:`fastheat.encode.pil`; a cached layout only where its layers
+        are solid lines, :func:`fastheat.compose.cache.compose_cached`).
 
     Returns
     -------
