@@ -36,15 +36,8 @@ def fill_boxes(canvas, boxes, colors):
     ``colors[k]``, in order: ticks, frames, solid lines. Parallel over canvas
     rows, each row painting the boxes that cross it in order (for many
     pixels: :func:`fill_boxes_serial` is faster below a few megapixels)."""
-    H, W, nch = canvas.shape
-    for y in nb.prange(H):
-        row = canvas[y]
-        for k in range(boxes.shape[0]):
-            if boxes[k, 1] <= y < boxes[k, 3]:
-                color = colors[k]
-                for x in range(max(boxes[k, 0], 0), min(boxes[k, 2], W)):
-                    for c in range(nch):
-                        row[x, c] = color[c]
+    for y in nb.prange(canvas.shape[0]):
+        _fill_boxes_row(canvas, y, boxes, colors)
 
 
 @jit
@@ -54,18 +47,23 @@ def fill_boxes_serial(canvas, boxes, colors):
     microseconds; waking the workers takes longer). Row after row, as the
     parallel kernel: box after box, a vertical line would touch a new
     cache line at every pixel."""
-    H, W, nch = canvas.shape
+    H = canvas.shape[0]
     lo, hi = H, 0
     for k in range(boxes.shape[0]):
         lo, hi = min(lo, max(boxes[k, 1], 0)), max(hi, min(boxes[k, 3], H))
     for y in range(lo, hi):
-        row = canvas[y]
-        for k in range(boxes.shape[0]):
-            if boxes[k, 1] <= y < boxes[k, 3]:
-                color = colors[k]
-                for x in range(max(boxes[k, 0], 0), min(boxes[k, 2], W)):
-                    for c in range(nch):
-                        row[x, c] = color[c]
+        _fill_boxes_row(canvas, y, boxes, colors)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _fill_boxes_row(canvas, y, boxes, colors):
+    row, W, nch = canvas[y], canvas.shape[1], canvas.shape[2]
+    for k in range(boxes.shape[0]):
+        if boxes[k, 1] <= y < boxes[k, 3]:
+            color = colors[k]
+            for x in range(max(boxes[k, 0], 0), min(boxes[k, 2], W)):
+                for c in range(nch):
+                    row[x, c] = color[c]
 
 
 @jit
@@ -95,10 +93,11 @@ def paint_lined(cell_codes, rows, cols, packed, out, row_layer, row_color, col_l
                 line_cols):
     """``out[i, j] = packed[cell_codes[rows[i], cols[j]]]`` (the raster, as
     :func:`fastheat.color._kernels.paint_rows` paints it, from the colour
-    table as ``uint32`` words) with solid lines over it, in the same pass: pixel ``(i, j)`` takes ``row_color[i]`` where
-    ``row_layer[i] > col_layer[j]``, ``col_color[j]`` where ``col_layer[j] >
-    row_layer[i]``, the raster where both are -1 (the layer drawn last wins,
-    as when the lines are drawn after the raster).
+    table as ``uint32`` words) with solid lines over it, in the same pass:
+    pixel ``(i, j)`` takes ``row_color[i]`` where ``row_layer[i] >
+    col_layer[j]``, ``col_color[j]`` where ``col_layer[j] > row_layer[i]``,
+    the raster where both are -1 (the layer drawn last wins, as when the
+    lines are drawn after the raster).
 
     Colours are ``uint32``: for an ``(h, w, 3 or 4)`` uint8 ``out``, channel
     ``k`` in bits ``8k..8k+7``; for an ``(h, w)`` uint32 ``out`` (a 4-channel
