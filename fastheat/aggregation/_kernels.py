@@ -110,28 +110,51 @@ def _rows_4(acc, a, b, c, d, wa, wb, wc, wd):
 
 
 @jit
-def _add_1(acc, a):
-    for k in range(acc.size):
-        acc[k] += np.float64(a[k])
+def _add_8(acc, a, b, c, d, e, f, g, h, add):
+    """``acc (+)= ((a + b) + (c + d)) + ((e + f) + (g + h))`` (``=`` unless ``add``)."""
+    if add:
+        for k in range(acc.size):
+            acc[k] += ((np.float64(a[k]) + np.float64(b[k])) +
+                       (np.float64(c[k]) + np.float64(d[k]))) + \
+                ((np.float64(e[k]) + np.float64(f[k])) + (np.float64(g[k]) + np.float64(h[k])))
+    else:
+        for k in range(acc.size):
+            acc[k] = ((np.float64(a[k]) + np.float64(b[k])) +
+                      (np.float64(c[k]) + np.float64(d[k]))) + \
+                ((np.float64(e[k]) + np.float64(f[k])) + (np.float64(g[k]) + np.float64(h[k])))
 
 
 @jit
-def _add_2(acc, a, b):
-    for k in range(acc.size):
-        acc[k] += np.float64(a[k]) + np.float64(b[k])
+def _add_4(acc, a, b, c, d, add):
+    """``acc (+)= (a + b) + (c + d)`` (``=`` unless ``add``)."""
+    if add:
+        for k in range(acc.size):
+            acc[k] += (np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))
+    else:
+        for k in range(acc.size):
+            acc[k] = (np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))
 
 
 @jit
-def _add_4(acc, a, b, c, d):
-    for k in range(acc.size):
-        acc[k] += (np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))
+def _add_2(acc, a, b, add):
+    """``acc (+)= a + b`` (``=`` unless ``add``)."""
+    if add:
+        for k in range(acc.size):
+            acc[k] += np.float64(a[k]) + np.float64(b[k])
+    else:
+        for k in range(acc.size):
+            acc[k] = np.float64(a[k]) + np.float64(b[k])
 
 
 @jit
-def _add_8(acc, a, b, c, d, e, f, g, h):
-    for k in range(acc.size):
-        acc[k] += ((np.float64(a[k]) + np.float64(b[k])) + (np.float64(c[k]) + np.float64(d[k]))) \
-            + ((np.float64(e[k]) + np.float64(f[k])) + (np.float64(g[k]) + np.float64(h[k])))
+def _add_1(acc, a, add):
+    """``acc (+)= a`` (``=`` unless ``add``)."""
+    if add:
+        for k in range(acc.size):
+            acc[k] += np.float64(a[k])
+    else:
+        for k in range(acc.size):
+            acc[k] = np.float64(a[k])
 
 
 @jit
@@ -139,16 +162,17 @@ def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
     """``acc[k] = sum over rows r of rw[r] * band[r, c0 + k]``, in an order
     fixed by the rows' weights alone: a partial first row, then the rows of
     weight 1 eight at a time without multiplying (a uniform grid's interior
-    rows; others four at a time with their weights), then a partial last row.
-    Plain sums, no NaN test: a missing cell poisons its column's sum, which
-    the column pass redoes."""
+    rows), then four, two and one (the first group sets ``acc``, the others
+    add: the sums from 0 but for a -0's sign, which the bins' sums, from +0,
+    drop); other rows four at a time with their weights; then a partial last
+    row. Plain sums, no NaN test: a missing cell poisons its column's sum,
+    which the column pass redoes."""
     r = r_a
     e = r_b
-    if rw[0] != 1.0:
+    added = rw[0] != 1.0
+    if added:
         _set_row(acc, band[r - row0, c0:c1], rw[0])
         r += 1
-    else:
-        acc[:] = 0.0
     if e - 1 > r_a and rw[e - 1 - r_a] != 1.0:
         e -= 1
     ones = True
@@ -161,20 +185,25 @@ def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
             k = r - row0
             _add_8(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
                    band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
-                   band[k + 6, c0:c1], band[k + 7, c0:c1])
+                   band[k + 6, c0:c1], band[k + 7, c0:c1], added)
+            added = True
             r += 8
         if r + 4 <= e:
             k = r - row0
             _add_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
-                   band[k + 3, c0:c1])
+                   band[k + 3, c0:c1], added)
+            added = True
             r += 4
         if r + 2 <= e:
-            _add_2(acc, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1])
+            _add_2(acc, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1], added)
+            added = True
             r += 2
         if r < e:
-            _add_1(acc, band[r - row0, c0:c1])
+            _add_1(acc, band[r - row0, c0:c1], added)
             r += 1
     else:
+        if not added:
+            acc[:] = 0.0
         while r + 4 <= e:
             k = r - row0
             _rows_4(acc, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
@@ -333,6 +362,25 @@ def _equal_bins(acc, k, n):
         for j in range(n):
             out[j] += acc[j * k + t]
     return out
+
+
+@jit
+def _all_finite(x):
+    """Whether every value of ``x`` is finite (no branch per value)."""
+    bad = 0.0
+    for q in range(x.size):
+        bad += x[q] - x[q]
+    return bad == 0.0
+
+
+@jit
+def _all_positive(x):
+    """Whether every value of ``x`` is > 0 (no branch per value)."""
+    lo = np.inf
+    for q in range(x.size):
+        v = x[q]
+        lo = v if v < lo else lo
+    return lo > 0.0
 
 
 @jit
@@ -501,14 +549,22 @@ def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cst
         # whole bins of k cells side by side (an integer ratio): summed for
         # all bins at once, k strided passes that vectorize across bins
         sums = _equal_bins(acc, k, j_b - j_a)
+        sw = w_rows * k
+        if _all_finite(sums):  # one loop without a branch (it vectorizes)
+            o_s = out_s[j_a:j_b]
+            o_w = out_w[j_a:j_b]
+            for q in range(sums.size):
+                o_s[q] += sums[q]
+                o_w[q] += sw
+            return
         for j in range(j_a, j_b):
             s = sums[j - j_a]
-            sw = w_rows * k
+            w = sw
             if s - s != 0.0:
-                s, sw = _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, c0 + (j - j_a) * k,
-                                  c0 + (j - j_a + 1) * k, c0)
+                s, w = _redo_bin(band, row0, r_a, r_b, rw, w_rows, acc, c0 + (j - j_a) * k,
+                                 c0 + (j - j_a + 1) * k, c0)
             out_s[j] += s
-            out_w[j] += sw
+            out_w[j] += w
         return
     # a run of small bins first (a large output's segments are nothing else),
     # in a loop of their own: as a branch of the loop below, 2x slower
@@ -846,8 +902,15 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
                                 cstart, cstop, cfirst, clast, ccells, uniform, j_a, j_b,
                                 out_s, out_w, j_lo, s_off, s_w)
             if op == MEANS:  # the row's sums are whole: its means, as divide_rows
-                for j in range(j_lo, j_hi):
-                    state[0, i, j] = _quotient(out_s[j], out_w[j])
+                means = state[0, i, j_lo:j_hi]
+                o_s = out_s[j_lo:j_hi]
+                o_w = out_w[j_lo:j_hi]
+                if _all_positive(o_w):  # one loop without a branch (it vectorizes)
+                    for q in range(means.size):
+                        means[q] = o_s[q] / o_w[q]
+                else:
+                    for q in range(means.size):
+                        means[q] = _quotient(o_s[q], o_w[q])
             if op == MOMENTS2:
                 for j in range(j_lo, j_hi):
                     if out_w[j] > 0:

@@ -271,6 +271,21 @@ def test_hypothesis_a_mean_finished_in_the_fold_is_the_divided_state(x, height, 
         assert TABLE["mean"].data_range(state) == TABLE["mean"].data_range(divided)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("out", [(10, 10), (7, 9), (50, 100)])
+def test_a_pixel_without_a_valid_cell_is_numpys_nan_in_a_mean_finished_in_the_fold(dtype, out):
+    # the fold divides whole rows at once where every pixel has a weight; a
+    # row with an empty pixel is divided as divide_rows does: np.nan itself
+    x = np.ones((100, 100), dtype)
+    x[50:] = np.nan
+    plan = Plan(100, 100, *out, "mean")
+    values, _ = fold_values(plan, x)
+    empty = np.isnan(values)
+    assert empty.any() and not empty.all()
+    assert not np.signbit(values[empty]).any()
+    np.testing.assert_allclose(values[~empty], 1.0, rtol=1e-12)
+
+
 @pytest.mark.parametrize("shape, out", [((200, 300), (150, 260)), ((97, 1000), (41, 999)),
                                         ((64, 5000), (64, 2048)), ((50, 4100), (7, 2050))])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "uint8", "int32"])
