@@ -242,45 +242,79 @@ def _lane_type_impl(band):
 
 
 @jit
-def _ilanes_1(lanes, a):
-    for k in range(lanes.size):
-        lanes[k] += a[k]
-
-
-@jit
-def _ilanes_4(lanes, a, b, c, d):
+def _ilanes_1(lanes, a, add):
+    """``lanes (+)= a`` (``=`` unless ``add``), the loads widened to the lanes' type."""
     z = lanes[0] - lanes[0]  # the lanes' type: the loads widen into it
-    for k in range(lanes.size):
-        lanes[k] += ((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))
+    if add:
+        for k in range(lanes.size):
+            lanes[k] += a[k]
+    else:
+        for k in range(lanes.size):
+            lanes[k] = z + a[k]
 
 
 @jit
-def _ilanes_8(lanes, a, b, c, d, e, f, g, h):
+def _ilanes_2(lanes, a, b, add):
     z = lanes[0] - lanes[0]
-    for k in range(lanes.size):
-        lanes[k] += (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
-            (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
+    if add:
+        for k in range(lanes.size):
+            lanes[k] += (z + a[k]) + (z + b[k])
+    else:
+        for k in range(lanes.size):
+            lanes[k] = (z + a[k]) + (z + b[k])
+
+
+@jit
+def _ilanes_4(lanes, a, b, c, d, add):
+    z = lanes[0] - lanes[0]
+    if add:
+        for k in range(lanes.size):
+            lanes[k] += ((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))
+    else:
+        for k in range(lanes.size):
+            lanes[k] = ((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))
+
+
+@jit
+def _ilanes_8(lanes, a, b, c, d, e, f, g, h, add):
+    z = lanes[0] - lanes[0]
+    if add:
+        for k in range(lanes.size):
+            lanes[k] += (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
+                (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
+    else:
+        for k in range(lanes.size):
+            lanes[k] = (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
+                (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
 
 
 @jit
 def _rows_to_lanes(band, row0, r, stop, c0, c1, lanes):
-    """``lanes[k] = sum of band[r:stop, c0 + k]`` in the integer lanes, eight
-    rows at a time, then four, then one."""
-    lanes[:] = 0
+    """``lanes[k] = sum of band[r:stop, c0 + k]`` (0 if no rows) in the integer
+    lanes, eight rows at a time, then four, two and one, the first group
+    setting the lanes (integer sums: exact in any order)."""
+    add = False
     while r + 8 <= stop:
         k = r - row0
         _ilanes_8(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
                   band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
-                  band[k + 6, c0:c1], band[k + 7, c0:c1])
+                  band[k + 6, c0:c1], band[k + 7, c0:c1], add)
+        add = True
         r += 8
     if r + 4 <= stop:
         k = r - row0
         _ilanes_4(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
-                  band[k + 3, c0:c1])
+                  band[k + 3, c0:c1], add)
+        add = True
         r += 4
-    while r < stop:
-        _ilanes_1(lanes, band[r - row0, c0:c1])
-        r += 1
+    if r + 2 <= stop:
+        _ilanes_2(lanes, band[r - row0, c0:c1], band[r + 1 - row0, c0:c1], add)
+        add = True
+        r += 2
+    if r < stop:
+        _ilanes_1(lanes, band[r - row0, c0:c1], add)
+    elif not add:  # no rows
+        lanes[:] = 0
 
 
 @jit
