@@ -163,8 +163,8 @@ def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
     fixed by the rows' weights alone: a partial first row, then the rows of
     weight 1 eight at a time without multiplying (a uniform grid's interior
     rows), then four, two and one (the first group sets ``acc``, the others
-    add: the sums from 0 but for a -0's sign, which the bins' sums, from +0,
-    drop); other rows four at a time with their weights; then a partial last
+    add: the sums from 0 but for a -0's sign, which adding them to the state,
+    +0 at first, drops); other rows four at a time with their weights; then a partial last
     row. Plain sums, no NaN test: a missing cell poisons its column's sum,
     which the column pass redoes."""
     r = r_a
@@ -255,6 +255,7 @@ def _ilanes_1(lanes, a, add):
 
 @jit
 def _ilanes_2(lanes, a, b, add):
+    """``lanes (+)= a + b`` (``=`` unless ``add``)."""
     z = lanes[0] - lanes[0]
     if add:
         for k in range(lanes.size):
@@ -266,6 +267,7 @@ def _ilanes_2(lanes, a, b, add):
 
 @jit
 def _ilanes_4(lanes, a, b, c, d, add):
+    """``lanes (+)= (a + b) + (c + d)`` (``=`` unless ``add``)."""
     z = lanes[0] - lanes[0]
     if add:
         for k in range(lanes.size):
@@ -277,6 +279,7 @@ def _ilanes_4(lanes, a, b, c, d, add):
 
 @jit
 def _ilanes_8(lanes, a, b, c, d, e, f, g, h, add):
+    """The same for eight rows."""
     z = lanes[0] - lanes[0]
     if add:
         for k in range(lanes.size):
@@ -409,7 +412,7 @@ def _all_finite(x):
 
 @jit
 def _all_positive(x):
-    """Whether every value of ``x`` is > 0 (no branch per value)."""
+    """Whether every value of ``x`` but NaN is > 0 (no branch per value)."""
     lo = np.inf
     for q in range(x.size):
         v = x[q]

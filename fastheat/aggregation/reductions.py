@@ -73,7 +73,8 @@ class Reduction:
         shape = (planes + K.TRACKED * track,) + tuple(shape)
         check_state_memory(shape, self.name)
         # zeros come from calloc: the kernel's threads touch the pages first,
-        # in parallel, instead of one thread filling them
+        # in parallel, instead of one thread filling them; +0, not -0: the
+        # kernel's row sums may be -0 where a sum from 0 is +0 (_row_sums)
         state = np.zeros(shape) if self.fill == 0 else np.full(shape, self.fill)
         state[planes:] = np.nan
         return state
