@@ -327,12 +327,8 @@ def _lanes_to_acc(acc, lanes, first, wa, add):
     if wa != 0.0:
         for k in range(acc.size):
             acc[k] = wa * np.float64(first[k]) + np.float64(lanes[k])
-    elif add:
-        for k in range(acc.size):
-            acc[k] += np.float64(lanes[k])
     else:
-        for k in range(acc.size):
-            acc[k] = np.float64(lanes[k])
+        _add_1(acc, lanes, add)
 
 
 @jit
