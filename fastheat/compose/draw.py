@@ -125,7 +125,7 @@ def draw_raster(canvas, item, after, kept=None, channels=None):
     args = (raster.cell_codes, rows, cols, _colour_words(table, nch, words),
             region.view(np.uint32)[..., 0] if words else region, row_layer,
             _colour_words(row_color, nch, words), col_layer, _colour_words(col_color, nch, words),
-            line_cols)
+            line_cols, raster.col_index is None)
     if h * w <= SERIAL_PIXELS:
         K.paint_lined_serial(*args)
     else:
