@@ -776,7 +776,7 @@ def _lanes_impl(band):
 
 
 @jit
-def _column_range(row_v, row_w, lo, hi, pos, top):
+def _column_range(row_v, row_w, row_x, row_y, lo, hi, pos, top):
     """Fold two rows (of one chunk of columns) into the per-column smallest,
     largest and smallest positive value ``lo``/``hi``/``pos`` (started at
     ``top``, bottom, ``top``: see :func:`_lanes`), in the values' own type. NaN
@@ -792,16 +792,26 @@ def _column_range(row_v, row_w, lo, hi, pos, top):
     for c in range(lo.size):
         v = row_v[c]
         w = row_w[c]
+        x = row_x[c]
+        y = row_y[c]
         m = lo[c]
         m = v if v < m else m
-        lo[c] = w if w < m else m
+        m = w if w < m else m
+        m = x if x < m else m
+        lo[c] = y if y < m else m
         m = hi[c]
         m = v if v > m else m
-        hi[c] = w if w > m else m
+        m = w if w > m else m
+        m = x if x > m else m
+        hi[c] = y if y > m else m
         m = pos[c]
         p = v if v > 0 else top
         m = p if p < m else m
         p = w if w > 0 else top
+        m = p if p < m else m
+        p = x if x > 0 else top
+        m = p if p < m else m
+        p = y if y > 0 else top
         pos[c] = p if p < m else m
 
 
@@ -809,24 +819,48 @@ def _column_range(row_v, row_w, lo, hi, pos, top):
 def _track(band, row0, r_a, r_b, c_a, c_b, t_lo, t_hi, t_pos):
     """Merge the smallest, largest and smallest positive finite value of the
     cells ``r_a:r_b`` x ``c_a:c_b`` (band columns) into the tracked values
-    ``t_lo[0]``/``t_hi[0]``/``t_pos[0]`` (views of one pixel; NaN: none yet).
+    ``t_lo[0]``/``t_hi[0]``/``t_pos[0]`` (views of one pixel; NaN: none yet):
+    :func:`_track_fold` of the cells into fresh lanes, then
+    :func:`_track_merge`."""
+    lo, hi, pos = _track_lanes(band)
+    _track_fold(band, row0, r_a, r_b, c_a, c_b, lo, hi, pos)
+    _track_merge(band, row0, r_a, r_b, c_a, c_b, lo, hi, pos, t_lo, t_hi, t_pos)
 
-    A separate read of the rows the hot loop just read (mostly from cache), so
-    the reductions' own loops stay as they are (the tracked path costs about
-    that one cheap read): in chunks of
-    :data:`_TRACK_CHUNK` columns, each folded into per-lane extremes over all
-    the rows, then the lanes reduced; only if an infinity came out are the
-    cells read again without infinities (rare: only input with +-inf)."""
+
+@jit
+def _track_lanes(band, n=_TRACK_CHUNK):
+    """Fresh per-lane running extremes for :func:`_track_fold`: ``lo``,
+    ``hi``, ``pos`` of ``n`` (:data:`_TRACK_CHUNK`; 0: none) values of the
+    input's type."""
     top, bottom, exact = _lanes(band)
-    lo = np.full(_TRACK_CHUNK, top)
-    hi = np.full(_TRACK_CHUNK, bottom)
-    pos = np.full(_TRACK_CHUNK, top)
+    return np.full(n, top), np.full(n, bottom), np.full(n, top)
+
+
+@jit
+def _track_fold(band, row0, r_a, r_b, c_a, c_b, lo, hi, pos):
+    """Fold the cells ``r_a:r_b`` x ``c_a:c_b`` into the lanes (column ``c``
+    into lane ``(c - c_a) % _TRACK_CHUNK``), in chunks of :data:`_TRACK_CHUNK`
+    columns, four rows a step. A separate read of rows the hot loop reads
+    (from cache: the sums call it segment by segment), so the reductions' own
+    loops stay as they are."""
+    top, bottom, exact = _lanes(band)
+    last = r_b - 1 - row0
     for c0 in range(c_a, c_b, _TRACK_CHUNK):
         c1 = min(c0 + _TRACK_CHUNK, c_b)
         n = c1 - c0
-        for r in range(r_a, r_b, 2):
-            _column_range(band[r - row0, c0:c1], band[min(r + 1, r_b - 1) - row0, c0:c1],
+        for r in range(r_a - row0, r_b - row0, 4):
+            _column_range(band[r, c0:c1], band[min(r + 1, last), c0:c1],
+                          band[min(r + 2, last), c0:c1], band[min(r + 3, last), c0:c1],
                           lo[:n], hi[:n], pos[:n], top)
+
+
+@jit
+def _track_merge(band, row0, r_a, r_b, c_a, c_b, lo, hi, pos, t_lo, t_hi, t_pos):
+    """Reduce the lanes that folded cells ``r_a:r_b`` x ``c_a:c_b`` and merge
+    their extremes into ``t_lo[0]``/``t_hi[0]``/``t_pos[0]``; only if an
+    infinity came out are the cells read again without infinities (rare:
+    only input with +-inf)."""
+    top, bottom, exact = _lanes(band)
     a, b, p = top, bottom, top
     for k in range(_TRACK_CHUNK):
         m = lo[k]
@@ -911,6 +945,7 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
         # Per segment of columns: a row pass folds this bin's rows into
         # accumulators that stay in L1 (contiguous, so the loops vectorize);
         # the column pass reduces them across the segment's bins.
+        t_lo, t_hi, t_pos = _track_lanes(band, _TRACK_CHUNK if track else 0)
         if sums:
             w_rows = 0.0
             for r in range(r_a, r_b):
@@ -925,6 +960,8 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
                 k = _equal_run(cstart, cstop, col0, c0, c1, j_a, j_b) if int_bins else 0
                 if k and _int_bins_lanes(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a,
                                          w_rows, out_s, out_w):
+                    if track:
+                        _track_fold(band, row0, r_a, r_b, c0, c1, t_lo, t_hi, t_pos)
                     continue
                 if int_rows:
                     _row_sums_lanes(band, row0, r_a, r_b, rw, c0, c1, acc[:c1 - c0], lanes,
@@ -934,6 +971,8 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
                 _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc[:c1 - c0], c0, col0,
                                 cstart, cstop, cfirst, clast, ccells, uniform, j_a, j_b,
                                 out_s, out_w, j_lo, s_off, s_w)
+                if track:  # read while the segment's rows are in cache
+                    _track_fold(band, row0, r_a, r_b, c0, c1, t_lo, t_hi, t_pos)
             if op == MEANS:  # the row's sums are whole: its means, as divide_rows
                 means = state[0, i, j_lo:j_hi]
                 o_s = out_s[j_lo:j_hi]
@@ -1010,10 +1049,13 @@ def accumulate(band, row0, col0, rstart, rstop, rfirst, rlast, rcells, cstart, c
             # bins j_lo..j_hi (contiguous: the bins tile the axis, or pick
             # every column's centre pixel); their range goes to pixel (i, j_lo)
             t0 = state.shape[0] - TRACKED
-            _track(band, row0, r_a, r_b, max(cstart[j_lo], col0) - col0,
-                   min(cstop[j_hi - 1], col0 + nc) - col0,
-                   state[t0, i, j_lo:j_lo + 1],
-                   state[t0 + 1, i, j_lo:j_lo + 1], state[t0 + 2, i, j_lo:j_lo + 1])
+            c_a = max(cstart[j_lo], col0) - col0
+            c_b = min(cstop[j_hi - 1], col0 + nc) - col0
+            if not sums:  # the sums folded the cells segment by segment
+                _track_fold(band, row0, r_a, r_b, c_a, c_b, t_lo, t_hi, t_pos)
+            _track_merge(band, row0, r_a, r_b, c_a, c_b, t_lo, t_hi, t_pos,
+                         state[t0, i, j_lo:j_lo + 1], state[t0 + 1, i, j_lo:j_lo + 1],
+                         state[t0 + 2, i, j_lo:j_lo + 1])
 
 
 @jit

@@ -393,6 +393,26 @@ def test_tracking_the_range_leaves_the_state_as_it_is(reduce, order):
     assert TABLE[reduce].data_range(tracked) == tracked_range(x, reduce)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8", "int32"])
+@pytest.mark.parametrize("shape, out", [((12, 9000), (3, 900)),  # many segments a row
+                                        ((9, 7000), (2, 2)),  # bins longer than a segment
+                                        ((10, 6001), (5, 7))])  # non-integer columns
+def test_tracked_range_of_wide_rows_sees_every_segment(dtype, shape, out):
+    # the sums fold the range segment by segment (K.SEGMENT columns): each
+    # extreme, and an infinity, put in a late segment of one row must be seen
+    rng = np.random.default_rng(23)
+    x = rng.integers(10, 50, shape).astype(dtype)
+    r, c = shape[0] - 2, shape[1] - 3
+    x[r, c], x[1, c - K.SEGMENT], x[r, shape[1] // 2] = 3, 99, 7
+    if dtype.startswith("float"):
+        x[1, c - K.SEGMENT] = np.inf  # not a value: the largest is 50 - 1 then
+        x[0, c - 5] = -0.5
+    assert c - K.SEGMENT > 0
+    for reduce in ("mean", "sum", "max"):
+        got = open_source(x).aggregate_range(*out, reduce)[1]
+        assert got == tracked_range(x, reduce), (reduce, got)
+
+
 def test_tracked_range_of_nothing_valid_and_of_no_positive_value():
     x = np.array([[np.nan, np.inf], [-np.inf, np.nan]])
     assert open_source(x).aggregate_range(1, 1, "mean")[1] == DataRange()
