@@ -65,11 +65,36 @@ _populate = [True]  # does this kernel know MADV_POPULATE_READ?
 def _prefetch(a):
     """Read a band into the page cache and map it into the process, so the
     kernel's threads do not stop at page faults (run on a helper thread, one
-    band ahead). Older Linux kernels only get a read-ahead hint."""
+    band ahead). Older Linux kernels only get a read-ahead hint. A band of a
+    column window (rows not adjacent) gets :func:`_prefetch_spans`."""
+    if not a.flags.c_contiguous:
+        return _prefetch_spans(a)
     if _populate[0] and _advise(a, _MADV_POPULATE_READ) == 0:
         return
     _populate[0] = False
     _advise(a, _MADV_WILLNEED)
+
+
+def _prefetch_spans(a):
+    """Ask the kernel to read every row's span of the 2-D view ``a`` (rows
+    apart in the file, each contiguous: a viewer tile's window) at once: one
+    ``MADV_WILLNEED`` a span (spans less than a page apart merged), which only
+    queues the reads, so the disk gets them all in flight instead of the fold
+    faulting them in one by one (each fault a wait, plus a read-around of
+    pages outside the window). A no-op for other layouts."""
+    if _madvise is None or a.ndim != 2 or a.size == 0 or a.strides[1] != a.itemsize or \
+            a.strides[0] < a.shape[1] * a.itemsize:
+        return
+    page = mmap.PAGESIZE
+    span, stride = a.shape[1] * a.itemsize, a.strides[0]
+    lo = a.ctypes.data // page * page
+    hi = a.ctypes.data + span
+    for start in range(a.ctypes.data + stride, a.ctypes.data + stride * a.shape[0], stride):
+        if start // page * page > hi + page:  # a gap: the run so far goes
+            _madvise(lo, hi - lo, _MADV_WILLNEED)
+            lo = start // page * page
+        hi = start + span
+    _madvise(lo, hi - lo, _MADV_WILLNEED)
 
 
 class MemmapSource(ArraySource):
@@ -104,6 +129,7 @@ class MemmapSource(ArraySource):
 
         target = kernel_dtype(a.dtype)
         direct = read_as_is(a)
+        ahead_ok = direct or a.strides[1] == a.itemsize  # whole bands or row spans
         # Pages are dropped only from a shared file mapping: dropping those of a
         # private copy-on-write mapping (or of anonymous memory) would lose data.
         drop = direct and getattr(a, "_mmap", None) is not None and getattr(a, "mode", "c") != "c"
@@ -112,10 +138,10 @@ class MemmapSource(ArraySource):
         rows_of = [(rstart[lo], rstop[hi - 1]) for lo, hi in spans]
         with byte_bar(a.nbytes, f"reading {label}", self.progress) as bar, \
                 ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(_prefetch, a[slice(*rows_of[0])]) if direct else None
+            ahead = pool.submit(_prefetch, a[slice(*rows_of[0])]) if ahead_ok else None
             for k, (lo, hi) in enumerate(spans):
                 r0, r1 = rows_of[k]
-                if direct:
+                if ahead_ok:
                     ahead.result()  # the helper stays one band ahead, no further
                     if k + 1 < len(spans):
                         ahead = pool.submit(_prefetch, a[slice(*rows_of[k + 1])])

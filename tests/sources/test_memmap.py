@@ -44,6 +44,44 @@ def test_memmap_views_and_copy_on_write(tmp_path):
     np.testing.assert_array_equal(copy, x)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise advice is Linux-only")
+def test_a_column_window_asks_for_every_row_span_at_once(tmp_path, monkeypatch):
+    """A viewer tile's window (rows apart in the file) is read ahead as its
+    rows' spans, each inside one advised range, page-aligned, nothing far
+    outside the window (full rows: their bands); the values are unchanged."""
+    import mmap
+
+    from fastheat.sources import memmap as M
+
+    x = np.random.default_rng(3).random((300, 5000), np.float32)
+    np.save(tmp_path / "m.npy", x)
+    m = np.load(tmp_path / "m.npy", mmap_mode="r")
+    calls = []
+    real = M._madvise
+    monkeypatch.setattr(M, "_madvise", lambda lo, n, adv: calls.append((lo, n, adv)) or
+                        real(lo, n, adv))
+    page = mmap.PAGESIZE
+    for r0, r1, c0, c1 in [(7, 260, 1000, 1300), (0, 300, 4990, 5000), (5, 9, 0, 5000),
+                           (0, 300, 0, 1)]:
+        win = m[r0:r1, c0:c1]
+        calls.clear()
+        got = fastheat.aggregate(win, width=max(1, (c1 - c0) // 3), height=(r1 - r0) // 2)
+        np.testing.assert_array_equal(got, fastheat.aggregate(
+            np.array(x[r0:r1, c0:c1]), width=max(1, (c1 - c0) // 3), height=(r1 - r0) // 2))
+        ahead = (M._MADV_WILLNEED, M._MADV_POPULATE_READ)
+        ranges = [(lo, lo + n) for lo, n, adv in calls if adv in ahead]
+        assert ranges and all(lo % page == 0 for lo, _ in ranges)
+        for r in range(r1 - r0):
+            start = win[r].ctypes.data
+            assert any(lo <= start and start + win[r].nbytes <= hi for lo, hi in ranges), r
+        advised = sum(hi - lo for lo, hi in ranges)
+        assert advised <= (r1 - r0) * (win.shape[1] * 4 + 2 * page), "read far outside"
+    M._prefetch_spans(np.arange(12.0).reshape(3, 4)[:, ::2])  # strided columns: no-op
+    calls.clear()
+    M._prefetch_spans(m[:, ::2])
+    assert calls == []
+
+
 @pytest.mark.parametrize("dtype, order", [("float32", "C"), ("float32", "F"), (">f4", "C"),
                                           ("float16", "C"), ("int8", "F"), ("float64", "C")])
 def test_memory_mapped_without_copy(tmp_path, dtype, order):
