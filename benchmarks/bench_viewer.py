@@ -25,7 +25,10 @@ runs follow a full read. Times are medians (and p95 for tiles) in one process.
   sequential read); ``reopen_norm_s``: a second open fits the norm from the
   disk cache;
 - tiles: random ``(level, x, y)`` over every level, LRU emptied before each
-  (coarse levels from the disk cache), aggregated, coloured and PNG-encoded.
+  (coarse levels from the disk cache), aggregated, coloured and PNG-encoded;
+- ``--tiles``: ``write_tiles`` of the matrix (no hover values), its time against
+  one sequential read, then every tile it wrote checked against a direct
+  render of its window (``pyramid_mismatches`` must be 0).
 """
 from __future__ import annotations
 
@@ -214,10 +217,38 @@ def bench_matrix(n, tmp, repeat=3, n_tiles=60, tiles=False):
         out["pyramid_tiles"] = summary["tiles"]
         out["pyramid_MB"] = summary["bytes"] / 1e6
         out["pyramid_over_read"] = t_tiles / out["seq_read_cold_s"]
+        t_check, (checked, wrong) = timed(lambda: check_pyramid(load(), target))
+        out["pyramid_checked"], out["pyramid_mismatches"] = checked, wrong
+        out["pyramid_check_s"] = t_check
         shutil.rmtree(target, ignore_errors=True)
     os.remove(path)
     shutil.rmtree(cache, ignore_errors=True)
     return out
+
+
+def check_pyramid(a, target):
+    """``(tiles checked, tiles that differ)``: every tile PNG of the pyramid in
+    ``target`` against a direct render of its window (``fastheat.aggregate``
+    of the window, coloured by one norm fitted on the whole matrix, as
+    ``write_tiles`` fits it)."""
+    from PIL import Image
+
+    import fastheat
+    from fastheat.frontends.viewer.core import tile_window
+
+    manifest = json.load(open(os.path.join(target, "manifest.json")))
+    view = View(Pyramid(a)).fit()
+    checked = wrong = 0
+    for z in range(view.pyramid.min_level, view.pyramid.max_level + 1):
+        for x, y in view.pyramid.tiles_of(z):
+            (r0, r1, c0, c1), (h, w) = tile_window(a.shape, z, x, y)
+            cells = fastheat.aggregate(a[r0:r1, c0:c1], height=h, width=w)
+            with Image.open(os.path.join(target, "tiles", str(z), f"{x}_{y}.png")) as im:
+                png = np.asarray(im.convert("RGBA"))
+            checked += 1
+            wrong += not np.array_equal(png, view.raster(cells).rgba())
+    assert manifest["complete"]
+    return checked, wrong
 
 
 def bench_compare(n, tmp, chromium="/usr/bin/chromium"):
@@ -359,7 +390,8 @@ def main(argv=None):
             "coarse_build_cold_s", "coarse_GBps", "seq_read_GBps", "coarse_over_seq_read",
             "reopen_norm_s"]
     if args.tiles:
-        keys += ["pyramid_tiles", "pyramid_MB", "pyramid_s", "pyramid_over_read"]
+        keys += ["pyramid_tiles", "pyramid_MB", "pyramid_s", "pyramid_over_read",
+                 "pyramid_checked", "pyramid_mismatches", "pyramid_check_s"]
     text = "# Viewer benchmark (benchmarks/bench_viewer.py)\n\n" + table(rows, keys) + "\n"
     if compare:
         ckeys = sorted({k for r in compare for k in r}, key=lambda k: (k != "n", k))
