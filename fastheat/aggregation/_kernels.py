@@ -531,21 +531,56 @@ def _int_bins(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, out_s, 
     differences at the bin edges are the bins' sums. Exact, as the float64
     route is (no partial sum reaches 2^53: :func:`_int_bins_lanes`), so the
     same values, without float64 row sums, and without a loop of ``k`` per
-    bin (a short loop of run-time length: 1.6x slower for uint8 to 1000^2)."""
+    bin (a short loop of run-time length: 1.6x slower for uint8 to 1000^2)
+    but where ``k`` is 2, 4, 8, 16 or 10, whose loops are unrolled."""
     n = c1 - c0
     lanes = lanes[:n]
     _rows_to_lanes(band, row0, r_a, r_b, c0, c1, lanes)
+    sw = w_rows * k
+    # Common ratios with the bin's length known to the compiler (unrolled,
+    # 2.5-5x faster than the running sum's chain of dependent adds; 10x is
+    # written out by hand: LLVM does not unroll it); integer sums, the same
+    # values in any order.
+    if k == 2:
+        return _fixed_bins(lanes, n, 2, j_a, sw, out_s, out_w)
+    if k == 4:
+        return _fixed_bins(lanes, n, 4, j_a, sw, out_s, out_w)
+    if k == 8:
+        return _fixed_bins(lanes, n, 8, j_a, sw, out_s, out_w)
+    if k == 16:
+        return _fixed_bins(lanes, n, 16, j_a, sw, out_s, out_w)
+    if k == 10:
+        for q in range(n // 10):
+            b = q * 10
+            v = np.int64(lanes[b]) + lanes[b + 1] + lanes[b + 2] + lanes[b + 3] + \
+                lanes[b + 4] + lanes[b + 5] + lanes[b + 6] + lanes[b + 7] + lanes[b + 8] + \
+                lanes[b + 9]
+            out_s[j_a + q] += np.float64(v)
+            out_w[j_a + q] += sw
+        return
     run = np.int64(0)
     for c in range(n):
         run += lanes[c]
         runs[c] = run
-    sw = w_rows * k
     before = np.int64(0)
     for q in range(n // k):
         edge = runs[q * k + k - 1]
         out_s[j_a + q] += np.float64(edge - before)
         out_w[j_a + q] += sw
         before = edge
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _fixed_bins(lanes, n, k, j_a, sw, out_s, out_w):
+    """:func:`_int_bins`'s bin sums for a ``k`` the caller passes as a
+    constant (inlined: the inner loop is unrolled)."""
+    for q in range(n // k):
+        b = q * k
+        v = np.int64(0)
+        for t in range(b, b + k):
+            v += lanes[t]
+        out_s[j_a + q] += np.float64(v)
+        out_w[j_a + q] += sw
 
 
 def _int_bins_lanes(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, out_s, out_w):

@@ -96,7 +96,10 @@ def test_large_integers_exact_for_extremes(dtype):
 @pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16", "int32"])
 @pytest.mark.parametrize("shape, out", [((600, 4096), (60, 512)), ((600, 6000), (2, 2)),
                                         ((40, 30), (4, 3)), ((513, 20), (1, 4)),
-                                        ((257, 4100), (1, 2))])
+                                        ((257, 4100), (1, 2)),
+                                        # the ratios with their own bin sums: 2, 4, 16, 10
+                                        ((64, 4100), (32, 2050)), ((64, 8192), (16, 2048)),
+                                        ((160, 4096), (10, 256)), ((30, 10000), (3, 1000))])
 def test_integer_bins_summed_in_integers_are_the_float64_sums(dtype, shape, out):
     # whole integer bins of uint8/uint16/int16 are summed in integer lanes and
     # running int64 sums (no float64 row sums): exact, so the same bits as the
