@@ -784,13 +784,13 @@ def _column_extremes(band, row0, r_a, r_b, c0, lo, hi):
             hi[k] = v if v > hi[k] else hi[k]
 
 
-#: Columns per step of :func:`_track`'s row pass: its three running extremes
+#: Columns per step of :func:`_track_fold`'s row pass: its three running extremes
 #: (3 x 512 values of the input's type) stay in L1 while the rows stream by.
 _TRACK_CHUNK = 512
 
 
 def _lanes(band):
-    """``(top, bottom, exact)``: the start values of :func:`_track`'s running
+    """``(top, bottom, exact)``: the start values of :func:`_track_fold`'s running
     smallest and largest value, in the type it compares ``band``'s values in:
     the input's own (+-inf for floats, the dtype's bounds for integers, which
     are never missing; ``exact``: top is a value, not just a start). The
@@ -848,18 +848,6 @@ def _column_range(row_v, row_w, row_x, row_y, lo, hi, pos, top):
         m = p if p < m else m
         p = y if y > 0 else top
         pos[c] = p if p < m else m
-
-
-@jit
-def _track(band, row0, r_a, r_b, c_a, c_b, t_lo, t_hi, t_pos):
-    """Merge the smallest, largest and smallest positive finite value of the
-    cells ``r_a:r_b`` x ``c_a:c_b`` (band columns) into the tracked values
-    ``t_lo[0]``/``t_hi[0]``/``t_pos[0]`` (views of one pixel; NaN: none yet):
-    :func:`_track_fold` of the cells into fresh lanes, then
-    :func:`_track_merge`."""
-    lo, hi, pos = _track_lanes(band)
-    _track_fold(band, row0, r_a, r_b, c_a, c_b, lo, hi, pos)
-    _track_merge(band, row0, r_a, r_b, c_a, c_b, lo, hi, pos, t_lo, t_hi, t_pos)
 
 
 @jit
