@@ -236,7 +236,8 @@ def check_pyramid(a, target):
     import fastheat
     from fastheat.frontends.viewer.core import tile_window
 
-    manifest = json.load(open(os.path.join(target, "manifest.json")))
+    with open(os.path.join(target, "manifest.json")) as f:
+        assert json.load(f)["complete"]
     view = View(Pyramid(a)).fit()
     checked = wrong = 0
     for z in range(view.pyramid.min_level, view.pyramid.max_level + 1):
@@ -247,7 +248,6 @@ def check_pyramid(a, target):
                 png = np.asarray(im.convert("RGBA"))
             checked += 1
             wrong += not np.array_equal(png, view.raster(cells).rgba())
-    assert manifest["complete"]
     return checked, wrong
 
 
