@@ -3,9 +3,13 @@
 CSR rows are folded as they are stored, CSC as the rows of the transpose (no
 copy); other formats are converted to CSR, which sums COO's duplicate entries
 as ``toarray()`` does. A CSR/CSC matrix with unsorted indices is read as it is;
-rows that store a column twice are copied alone and their duplicates summed. Implicit cells are zeros by default (``implicit="zero"``,
-the dense result of ``toarray()``), or missing (``implicit="missing"``: a mean
-over stored entries only). See :mod:`fastheat.aggregation.sparse`.
+rows that store a column twice (only a matrix that is not canonical can) are
+found while folding (a mean or sum) or in a search before it, copied alone and
+their duplicates summed. A malformed matrix (an index outside its shape, an
+``indptr`` that falls) is refused with a ValueError before any entry is used.
+Implicit cells are zeros by default (``implicit="zero"``, the dense result of
+``toarray()``), or missing (``implicit="missing"``: a mean over stored entries
+only). See :mod:`fastheat.aggregation.sparse`.
 """
 from __future__ import annotations
 
@@ -69,6 +73,18 @@ class SparseSource(MatrixSource):
 
     def _feed(self, fold):
         m = self.matrix
+        n_minor = m.shape[1] if m.format == "csr" else m.shape[0]
+        if self._fixed is False and not m.has_canonical_format and \
+                fold.finds_duplicates(n_minor):
+            # found while folding: the rows with duplicates are left out, then summed
+            dups = np.zeros(len(m.indptr) - 1, np.int64)
+            fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT, duplicates=dups)
+            self._fixed = None
+            if dups.any():
+                self._fixed = ((dups > 0).view(np.uint8),) + \
+                    sum_duplicates(m.indptr, m.indices, m.data, dups, n_minor)
+                fold.add(*self._fixed[1:3], _kernel_data(self._fixed[3]), mode=DIRECT)
+            return
         if self._fixed is False:  # checked once, on the first pass
             self._fixed = duplicates_fixed(m)
         if self._fixed is None:

@@ -290,3 +290,151 @@ def test_sparse_values_equal_the_state_finished(reduce, implicit):
         finite = dense[np.isfinite(dense)]  # the range is the whole matrix's
         want = (finite.min(), finite.max(), finite[finite > 0].min())
         assert found == plan.reduction.range_of(*want)
+
+
+def test_divisor_gives_the_quotient_of_every_cell():
+    # a regular axis' pixel is computed as (b * magic) >> shift: exact for every cell
+    from fastheat.aggregation.sparse import _divisor
+
+    rng = np.random.default_rng(0)
+    for step in (1, 2, 3, 7, 10, 999, 1000, 1024, 4097, 12345, 2**20 + 1):
+        for n in (step, 3 * step, 1000 * step, 2**31 - 2**31 % step):
+            magic, shift = _divisor(step, n)
+            assert magic > 0
+            b = np.concatenate([np.arange(min(n, 10**5)), n - 1 - np.arange(min(n, 10**5)),
+                                rng.integers(0, n, 10**5)]).astype(np.uint64)
+            np.testing.assert_array_equal((b * magic) >> shift, b // np.uint64(step))
+    assert _divisor(3, 2**31 + 3) == (0, 0)  # a product past 64 bits: the kernel divides
+
+
+def test_computed_pixels_equal_the_looked_up_ones(monkeypatch):
+    # a whole number of columns per pixel: the pixel is computed, not looked up;
+    # the planes are the same bit for bit, for every state kind
+    from fastheat.aggregation import sparse as S
+    from fastheat.aggregation.geometry import axis_map
+
+    assert S.regular_step(axis_map(1000, 10), 1000) == 100
+    assert S.regular_step(axis_map(1001, 10), 1001) == 0  # cells split between pixels
+    assert S.regular_step(axis_map(10, 40), 10) == 0  # upsampled
+    rng = np.random.default_rng(4)
+    m = random_sparse(rng, (120, 360), 0.1, bad=0.05)
+    for reduce in ("mean", "sum", "max", "count", "std"):
+        for implicit in ("zero", "missing"):
+            fast = fastheat.aggregate(m, width=36, height=40, reduce=reduce, implicit=implicit)
+            with monkeypatch.context() as mp:
+                mp.setattr(S, "regular_step", lambda geometry, n_in: 0)
+                slow = fastheat.aggregate(m, width=36, height=40, reduce=reduce,
+                                          implicit=implicit)
+            np.testing.assert_array_equal(fast, slow)
+            assert_same(fast, fastheat.aggregate(dense_of(m, implicit), width=36, height=40,
+                                                 reduce=reduce), reduce)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n_rows=st.integers(1, 60), n_cols=st.integers(1, 130),
+       per_row=st.integers(0, 50), bad=st.sampled_from([0.0, 0.2]),
+       threads=st.sampled_from([1, 2]), size=st.sampled_from([(1, 1), (7, 5), (60, 130)]))
+def test_duplicates_found_while_folding_equal_the_dense_sum(seed, n_rows, n_cols, per_row, bad,
+                                                            threads, size):
+    # an unsorted CSR with duplicate columns (some of them NaN or inf): a lean
+    # fold (mean or sum, implicit zeros) finds the rows with duplicates as it
+    # folds and leaves them for the summed copy; the values and the log norm's
+    # range are those of toarray(), and bit for bit those of the separate search
+    from fastheat.aggregation import sparse as S
+
+    indptr, indices, data = _rows_with_duplicates(seed, n_rows, n_cols, per_row, "float64",
+                                                  "int32")
+    if bad:
+        pick = np.random.default_rng(seed).random(len(data)) < bad
+        data[pick] = np.random.default_rng(seed + 1).choice([np.nan, np.inf, -np.inf],
+                                                            pick.sum())
+    m = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
+    h, w = min(size[0], n_rows), min(size[1], n_cols)
+    with pytest.MonkeyPatch.context() as mp:
+        if threads > 1:
+            mp.setattr(S, "MIN_PER_THREAD", 4)
+        with np.errstate(invalid="ignore", over="ignore"):
+            dense = m.toarray()
+        for reduce in ("mean", "sum"):
+            fused = fastheat.aggregate(m, width=w, height=h, reduce=reduce)
+            log = _log_limits(m, w, h)
+            with pytest.MonkeyPatch.context() as apart_mp:  # the search before the fold
+                apart_mp.setattr(S.SparseFold, "finds_duplicates", lambda self, n: False)
+                apart = fastheat.aggregate(m, width=w, height=h, reduce=reduce)
+            np.testing.assert_array_equal(fused, apart)
+            assert_same(fused, fastheat.aggregate(dense, width=w, height=h, reduce=reduce),
+                        reduce)
+            assert log == _log_limits(dense, w, h)
+    np.testing.assert_array_equal(m.indices, indices)  # the user's matrix is left as it was
+
+
+def test_duplicates_found_while_folding_a_scaled_matrix():
+    # factors per row and column (balancing weights; NaN: the row is missing):
+    # a row left out for its factor is not searched either, so its column
+    # bits are never left set for the next row (which would count false duplicates)
+    from fastheat.aggregation.fold import Plan
+    from fastheat.aggregation.sparse import sparse_values
+    from fastheat.sources.sparse import SparseSource
+
+    indptr, indices, data = _rows_with_duplicates(3, 40, 30, 20, "float64", "int32")
+    m = sp.csr_matrix((data, indices, indptr), shape=(40, 30))
+    rs = np.linspace(0.5, 2, 40)
+    rs[::3] = np.nan
+    cs = np.linspace(1, 3, 30)
+    cs[5] = np.nan
+    src = SparseSource(m, scales=(rs, cs))
+    plan = Plan(40, 30, 20, 10, "mean", True)
+    values, _ = sparse_values(plan, src._feed, scales=(rs, cs), track=True)
+    dense = m.toarray() * rs[:, None] * cs[None, :]
+    assert_same(values, fastheat.aggregate(dense, width=10, height=20), "mean")
+
+
+def _log_limits(data, w, h):
+    """The log norm's limits for ``data`` (or its error: no positive value)."""
+    try:
+        info = fastheat.render_info(data, width=w, height=h, norm="log")
+    except ValueError as e:
+        return str(e)
+    return info.vmin, info.vmax
+
+
+MALFORMED = """
+import numpy as np, scipy.sparse as sp, fastheat
+def csr(data, indices, indptr, shape, canonical=None):
+    m = sp.csr_matrix((np.ones(3), np.array([0, 1, 2], np.int32), np.array([0, 2, 3])),
+                      shape=(2, 3))
+    m.data, m.indices, m.indptr = (np.asarray(data, np.float64), np.asarray(indices, np.int32),
+                                   np.asarray(indptr, np.int32))
+    m._shape = shape
+    if canonical is not None:
+        m.has_canonical_format = canonical
+    return m
+cases = {
+    "index past the shape, canonical": csr([1, 1], [0, 7], [0, 1, 2], (2, 3), True),
+    "index far past the shape": csr([1, 1], [0, 70_000_000], [0, 1, 2], (2, 3), True),
+    "negative index": csr([1, 1], [-5, 1], [0, 1, 2], (2, 3), True),
+    "index past the shape in a row with duplicates": csr([1, 1, 1], [1, 1, 9], [0, 3, 3],
+                                                         (2, 3), False),
+    "indptr falling": csr([1, 1, 1], [0, 1, 2], [0, 3, 1], (2, 3)),
+    "indptr past the entries": csr([1, 1, 1], [0, 1, 2], [0, 1, 3000], (2, 3)),
+}
+for name, m in cases.items():
+    for opts in (dict(), dict(reduce="max"), dict(norm="log", width=2, height=1)):
+        try:
+            fastheat.to_rgba(m, **opts)
+            print(name, opts, "no error")
+        except ValueError as e:
+            assert "malformed" in str(e), (name, e)
+print("done")
+"""
+
+
+def test_malformed_matrices_are_refused_not_read():
+    # numba checks no bounds: an index outside the shape (even in a matrix
+    # that says it is canonical) or an indptr that falls or runs past the
+    # entries is a ValueError before any entry is used, never a crash (in a
+    # child process, so that a segfault is seen as one)
+    out = subprocess.run([sys.executable, "-c", MALFORMED], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines() == ["done"], out.stdout
