@@ -216,6 +216,34 @@ def _owner_weight(p, a, start, stop, first, last, cells):
     return 1.0
 
 
+@inline
+def _mark_row(indices, lo, hi, n_cols, marks):
+    """Set the bit (in ``marks``, one per column) of each column of
+    ``indices[lo:hi]``: ``(entries whose column an earlier one of them set,
+    entries outside 0:n_cols)``, the latter left unmarked."""
+    d = 0
+    o = 0
+    for x in range(lo, hi):
+        c = np.int64(indices[x])
+        if c < 0 or c >= n_cols:
+            o += 1
+            continue
+        bit = np.uint64(1) << np.uint64(c & 63)
+        if marks[c >> 6] & bit:
+            d += 1
+        marks[c >> 6] |= bit
+    return d, o
+
+
+@inline
+def _unmark_row(indices, lo, hi, n_cols, marks):
+    """Clear what :func:`_mark_row` set for ``indices[lo:hi]``."""
+    for x in range(lo, hi):
+        c = np.int64(indices[x])
+        if c >= 0 and c < n_cols:
+            marks[c >> 6] = 0
+
+
 #: Range tracking in the entry kernel (``track=`` of :func:`fold_entries`):
 #: none, the entries' count only, or count and range.
 NO_RANGE, COUNT_ONLY, RANGE = 0, 1, 2
@@ -258,24 +286,11 @@ def _make_fold(OP, KIND, SCALED, TRACK, UNIT, LEAN, CHECK, STEP, DUPS):
                         if sa != sa:
                             continue
                     if DUPS:  # a bit per column, set along the row, cleared below
-                        d = 0
-                        o = 0
-                        for x in range(indptr[k], indptr[k + 1]):
-                            c = np.int64(indices[x])
-                            if c < 0 or c >= n_entry:
-                                o += 1
-                                continue
-                            bit = np.uint64(1) << np.uint64(c & 63)
-                            if marks[c >> 6] & bit:
-                                d += 1
-                            marks[c >> 6] |= bit
+                        d, o = _mark_row(indices, indptr[k], indptr[k + 1], n_entry, marks)
                         if d:  # left for the caller to sum (or to refuse)
                             dups[k] = d
                             outside += o
-                            for x in range(indptr[k], indptr[k + 1]):
-                                c = np.int64(indices[x])
-                                if c >= 0 and c < n_entry:
-                                    marks[c >> 6] = 0
+                            _unmark_row(indices, indptr[k], indptr[k + 1], n_entry, marks)
                             continue
                     wa = _owner_weight(p, a, ostart, ostop, ofirst, olast, ocells)
                     primary = a >= prev
@@ -462,19 +477,9 @@ def duplicate_rows(indptr, indices, n_cols, splits, bits, dups, outside):
                     elif x > 0 and row[x - 1] == row[x]:
                         d += 1
             else:
-                for x in range(lo, hi):
-                    c = np.int64(indices[x])
-                    if c < 0 or c >= n_cols:
-                        out += 1
-                        continue
-                    bit = np.uint64(1) << np.uint64(c & 63)
-                    if seen[c >> 6] & bit:
-                        d += 1
-                    seen[c >> 6] |= bit
-                for x in range(lo, hi):
-                    c = np.int64(indices[x])
-                    if c >= 0 and c < n_cols:
-                        seen[c >> 6] = 0
+                d, o = _mark_row(indices, lo, hi, n_cols, seen)
+                out += o
+                _unmark_row(indices, lo, hi, n_cols, seen)
             dups[k] = d
         outside[t] = out
 
