@@ -22,8 +22,15 @@ two output rows is read by both, each with its own weight), so each thread
 writes only its own rows of one set of planes: no per-thread copies of the
 output, no merge. A stored row's entries go through a per-column lookup
 (:class:`EntryAxis`): the pixel of each column, and its weight only when some
-column is split between two pixels; so with a whole number of cells per pixel
-an entry costs an index load and an add.
+column is split between two pixels; where every pixel holds the same whole
+number of columns the pixel is computed (a multiply and a shift), so an entry
+costs an index load, the value's load and an add. Every entry's column is
+checked against the matrix (an unsigned compare) before it indexes anything.
+
+A matrix that is not canonical may store a column twice in a row: the rows
+that do are found (by a bit per column and thread, in the fold's own read of
+the row for a mean or sum, else in a search before it), left out, summed as
+``toarray()`` sums them and folded as one more block.
 
 Symmetric storage (cooler's upper triangle) folds each off-diagonal entry
 twice: directly, and mirrored into planes of the transposed view (owned by
@@ -259,7 +266,7 @@ def _make_fold(OP, KIND, SCALED, TRACK, UNIT, LEAN, CHECK, STEP, DUPS):
     twice found and left out or not (``DUPS``, with ``LEAN``: see
     :func:`fold_entries`): constants of the closure, so numba compiles each
     combination with its branches folded away (an entry of a whole-cell mean
-    is an index load and an add). See :func:`fold_entries` for what it does."""
+    is an index load, a value load and an add). See :func:`fold_entries`."""
 
     def fold(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag, skip,
              ostart, ostop, ofirst, olast, ocells, groups, epix, ew, eptr, list_pix, list_w,
@@ -303,7 +310,8 @@ def _make_fold(OP, KIND, SCALED, TRACK, UNIT, LEAN, CHECK, STEP, DUPS):
                             continue
                         b = c - b_shift
                         if np.uint64(b) >= np.uint64(n_entry):  # (b < 0 too): malformed
-                            outside += 1
+                            if primary:  # (counted once, where a row feeds two pixels)
+                                outside += 1
                             continue
                         if DUPS:
                             marks[b >> 6] = 0
@@ -433,6 +441,20 @@ def _divisor(step, n):
         return np.uint64(0), np.uint64(0)
     shift = bits + (step - 1).bit_length()
     return np.uint64(-(-(1 << shift) // step)), np.uint64(shift)
+
+
+def check_indptr(indptr, n_indices, n_data, rebased=False):
+    """Refuse a CSR ``indptr`` that falls, does not start at 0 (``rebased``:
+    may start anywhere, the entries counted from there) or points past the
+    ``n_indices``/``n_data`` stored entries: numba checks no bounds."""
+    if len(indptr) == 0:
+        raise ValueError("the sparse matrix is malformed: its indptr is empty")
+    first = int(indptr[0])
+    size = min(n_indices, n_data)
+    if (first != 0 and not rebased) or first < 0 or int(indptr[-1]) - first > size or \
+            bool(np.any(indptr[1:] < indptr[:-1])):
+        raise ValueError(f"the sparse matrix is malformed: its indptr must rise from 0 to at "
+                         f"most its {size} stored entries (check_format() says so too)")
 
 
 def every_column(col_lo, col_hi, b_shift):
@@ -775,18 +797,18 @@ class SparseFold:
         cell ``(c - r_shift, r - c_shift)``, diagonal entries skipped; BOTH:
         both (the diagonal once). ``duplicates`` (DIRECT, every column, where
         :meth:`finds_duplicates`): rows that store a column twice are left
-        out and counted there, as :func:`fold_entries` says. A malformed
-        block (``indptr`` decreasing or past the entries, a column index
-        outside the matrix) is refused with a ValueError, never read."""
+        out and counted there, as :func:`fold_entries` says. ``indptr`` may
+        start past 0 (a slice of a larger matrix's: ``indices`` and ``data``
+        are then the slice's own). A malformed block is refused with a
+        ValueError: an ``indptr`` that falls or runs past the entries before
+        anything is read, a column index outside the matrix when the fold
+        meets it (no array is indexed with it; the planes are then unusable)."""
+        check_indptr(indptr, len(indices), len(data), rebased=True)
         if len(indptr) < 2 or indptr[-1] == indptr[0]:
             return
         indptr = np.ascontiguousarray(indptr, np.int64)
         if indptr[0] != 0:
             indptr = indptr - indptr[0]
-        if indptr[-1] > min(len(indices), len(data)) or bool(np.any(indptr[1:] < indptr[:-1])):
-            raise ValueError(f"the sparse matrix is malformed: its indptr must rise from 0 to "
-                             f"at most its {min(len(indices), len(data))} stored entries "
-                             f"(check_format() says so too)")
         col_hi = np.iinfo(np.int64).max if col_hi is None else col_hi
         skip = np.zeros(0, np.uint8) if skip is None else np.ascontiguousarray(skip, np.uint8)
         if duplicates is not None and (mode != DIRECT or not self.finds_duplicates(
@@ -838,7 +860,7 @@ class SparseFold:
                 seen = np.zeros((len(splits) - 1, 4))
                 with KERNEL_LOCK:
                     entries_range(indptr, data, skip, splits, seen)
-            elif whole and both:  # the direct pass saw these values
+            elif whole and both and mirror:  # the direct pass saw these values
                 track = COUNT_ONLY
         outside = fold_entries(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift,
                                mirror, skip, owner, groups, entry, ascale, bscale, self.op, out,
@@ -1012,4 +1034,5 @@ def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
 
 
 __all__ = ["IMPLICIT", "SparseFold", "fold_sparse", "pick_sparse", "find_duplicates",
+           "check_indptr",
            "sum_duplicates", "sparse_values", "REDUCTIONS"]

@@ -5,8 +5,10 @@ copy); other formats are converted to CSR, which sums COO's duplicate entries
 as ``toarray()`` does. A CSR/CSC matrix with unsorted indices is read as it is;
 rows that store a column twice (only a matrix that is not canonical can) are
 found while folding (a mean or sum) or in a search before it, copied alone and
-their duplicates summed. A malformed matrix (an index outside its shape, an
-``indptr`` that falls) is refused with a ValueError before any entry is used.
+their duplicates summed. A malformed matrix is refused with a ValueError: an
+``indptr`` that falls, does not start at 0 or runs past the entries when the
+source is made, an index outside the shape when a fold or the duplicate search
+meets it (numba checks no bounds: no array is indexed with it).
 Implicit cells are zeros by default (``implicit="zero"``, the dense result of
 ``toarray()``), or missing (``implicit="missing"``: a mean over stored entries
 only). See :mod:`fastheat.aggregation.sparse`.
@@ -15,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..aggregation.sparse import (DIRECT, check_implicit, find_duplicates, fold_sparse,
-                                  pick_sparse, sparse_values, sum_duplicates)
+from ..aggregation.sparse import (DIRECT, check_implicit, check_indptr, find_duplicates,
+                                  fold_sparse, pick_sparse, sparse_values, sum_duplicates)
 from .base import Labels, MatrixSource, check_matrix, module_of
 from .registry import _register_builtin
 
@@ -67,6 +69,8 @@ class SparseSource(MatrixSource):
         check_matrix(m.shape, m.dtype, what)
         self.implicit = check_implicit(implicit)
         self.matrix = canonical(m)
+        # before scipy's has_canonical_format or any kernel reads the rows
+        check_indptr(self.matrix.indptr, len(self.matrix.indices), len(self.matrix.data))
         self.shape, self.dtype = tuple(self.matrix.shape), np.dtype(m.dtype)
         self.labels, self.scales = labels, scales
         self._fixed = False

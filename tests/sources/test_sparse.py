@@ -174,6 +174,7 @@ def test_unsorted_rows_with_duplicates_equal_the_dense_sum():
     indices = rng.integers(0, 200, n * per).astype(np.int32)
     data = rng.random(n * per) - 0.3
     m = sp.csr_matrix((data, indices, indptr), shape=(n, 200))
+    indices = indices.copy()  # (the matrix holds the array itself)
     assert not m.has_canonical_format
     dense = m.toarray()
     for reduce in ("mean", "max", "count"):
@@ -349,7 +350,11 @@ def test_duplicates_found_while_folding_equal_the_dense_sum(seed, n_rows, n_cols
         data[pick] = np.random.default_rng(seed + 1).choice([np.nan, np.inf, -np.inf],
                                                             pick.sum())
     m = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
+    indices = indices.copy()  # (the matrix holds the array itself)
     h, w = min(size[0], n_rows), min(size[1], n_cols)
+    if size == (7, 5):  # a divisor of the side where there is one: a regular axis
+        h = next(d for d in range(min(7, n_rows), 0, -1) if n_rows % d == 0)
+        w = next(d for d in range(min(5, n_cols), 0, -1) if n_cols % d == 0)
     with pytest.MonkeyPatch.context() as mp:
         if threads > 1:
             mp.setattr(S, "MIN_PER_THREAD", 4)
@@ -373,7 +378,7 @@ def test_duplicates_found_while_folding_a_scaled_matrix():
     # a row left out for its factor is not searched either, so its column
     # bits are never left set for the next row (which would count false duplicates)
     from fastheat.aggregation.fold import Plan
-    from fastheat.aggregation.sparse import sparse_values
+    from fastheat.aggregation.sparse import SparseFold, find_duplicates, sparse_values
     from fastheat.sources.sparse import SparseSource
 
     indptr, indices, data = _rows_with_duplicates(3, 40, 30, 20, "float64", "int32")
@@ -387,6 +392,15 @@ def test_duplicates_found_while_folding_a_scaled_matrix():
     values, _ = sparse_values(plan, src._feed, scales=(rs, cs), track=True)
     dense = m.toarray() * rs[:, None] * cs[None, :]
     assert_same(values, fastheat.aggregate(dense, width=10, height=20), "mean")
+    # the counts the fold finds are the search's, for every row not left out
+    fold = SparseFold(plan, rscale=rs, cscale=cs)
+    assert fold.finds_duplicates(30) and fold.cols.step == 3
+    dups = np.zeros(40, np.int64)
+    fold.add(m.indptr, m.indices, m.data, duplicates=dups)
+    want, _ = find_duplicates(m.indptr, m.indices, 30)
+    want[np.isnan(rs)] = 0
+    assert want.any()
+    np.testing.assert_array_equal(dups, want)
 
 
 def _log_limits(data, w, h):
@@ -415,8 +429,12 @@ cases = {
     "negative index": csr([1, 1], [-5, 1], [0, 1, 2], (2, 3), True),
     "index past the shape in a row with duplicates": csr([1, 1, 1], [1, 1, 9], [0, 3, 3],
                                                          (2, 3), False),
-    "indptr falling": csr([1, 1, 1], [0, 1, 2], [0, 3, 1], (2, 3)),
-    "indptr past the entries": csr([1, 1, 1], [0, 1, 2], [0, 1, 3000], (2, 3)),
+    "indptr falling": csr([1, 1, 1], [0, 1, 2], [0, 3, 1], (2, 3), False),
+    "indptr falling, canonical": csr([1, 1, 1], [0, 1, 2], [0, 3, 1], (2, 3), True),
+    "indptr past the entries": csr([1, 1, 1], [0, 1, 2], [0, 1, 3000], (2, 3), False),
+    "indptr past the entries, canonical": csr([1, 1, 1], [0, 1, 2], [0, 1, 3000], (2, 3),
+                                              True),
+    "indptr not from 0": csr([1, 1, 1, 1], [0, 1, 1, 0], [1, 2, 4], (2, 3), False),
 }
 for name, m in cases.items():
     for opts in (dict(), dict(reduce="max"), dict(norm="log", width=2, height=1)):
@@ -438,3 +456,34 @@ def test_malformed_matrices_are_refused_not_read():
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines() == ["done"], out.stdout
+
+
+def test_symmetric_fold_of_a_regular_axis_tracks_the_range():
+    # cooler's upper triangle folded both ways (mode=BOTH) with a whole number
+    # of bins per pixel (the pixel computed, the range tracked in the fold):
+    # the direct pass gathers the range, the mirrored one counts only
+    from fastheat.aggregation.fold import Plan
+    from fastheat.aggregation.sparse import BOTH, SparseFold
+
+    rng = np.random.default_rng(2)
+    d = np.triu(rng.random((40, 40)) + 1.0)
+    d[rng.random((40, 40)) < 0.5] = 0.0
+    m = sp.csr_matrix(d)
+    full = d + np.triu(d, 1).T
+    for w in (10, 7):  # a regular axis, and one with cells split between pixels
+        fold = SparseFold(Plan(40, 40, w, w, "mean", True), track=True)
+        assert (fold.cols.step > 0) == (w == 10)
+        fold.add(m.indptr, m.indices, m.data, mode=BOTH)
+        assert fold._found() == (0.0, full.max(), full[full > 0].min())
+        assert_same(fold.means(), fastheat.aggregate(full, width=w, height=w), "mean")
+
+
+def test_a_regular_axis_of_more_than_2_31_columns_divides():
+    # past 2^31 cells the multiply-shift could overflow: the kernel divides
+    n = 2**32
+    m = sp.csr_matrix((np.array([1.0, 2.0, 4.0]), np.array([0, 2**31 + 5, n - 1], np.int64),
+                       np.array([0, 2, 3], np.int64)), shape=(2, n))
+    out = fastheat.aggregate(m, width=1024, height=2)
+    want = np.zeros((2, 1024))
+    want[0, 0], want[0, 512], want[1, 1023] = 1.0, 2.0, 4.0
+    np.testing.assert_array_equal(out, want / 2**22)
