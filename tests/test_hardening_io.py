@@ -170,6 +170,8 @@ def test_disk_full_tmpfs(tmp_path):
 
 # --------------------------------------------------------------------------- signals
 
+#: The CLI child's exit code when a signal fell between two of its runs.
+BETWEEN = 99
 _CHILD = textwrap.dedent("""
     import os, sys
     import numpy as np
@@ -178,12 +180,18 @@ _CHILD = textwrap.dedent("""
     argv = ["render", "m.npy", "-o", "out.png", "--width", "900", "--height", "900",
             "--colorbar", "right", "--title", "t", "-q"]
     assert main(argv) == 0            # warm: compiled kernels loaded
+    # a SIGTERM/SIGHUP that falls between two runs (main has put the default
+    # back): this loop's, not the program's, so told apart by its own exit code
+    # (SIGINT is Python's KeyboardInterrupt, which main turns into 130 itself)
+    import signal
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: os._exit(BETWEEN))
     print("ready", flush=True)
     while True:
         rc = main(argv)
         if rc:
             sys.exit(rc)
-""")
+""").replace("BETWEEN", str(BETWEEN))
 _LIB_CHILD = textwrap.dedent("""
     import numpy as np, fastheat
     x = np.random.default_rng(1).random((1500, 1500))
@@ -217,12 +225,14 @@ def _signal_trials(tmp_path, code, sig, trials, want):
             p.kill()
             pytest.fail(f"trial {trial}: the child did not exit after {sig!r}")
         outcomes.append(p.returncode)
-        assert p.returncode == want, (trial, p.returncode, err[-1500:])
+        assert p.returncode in (want, BETWEEN), (trial, p.returncode, err[-1500:])
         assert "Traceback" not in err, err[-1500:]
         leftovers = [n for n in os.listdir(tmp_path) if n.endswith(".part")]
         assert not leftovers, (trial, leftovers)
         assert _valid_png(tmp_path / "out.png") in ((900, 900), Image.open(
             io.BytesIO(good)).size)
+    # the window between two runs is microseconds of a render's ~50 ms
+    assert outcomes.count(want) >= trials - 1, outcomes
     return outcomes
 
 
