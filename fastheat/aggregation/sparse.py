@@ -457,6 +457,13 @@ def check_indptr(indptr, n_indices, n_data, rebased=False):
                          f"most its {size} stored entries (check_format() says so too)")
 
 
+def outside_error(outside, n, shape=None):
+    """The ValueError for ``outside`` stored entries whose index is not in ``0:n``."""
+    of = "" if shape is None else f" (its shape is {shape})"
+    return ValueError(f"the sparse matrix stores {outside} entries with an index outside "
+                      f"0..{n - 1}{of}; it is malformed: check_format() says so too")
+
+
 def every_column(col_lo, col_hi, b_shift):
     """Whether every stored column is a column of the view: no window (the
     caller gave none: ``col_hi=None``) and no shift."""
@@ -866,9 +873,7 @@ class SparseFold:
                                mirror, skip, owner, groups, entry, ascale, bscale, self.op, out,
                                mean, kernel_seen, track, bad, duplicates)
         if outside:
-            raise ValueError(f"the sparse matrix stores {outside} entries with an index "
-                             f"outside 0..{entry.n - 1}; it is malformed: check_format() says "
-                             f"so too")
+            raise outside_error(outside, entry.n)
         if self.track and len(seen):
             self.seen = np.array([self.seen[0] + seen[:, 0].sum(),
                                   min(self.seen[1], seen[:, 1].min()),
@@ -1034,5 +1039,5 @@ def pick_sparse(plan, feed, *, implicit="zero", scales=(None, None)):
 
 
 __all__ = ["IMPLICIT", "SparseFold", "fold_sparse", "pick_sparse", "find_duplicates",
-           "check_indptr",
+           "check_indptr", "outside_error",
            "sum_duplicates", "sparse_values", "REDUCTIONS"]

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..aggregation.sparse import (DIRECT, check_implicit, check_indptr, find_duplicates,
-                                  fold_sparse, pick_sparse, sparse_values, sum_duplicates)
+                                  fold_sparse, outside_error, pick_sparse, sparse_values,
+                                  sum_duplicates)
 from .base import Labels, MatrixSource, check_matrix, module_of
 from .registry import _register_builtin
 
@@ -50,9 +51,12 @@ def duplicates_fixed(m):
     n_minor = m.shape[1] if m.format == "csr" else m.shape[0]
     dups, outside = find_duplicates(m.indptr, m.indices, n_minor)
     if outside:
-        raise ValueError(f"the sparse matrix stores {outside} entries with an index outside "
-                         f"0..{n_minor - 1} (its shape is {m.shape}); it is malformed: "
-                         f"check_format() says so too")
+        raise outside_error(outside, n_minor, m.shape)
+    return _summed(m, dups, n_minor)
+
+
+def _summed(m, dups, n_minor):
+    """:func:`duplicates_fixed`'s result from the duplicate counts per row ``dups``."""
     if not dups.any():
         return None
     fixed = sum_duplicates(m.indptr, m.indices, m.data, dups, n_minor)
@@ -83,11 +87,10 @@ class SparseSource(MatrixSource):
             # found while folding: the rows with duplicates are left out, then summed
             dups = np.zeros(len(m.indptr) - 1, np.int64)
             fold.add(m.indptr, m.indices, _kernel_data(m.data), mode=DIRECT, duplicates=dups)
-            self._fixed = None
-            if dups.any():
-                self._fixed = ((dups > 0).view(np.uint8),) + \
-                    sum_duplicates(m.indptr, m.indices, m.data, dups, n_minor)
-                fold.add(*self._fixed[1:3], _kernel_data(self._fixed[3]), mode=DIRECT)
+            self._fixed = _summed(m, dups, n_minor)
+            if self._fixed is not None:
+                _, indptr, indices, data = self._fixed
+                fold.add(indptr, indices, _kernel_data(data), mode=DIRECT)
             return
         if self._fixed is False:  # checked once, on the first pass
             self._fixed = duplicates_fixed(m)
