@@ -487,3 +487,70 @@ def test_a_regular_axis_of_more_than_2_31_columns_divides():
     want = np.zeros((2, 1024))
     want[0, 0], want[0, 512], want[1, 1023] = 1.0, 2.0, 4.0
     np.testing.assert_array_equal(out, want / 2**22)
+
+
+@settings(max_examples=120, deadline=None)
+@given(dtype=st.sampled_from(["<f4", ">f4", "<f8", ">f8", "i1", "i2", "i4", "i8", "u1", "u2",
+                              "u4", "u8", "f2", "bool"]),
+       n=st.integers(0, 300), seed=st.integers(0, 10_000), threads=st.sampled_from([1, 2, 3]),
+       special=st.sampled_from([0.0, 0.1, 1.0]))
+def test_value_range_equals_numpy_for_every_dtype(dtype, n, seed, threads, special):
+    # the keyed pass over the stored values (integer keys on SIMD lanes): the
+    # smallest, largest and smallest positive finite value and whether all are
+    # finite, for every dtype it takes (big-endian and others give None: the
+    # scalar pass then)
+    from fastheat.aggregation import sparse as S
+
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        with np.errstate(over="ignore"):
+            d = (rng.standard_normal(n) * 10.0 ** rng.integers(-300, 300, n)).astype(dt)
+        pick = rng.random(n) < special
+        d[pick] = rng.choice(np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0,
+                                       np.finfo(dt).max, -np.finfo(dt).max,
+                                       np.finfo(dt).smallest_subnormal], dt), pick.sum())
+    elif dt.kind == "b":
+        d = rng.random(n) < 0.5
+    else:
+        info = np.iinfo(dt)
+        d = rng.integers(info.min, info.max, n, dtype=dt, endpoint=True).astype(dt)
+        pick = rng.random(n) < special
+        d[pick] = rng.choice(np.array([info.min, info.max, 0], dt), pick.sum())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(S, "MIN_PER_THREAD", 1)  # threads split even tiny inputs
+        got = S.value_range(d.view(np.uint8) if dt.kind == "b" else d, threads)
+    if not dt.isnative or dtype in ("u8", "f2"):
+        assert got is None
+        return
+    f = d.astype(np.float64)
+    every = bool(np.isfinite(f).all())
+    f = f[np.isfinite(f)]
+    want = (f.min() if f.size else np.inf, f.max() if f.size else -np.inf,
+            f[f > 0].min() if (f > 0).any() else np.inf, every)
+    assert got == want
+    if dt.kind == "f" and f.size and want[0] == 0:  # -0.0 orders below 0.0
+        assert np.signbit(got[0]) == bool(np.signbit(d[np.isfinite(d) & (d == 0)]).any())
+
+
+def test_keyed_range_gives_the_scalar_passes_limits(monkeypatch):
+    # the fold's range from the keyed pass equals the one gathered by compares
+    # (inline, on a regular axis, and the separate scalar pass), NaN/inf included
+    from fastheat.aggregation import sparse as S
+
+    rng = np.random.default_rng(8)
+    for dtype in (np.float32, np.float64, np.int16):
+        # NaN/inf in float32 (each value tested); float64 and int16 all finite (none tested)
+        m = random_sparse(rng, (300, 240), 0.2, dtype=dtype,
+                          bad=0.05 if dtype == np.float32 else 0.0)
+        for size in ((30, 24), (37, 29)):  # a regular axis, then looked-up pixels
+            for norm in ("log", "linear"):
+                opts = dict(width=size[1], height=size[0], norm=norm)
+                keyed = fastheat.to_rgba(m, **opts), fastheat.render_info(m, **opts)
+                with monkeypatch.context() as mp:
+                    mp.setattr(S, "value_range", lambda data, threads: None)
+                    scalar = fastheat.to_rgba(m, **opts), fastheat.render_info(m, **opts)
+                np.testing.assert_array_equal(keyed[0], scalar[0])
+                assert (keyed[1].vmin, keyed[1].vmax) == (scalar[1].vmin, scalar[1].vmax)
+            assert _log_limits(m, size[1], size[0]) == _log_limits(m.toarray(), size[1],
+                                                                   size[0])
