@@ -557,14 +557,15 @@ def summed_rows(indptr, indices, data, rows, splits, out_ptr, marks, where, out_
                         out_data[w] = data[y]
                         w += 1
                 continue
-            for y in range(lo, hi):
-                c = indices[y]
+            for sy in range(lo, hi):
+                y = np.uint64(sy)  # (unsigned: no negative-index test)
+                c = np.uint64(indices[y])
                 if mark[c] == k:
                     out_data[pos[c]] += data[y]
                 else:
                     mark[c] = k
                     pos[c] = w
-                    out_indices[w] = c
+                    out_indices[w] = indices[y]
                     out_data[w] = data[y]
                     w += 1
 
@@ -587,7 +588,7 @@ def entries_range(indptr, data, skip, splits, seen):
                 continue
             n += indptr[k + 1] - indptr[k]
             for x in range(indptr[k], indptr[k + 1]):
-                v = np.float64(data[x])
+                v = np.float64(data[np.uint64(x)])  # (unsigned: no negative-index test)
                 if v - v == 0.0:
                     if v < lo:
                         lo = v
