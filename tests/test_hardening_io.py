@@ -208,8 +208,13 @@ def _valid_png(path):
         return im.size
 
 
+#: Put first in a signal trial's child: SIGUSR1 dumps every thread's stack to
+#: stderr, which a trial whose child does not exit reports before killing it.
+_DUMP = "import faulthandler, signal\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+
+
 def _signal_trials(tmp_path, code, sig, trials, want):
-    (tmp_path / "child.py").write_text(code)
+    (tmp_path / "child.py").write_text(_DUMP + code)
     outcomes = []
     for trial in range(trials):
         p = subprocess.Popen([sys.executable, "child.py"], cwd=tmp_path, env=ENV,
@@ -222,8 +227,12 @@ def _signal_trials(tmp_path, code, sig, trials, want):
         try:
             _, err = p.communicate(timeout=60)
         except subprocess.TimeoutExpired:  # the bug: a thread blocked exit
+            p.send_signal(signal.SIGUSR1)  # its threads' stacks, then kill it
+            time.sleep(2)
             p.kill()
-            pytest.fail(f"trial {trial}: the child did not exit after {sig!r}")
+            _, err = p.communicate()  # (its pipes closed: no warning in the next test)
+            pytest.fail(f"trial {trial}: the child did not exit after {sig!r}; its "
+                        f"threads:\n{err[-6000:]}")
         outcomes.append(p.returncode)
         assert p.returncode in (want, BETWEEN), (trial, p.returncode, err[-1500:])
         assert "Traceback" not in err, err[-1500:]
