@@ -389,11 +389,13 @@ def _equal_bins(acc, k, n):
     """Sums of ``n`` runs of ``k`` values of ``acc``, each in cell order
     (bit-identical to one loop per run), ``k`` passes across the runs."""
     out = np.empty(n)
+    uk = np.uint64(k)  # (unsigned indices: numba tests a signed one for a negative value)
     for j in range(n):
-        out[j] = acc[j * k]
+        out[j] = acc[np.uint64(j) * uk]
     for t in range(1, k):
+        ut = np.uint64(t)
         for j in range(n):
-            out[j] += acc[j * k + t]
+            out[j] += acc[np.uint64(j) * uk + ut]
     return out
 
 
