@@ -272,9 +272,10 @@ def _make_fold(OP, KIND, SCALED, TRACK, UNIT, LEAN, CHECK, STEP, DUPS, FINITE):
     axis' step (``STEP``: :data:`LOOKED_UP`, :data:`BY_MAGIC` or
     :data:`BY_DIVISION`), rows storing a column twice found and left out or
     not (``DUPS``, with ``LEAN``: see :func:`fold_entries`), every value
-    known to be finite or each tested (``FINITE``): constants of the closure, so numba compiles each
-    combination with its branches folded away (an entry of a whole-cell mean
-    is an index load, a value load and an add). See :func:`fold_entries`."""
+    known to be finite or each tested (``FINITE``): constants of the closure,
+    so numba compiles each combination with its branches folded away (an
+    entry of a whole-cell mean is an index load, a value load and an add).
+    See :func:`fold_entries`."""
 
     def fold(indptr, indices, data, a_lo, row_base, col_lo, col_hi, b_shift, skip_diag, skip,
              ostart, ostop, ofirst, olast, ocells, groups, epix, ew, eptr, list_pix, list_w,
@@ -649,8 +650,8 @@ def value_range(data, threads):
     parallel pass, or None where its dtype has no integer keys here (uint64,
     float16, not native byte order, ...: the caller's own pass then)."""
     kind, size = data.dtype.kind, data.dtype.itemsize
-    if not (data.flags.c_contiguous and data.dtype.isnative) or \
-            not (kind == "f" and size in (4, 8) or kind in "iu" and size < 8 or kind == "i"):
+    keyed = kind == "f" and size in (4, 8) or kind == "i" or kind == "u" and size < 8
+    if not (keyed and data.flags.c_contiguous and data.dtype.isnative):
         return None
     floating = kind == "f"
     sign = 8 * size - 1
