@@ -403,6 +403,43 @@ def test_duplicates_found_while_folding_a_scaled_matrix():
     np.testing.assert_array_equal(dups, want)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "int16"])
+@pytest.mark.parametrize("where", ["kept rows", "a row with duplicates", "both"])
+def test_range_of_the_rows_kept_by_a_duplicate_finding_fold(monkeypatch, dtype, where):
+    # the keyed pass sees every row, the duplicate rows included; their raw
+    # entries must not count (their sums do): kept as is where the extremes lie
+    # in the rows kept, from a pass over the rows kept where a duplicate row
+    # holds one (an extreme in both: a tie, which the pass settles too)
+    from fastheat.aggregation import sparse as S
+
+    rng = np.random.default_rng(3)
+    n, per = 40, 12
+    indptr = np.arange(n + 1, dtype=np.int64) * per
+    indices = np.concatenate([rng.permutation(30)[:per] for _ in range(n)]).astype(np.int32)
+    indices[5 * per + 1] = indices[5 * per]  # rows 5 and 9 store a column twice
+    indices[9 * per + 3] = indices[9 * per + 7]
+    data = rng.integers(2, 50, n * per).astype(dtype)
+    low, high = (5 * per + 2, 9 * per) if where != "kept rows" else (20 * per, 30 * per + 4)
+    data[low], data[high] = 1, 90  # smallest and largest, positive both
+    if where == "both":
+        data[7 * per], data[8 * per] = 1, 90
+    m = sp.csr_matrix((data, indices, indptr), shape=(n, 30))
+    assert not m.has_canonical_format
+    passes = []
+    real = S.entries_range
+    monkeypatch.setattr(S, "entries_range", lambda *a: passes.append(1) or real(*a))
+    for norm in ("log", "linear"):
+        info = fastheat.render_info(m, width=10, height=8, norm=norm)
+        want = fastheat.render_info(m.toarray(), width=10, height=8, norm=norm)
+        assert (info.vmin, info.vmax) == (want.vmin, want.vmax)
+        np.testing.assert_array_equal(fastheat.to_rgba(m, width=10, height=8, norm=norm),
+                                      fastheat.to_rgba(m.toarray(), width=10, height=8,
+                                                       norm=norm))
+    # per log render (a linear one gathers no range), a scan of the duplicate
+    # rows, then the pass over the rows kept only where a duplicate row holds an extreme
+    assert len(passes) == (2 if where == "kept rows" else 4)
+
+
 def _log_limits(data, w, h):
     """The log norm's limits for ``data`` (or its error: no positive value)."""
     try:
