@@ -97,3 +97,25 @@ def paint_rows(cell_codes, row_index, col_index, table, out, rows):
                 k = src[col_index[j]]
                 row[j, 0], row[j, 1], row[j, 2], row[j, 3] = \
                     table[k, 0], table[k, 1], table[k, 2], table[k, 3]
+
+
+@nb.njit(cache=True, nogil=True)
+def bracket(x, lows, highs, below, counts, buf):
+    """For each bracket ``b``: ``below[b]`` = how many of ``x`` lie below
+    ``lows[b]``, ``counts[b]`` = how many lie in ``[lows[b], highs[b]]``, the
+    first ``buf.shape[1] - 1`` of those copied into ``buf[b]`` (in place; see
+    :func:`fastheat.color._kernels.percentiles`). No branch per value: each is
+    stored at the copy's end, which moves on when the value is inside."""
+    last = buf.shape[1] - 1
+    for b in range(len(lows)):
+        lo, hi = lows[b], highs[b]
+        out = buf[b]
+        n_below = 0
+        c = 0
+        for i in range(x.size):
+            v = x[i]
+            n_below += v < lo
+            out[np.uint64(min(c, last))] = v  # (unsigned: no negative-index test)
+            c += (v >= lo) & (v <= hi)
+        below[b] = n_below
+        counts[b] = c

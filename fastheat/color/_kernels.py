@@ -90,3 +90,52 @@ def _scaled_codes_numpy(x, n, out):
         out[x < 0] = n
         out[x >= n] = n + 1
         out[np.isnan(x)] = n + 2
+
+
+#: Below this many values :func:`percentiles` is numpy's (whose partition is
+#: then as fast); the sample it brackets the ranks with.
+PERCENTILE_ITEMS = 1 << 16
+PERCENTILE_SAMPLE = 1 << 14
+
+
+def percentiles(x, qs):
+    """``np.percentile(x, qs)`` (method "linear") of the 1-D finite float64
+    ``x``, bit for bit, without partitioning ``x``: each percentile's two
+    order statistics are bracketed by a sorted strided sample, one pass
+    counts the values below each bracket and copies those inside, and a
+    partition of the copy picks them (1000² values: 2-3 ms, numpy's
+    partition 15 ms). A bracket that misses its ranks (a sample unlike the
+    values) falls back to numpy."""
+    x = np.asarray(x)
+    n = x.size
+    if n < PERCENTILE_ITEMS or x.dtype != np.float64 or x.ndim != 1 or not use_jit(n):
+        return np.percentile(x, qs)
+    q = np.true_divide(np.asarray(qs, np.float64), 100)
+    virtual = (n - 1) * q  # numpy's index for "linear"; in range for 0 <= q <= 1
+    prev = np.floor(virtual).astype(np.int64)
+    nxt = np.minimum(prev + 1, n - 1)
+    sample = np.sort(x[::max(1, n // PERCENTILE_SAMPLE)])
+    m = len(sample)
+    # the ranks' places in the sample, +- 8 binomial deviations and 4 places
+    p = prev / (n - 1)
+    d = (8 * np.sqrt(m * p * (1 - p)) + 4).astype(np.int64)
+    at_lo = np.floor(prev * (m / n)).astype(np.int64) - d
+    at_hi = np.ceil(nxt * (m / n)).astype(np.int64) + d
+    lows = np.where(at_lo < 0, -np.inf, sample[np.clip(at_lo, 0, m - 1)])
+    highs = np.where(at_hi >= m, np.inf, sample[np.clip(at_hi, 0, m - 1)])
+    below = np.zeros(len(q), np.int64)
+    counts = np.zeros(len(q), np.int64)
+    buf = np.empty((len(q), max(1024, 16 * int((at_hi - at_lo).max()) * (n // m + 1))))
+    with KERNEL_LOCK:
+        J.bracket(x, lows, highs, below, counts, buf)
+    out = np.empty(len(q))
+    for b in range(len(q)):
+        i, j = prev[b] - below[b], nxt[b] - below[b]
+        if i < 0 or j >= counts[b] or counts[b] >= buf.shape[1]:
+            return np.percentile(x, qs)  # the bracket missed
+        part = np.partition(buf[b, :counts[b]], [i, j])
+        a, c = float(part[i]), float(part[j])
+        t = float(virtual[b] - prev[b])
+        diff = c - a  # numpy's _lerp
+        out[b] = c - diff * (1 - t) if t >= 0.5 else a + diff * t
+    return out

@@ -668,11 +668,13 @@ def fit(grid, *, norm="linear", vmin=None, vmax=None, center=None, robust=False,
     lo, hi = vmin, vmax
     if usable.size and (lo is None or hi is None):
         if robust:
+            from ._kernels import percentiles
+
             with np.errstate(over="ignore"):
                 wide = _overflows(float(extent[1]) - float(extent[0]))
             # beyond the float range, percentiles interpolate in halved values
-            p_lo, p_hi = np.percentile(usable * 0.5, [2, 98]) * 2 if wide else \
-                np.percentile(usable, [2, 98])
+            p_lo, p_hi = percentiles(usable * 0.5, [2, 98]) * 2 if wide else \
+                percentiles(usable, [2, 98])
         else:
             p_lo, p_hi = extent
         # linear: in the values' own float type, as matplotlib's autoscale keeps

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastheat import _jit
 from fastheat.color import _kernels as K
@@ -122,3 +124,69 @@ def test_linear_codes_of_a_clean_grid_in_its_own_range(path, dtype):
     K.linear_codes(x, lo, span, dtype(256), out)
     np.testing.assert_array_equal(out, naive_codes(t, dtype(256)))
     assert out.max() == 255 and out.min() == 0
+
+
+def _values(kind, n, rng):
+    """Finite float64 values of a kind that strains a bracketing sample."""
+    if kind == "uniform":
+        return rng.random(n)
+    if kind == "wide":  # magnitudes from subnormal to near the float maximum, both signs
+        return np.ldexp(rng.standard_normal(n), rng.integers(-1070, 1020, n))
+    if kind == "ties":  # a few distinct values: brackets hold whole runs of one
+        return rng.integers(0, 5, n).astype(np.float64)
+    if kind == "sorted":
+        return np.sort(rng.random(n))
+    if kind == "periodic":  # a period the sample's stride aliases with
+        return np.tile(rng.random(PERIOD), n // PERIOD + 1)[:n]
+    return np.where(rng.random(n) < 0.03, rng.random(n) * 1e6, rng.random(n))  # "outliers"
+
+
+PERIOD = 61
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(K.PERCENTILE_ITEMS, 3 * K.PERCENTILE_ITEMS),
+       kind=st.sampled_from(["uniform", "wide", "ties", "sorted", "periodic", "outliers"]),
+       qs=st.sampled_from([[2, 98], [0, 100], [50], [0.001, 99.999], [25, 75, 97.5]]))
+def test_percentiles_equal_numpys_bit_for_bit(seed, n, kind, qs):
+    # the bracketed order statistics and numpy's interpolation, against
+    # np.percentile itself (the fast path forced: numba loaded or not)
+    x = _values(kind, n, np.random.default_rng(seed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(K, "use_jit", lambda items: True)
+        got = K.percentiles(x, qs)
+    want = np.percentile(x, qs)
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+
+
+def test_percentiles_bracket_or_fall_back(monkeypatch):
+    # the pass is what answers for values a strided sample represents; a sample
+    # that misses the ranks (every value it sees the largest) falls back to numpy
+    monkeypatch.setattr(K, "use_jit", lambda items: True)
+    n = 1 << 17
+    calls = []
+    real = np.percentile
+    monkeypatch.setattr(np, "percentile", lambda *a, **k: calls.append(1) or real(*a, **k))
+    x = np.random.default_rng(1).random(n)
+    K.percentiles(x, [2, 98])
+    assert calls == []
+    stride = n // K.PERCENTILE_SAMPLE
+    x[::stride] = 2.0  # the sample sees only these
+    got = K.percentiles(x, [2, 98])
+    assert calls == [1]
+    np.testing.assert_array_equal(got, real(x, [2, 98]))
+
+
+def test_percentiles_interpolate_as_numpy_rounds(monkeypatch):
+    # order statistics and a fraction where numpy's interpolation (from the
+    # upper one when the fraction is >= 0.5) rounds unlike a + (b - a) * t
+    monkeypatch.setattr(K, "use_jit", lambda items: True)
+    n, a, b = 69723, -0.04130635433918935, -0.005227484414807474
+    p = int(np.floor((n - 1) * 0.98))
+    t = (n - 1) * 0.98 - p
+    assert a + (b - a) * t != b - (b - a) * (1 - t)  # (the case tells them apart)
+    rng = np.random.default_rng(0)
+    x = rng.permutation(np.concatenate([a - 1 - rng.random(p), [a, b],
+                                        b + 1 + rng.random(n - p - 2)]))
+    np.testing.assert_array_equal(K.percentiles(x, [98]), np.percentile(x, [98]))
