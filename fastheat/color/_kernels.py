@@ -125,16 +125,22 @@ def percentiles(x, qs):
     highs = np.where(at_hi >= m, np.inf, sample[np.clip(at_hi, 0, m - 1)])
     below = np.zeros(len(q), np.int64)
     counts = np.zeros(len(q), np.int64)
-    buf = np.empty((len(q), max(1024, 16 * int((at_hi - at_lo).max()) * (n // m + 1))))
+    # room for 4x the values a bracket should hold (more: the fallback)
+    buf = np.empty((len(q), max(1024, 4 * int((at_hi - at_lo).max()) * (n // m + 1))))
     with KERNEL_LOCK:
         J.bracket(x, lows, highs, below, counts, buf)
     out = np.empty(len(q))
     for b in range(len(q)):
         i, j = prev[b] - below[b], nxt[b] - below[b]
-        if i < 0 or j >= counts[b] or counts[b] >= buf.shape[1]:
+        if i < 0 or j >= counts[b]:
             return np.percentile(x, qs)  # the bracket missed
-        part = np.partition(buf[b, :counts[b]], [i, j])
-        a, c = float(part[i]), float(part[j])
+        if lows[b] == highs[b]:  # a run of one value (more than the copy may hold)
+            a = c = float(lows[b])
+        elif counts[b] >= buf.shape[1]:
+            return np.percentile(x, qs)
+        else:
+            part = np.partition(buf[b, :counts[b]], [i, j])
+            a, c = float(part[i]), float(part[j])
         t = float(virtual[b] - prev[b])
         diff = c - a  # numpy's _lerp
         out[b] = c - diff * (1 - t) if t >= 0.5 else a + diff * t
