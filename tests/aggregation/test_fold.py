@@ -310,6 +310,59 @@ def test_a_mean_finished_in_the_fold_with_small_bins_and_missing_cells(shape, ou
     check(x, *out, "mean")
 
 
+def _ordered_means(x, kr, kc):
+    """Means of whole ``kr`` x ``kc`` bins in the kernel's order, in numpy: the
+    rows of weight 1 eight at a time (a tree of pairs), then four, two and one,
+    each group added to the last; the row sums' columns added one after
+    another, in cell order; then ``(sum + 0) / (kr * kc)``."""
+    x = x.astype(np.float64)
+    rows = [x[r::kr] for r in range(kr)]
+
+    def tree(g):
+        while len(g) > 1:
+            g = [g[i] + g[i + 1] for i in range(0, len(g), 2)]
+        return g[0]
+
+    acc, r = None, 0
+    for size in [8] * (kr // 8) + [n for n in (4, 2, 1) if kr % 8 & n]:
+        g = tree(rows[r:r + size])
+        acc, r = (g if acc is None else acc + g), r + size
+    s = acc[:, 0::kc]
+    for t in range(1, kc):
+        s = s + acc[:, t::kc]
+    return (s + 0.0) / float(kr * kc)
+
+
+@pytest.mark.parametrize("kc", [2, 3, 4, 5, 6, 7, 8, 11])
+@pytest.mark.parametrize("kr", [1, 2, 3, 5, 6, 7, 8, 10, 13])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_means_of_an_integer_ratio_add_in_the_documented_order(kr, kc, dtype):
+    # the one-pass row groups (_add_tail) and runs (_runs_of) and the means
+    # written straight from them (_equal_means) keep the order of the passes
+    # they replace, to the bit: a -0 bin is +0, a bin with a missing cell is
+    # redone without it; the wide case has several segments per row
+    rng = np.random.default_rng(kr * 100 + kc)
+    h, w = 3, (2100 // kc + 1 if kr == 5 else 9)
+    x = (rng.normal(size=(kr * h, kc * w)) * 10.0 ** rng.integers(-3, 4, (kr * h, kc * w)))
+    x = x.astype(dtype)
+    x[:kr, :kc] = -0.0  # a bin of -0
+    holes = np.zeros(x.shape, bool)
+    holes[kr:2 * kr, kc:3 * kc] = rng.random((kr, 2 * kc)) < 0.3
+    holes[kr, kc] = True
+    x[holes] = np.nan
+    x[-1, -1] = np.inf
+    plan = Plan(*x.shape, h, w, "mean")
+    values, state = fold_values(plan, x)
+    assert state.shape[0] == 1
+    missing = holes.reshape(h, kr, w, kc).any(axis=(1, 3))
+    missing[-1, -1] = True
+    want = _ordered_means(x, kr, kc)
+    assert _bits(values[~missing]) == _bits(want[~missing])
+    assert not np.signbit(values[0, 0]) and values[0, 0] == 0
+    assert _bits(values) == _bits(plan.finish(fold_matrix(plan, x)))
+    check(x, h, w, "mean")
+
+
 def test_only_a_mean_of_an_array_read_as_it_is_is_finished_in_the_fold():
     x = np.arange(12.0).reshape(3, 4)
     for data, reduce in ((x, "sum"), (np.asfortranarray(x), "mean"), (x.astype(">f8"), "mean"),
