@@ -229,8 +229,8 @@ def _row_sums(band, row0, r_a, r_b, rw, c0, c1, acc):
     rows), then four, two and one, in one pass (:func:`_add_tail`; the first
     group sets ``acc``, the others add: the sums from 0 but for a -0's sign,
     which adding them to the state, +0 at first, drops); other rows four at a
-    time with their weights; then a partial last row. Plain sums, no NaN test: a missing cell poisons its column's sum,
-    which the column pass redoes."""
+    time with their weights; then a partial last row. Plain sums, no NaN test:
+    a missing cell poisons its column's sum, which the column pass redoes."""
     r = r_a
     e = r_b
     added = rw[0] != 1.0
@@ -717,20 +717,24 @@ def _int_bins_lanes(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, o
     chunk of rows times :data:`SEGMENT` columns)."""
 
 
+#: Integer dtypes whose whole bins :func:`_int_bins` sums in integers throughout.
+_INT_BIN_DTYPES = ("uint8", "uint16", "int16")
+
+
 def _int_bin_route(band):
     """Whether :func:`_int_bins_lanes` sums ``band``'s bins (a compile-time constant)."""
 
 
 @overload(_int_bin_route)
 def _int_bin_route_impl(band):
-    small = numpy_support.as_dtype(band.dtype).name in ("uint8", "uint16", "int16")
+    small = numpy_support.as_dtype(band.dtype).name in _INT_BIN_DTYPES
     return lambda band: small
 
 
 @overload(_int_bins_lanes)
 def _int_bins_lanes_impl(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, out_s,
                          out_w):
-    if numpy_support.as_dtype(band.dtype).name in ("uint8", "uint16", "int16"):
+    if numpy_support.as_dtype(band.dtype).name in _INT_BIN_DTYPES:
         def impl(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, out_s, out_w):
             _int_bins(band, row0, r_a, r_b, c0, c1, k, lanes, runs, j_a, w_rows, out_s, out_w)
             return True
@@ -752,7 +756,7 @@ def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cst
     k = _equal_run(cstart, cstop, col0, c0, c_end, j_a, j_b) if uniform else 0
     if k:
         # whole bins of k cells side by side (an integer ratio): summed for
-        # all bins at once, k strided passes that vectorize across bins
+        # all bins at once (:func:`_equal_bins`), vectorized across bins
         sums = np.empty(j_b - j_a)
         bad = _equal_bins(acc, k, j_b - j_a, 1.0, sums)
         sw = w_rows * k
