@@ -334,7 +334,7 @@ def _ordered_means(x, kr, kc):
 
 
 @pytest.mark.parametrize("kc", [2, 3, 4, 5, 6, 7, 8, 11])
-@pytest.mark.parametrize("kr", [1, 2, 3, 5, 6, 7, 8, 10, 13])
+@pytest.mark.parametrize("kr", [1, 2, 3, 5, 6, 7, 8, 9, 10, 13, 15, 16, 17, 24])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_means_of_an_integer_ratio_add_in_the_documented_order(kr, kc, dtype):
     # the one-pass row groups (_add_tail) and runs (_runs_of) and the means
@@ -361,6 +361,60 @@ def test_means_of_an_integer_ratio_add_in_the_documented_order(kr, kc, dtype):
     assert not np.signbit(values[0, 0]) and values[0, 0] == 0
     assert _bits(values) == _bits(plan.finish(fold_matrix(plan, x)))
     check(x, h, w, "mean")
+
+
+def _ordered_row_sums(x, rw):
+    """The row sums :func:`K._row_sums` documents, in numpy, one group at a
+    time: a partial first row, the rows of weight 1 as groups of 8, 4, 2, 1
+    (each a tree of pairs, added to what came before), a partial last row;
+    rows of other weights ``w * row`` four, two, one at a time."""
+    x = x.astype(np.float64)
+    first, n = rw[0] != 1, len(rw)
+    last = n - 1 > 0 and rw[-1] != 1
+    r, e = int(first), n - int(last)
+    acc = rw[0] * x[0] if first else None
+
+    def add(v):
+        return v if acc is None else acc + v
+
+    if all(rw[r:e] == 1):
+        while r < e:
+            size = next(g for g in (8, 4, 2, 1) if e - r >= g)
+            g = list(x[r:r + size])
+            while len(g) > 1:
+                g = [g[i] + g[i + 1] for i in range(0, len(g), 2)]
+            acc, r = add(g[0]), r + size
+    else:
+        acc = add(np.zeros(x.shape[1]))
+        while r < e:
+            size = next(g for g in (4, 2, 1) if e - r >= g)
+            t = [rw[q] * x[q] for q in range(r, r + size)]
+            acc, r = acc + ((t[0] + t[1]) + (t[2] + t[3]) if size == 4 else
+                            t[0] + t[1] if size == 2 else t[0]), r + size
+    return acc + rw[-1] * x[-1] if last else acc
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows", list(range(1, 26)) + [33, 40])
+def test_row_sums_add_in_the_documented_order(rows, dtype):
+    # every count of weight-1 rows with and without partial ends (the one-pass
+    # kernels of up to 15 rows, _pass_of, and the groups of 8 before them),
+    # and rows of other weights, to the bit
+    rng = np.random.default_rng(rows)
+    x = (rng.normal(size=(rows + 2, 37)) * 10.0 ** rng.integers(-3, 4, (rows + 2, 37)))
+    x = x.astype(dtype)
+    for w0, wl in ((1.0, 1.0), (0.3, 1.0), (1.0, 0.7), (0.3, 0.7)):
+        rw = np.ones(rows)
+        rw[0] = w0
+        rw[-1] = wl if rows > 1 else w0
+        uneven = rw.copy()
+        uneven[rows // 2] = 0.5 if rows > 2 else uneven[rows // 2]
+        for weights in (rw, uneven):
+            for r_a in (0, 1):
+                acc = np.full(x.shape[1] - 5, np.nan)
+                K._row_sums(x, 0, r_a, r_a + rows, weights, 2, x.shape[1] - 3, acc)
+                want = _ordered_row_sums(x[r_a:r_a + rows, 2:-3], weights)
+                assert _bits(acc) == _bits(want), (w0, wl, r_a, list(weights))
 
 
 def test_only_a_mean_of_an_array_read_as_it_is_is_finished_in_the_fold():
