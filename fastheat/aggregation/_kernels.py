@@ -476,8 +476,10 @@ def _runs_of(k):
     """A kernel ``(acc, n, sw, out) -> bad``: :func:`_equal_bins` for runs of
     the constant ``k``, in one pass: the run's adds unroll and the loop
     vectorizes across runs with interleaved loads (2.3-5x faster than ``k``
-    strided passes for ``k <= 7``; from 8 on the compiler leaves the run a
-    loop, slower)."""
+    strided passes for ``k <= 7``). From 8 on the compiler leaves a run's
+    loop a loop: its first eight adds are written out (10: 1.7x faster than
+    the strided passes)."""
+    long = k >= 8
 
     @jit
     def runs(acc, n, sw, out):
@@ -485,9 +487,16 @@ def _runs_of(k):
         bad = np.uint8(0)
         for j in range(n):
             b = np.uint64(j) * uk
-            s = acc[b]
-            for t in range(1, k):
-                s += acc[b + np.uint64(t)]
+            if long:
+                u = np.uint64(1)
+                s = ((((((acc[b] + acc[b + u]) + acc[b + 2 * u]) + acc[b + 3 * u]) +
+                       acc[b + 4 * u]) + acc[b + 5 * u]) + acc[b + 6 * u]) + acc[b + 7 * u]
+                for t in range(8, k):
+                    s += acc[b + np.uint64(t)]
+            else:
+                s = acc[b]
+                for t in range(1, k):
+                    s += acc[b + np.uint64(t)]
             bad |= np.uint8(s - s != 0.0)
             out[j] = (s + 0.0) / sw
         return bad
@@ -495,7 +504,8 @@ def _runs_of(k):
     return runs
 
 
-_RUNS_2, _RUNS_3, _RUNS_4, _RUNS_5, _RUNS_6, _RUNS_7 = (_runs_of(k) for k in range(2, 8))
+(_RUNS_2, _RUNS_3, _RUNS_4, _RUNS_5, _RUNS_6, _RUNS_7, _RUNS_8, _RUNS_9, _RUNS_10, _RUNS_11,
+ _RUNS_12, _RUNS_13, _RUNS_14, _RUNS_15, _RUNS_16) = (_runs_of(k) for k in range(2, 17))
 
 
 @jit
@@ -503,20 +513,39 @@ def _equal_bins(acc, k, n, sw, out):
     """``out[j] = (s_j + 0) / sw`` for the sums ``s_j`` of ``n`` runs of ``k``
     values of ``acc``, each in cell order (bit-identical to one loop per run;
     ``+ 0``: a -0 sum counts as +0, as added to a state's +0); whether any sum
-    is NaN or infinite (the bins to redo). One pass for ``k <= 7``
+    is NaN or infinite (the bins to redo). One pass for ``k <= 16``
     (:func:`_runs_of`), else ``k`` passes across the runs."""
-    if k == 2:
-        return _RUNS_2(acc, n, sw, out)
-    if k == 3:
-        return _RUNS_3(acc, n, sw, out)
-    if k == 4:
-        return _RUNS_4(acc, n, sw, out)
-    if k == 5:
-        return _RUNS_5(acc, n, sw, out)
-    if k == 6:
-        return _RUNS_6(acc, n, sw, out)
-    if k == 7:
-        return _RUNS_7(acc, n, sw, out)
+    if k <= 8:
+        if k == 2:
+            return _RUNS_2(acc, n, sw, out)
+        if k == 3:
+            return _RUNS_3(acc, n, sw, out)
+        if k == 4:
+            return _RUNS_4(acc, n, sw, out)
+        if k == 5:
+            return _RUNS_5(acc, n, sw, out)
+        if k == 6:
+            return _RUNS_6(acc, n, sw, out)
+        if k == 7:
+            return _RUNS_7(acc, n, sw, out)
+        if k == 8:
+            return _RUNS_8(acc, n, sw, out)
+    elif k <= 16:
+        if k == 9:
+            return _RUNS_9(acc, n, sw, out)
+        if k == 10:
+            return _RUNS_10(acc, n, sw, out)
+        if k == 11:
+            return _RUNS_11(acc, n, sw, out)
+        if k == 12:
+            return _RUNS_12(acc, n, sw, out)
+        if k == 13:
+            return _RUNS_13(acc, n, sw, out)
+        if k == 14:
+            return _RUNS_14(acc, n, sw, out)
+        if k == 15:
+            return _RUNS_15(acc, n, sw, out)
+        return _RUNS_16(acc, n, sw, out)
     uk = np.uint64(k)  # (unsigned indices: numba tests a signed one for a negative value)
     for j in range(n):
         out[j] = acc[np.uint64(j) * uk]
@@ -832,33 +861,37 @@ def _moment_segment(band, row0, r_a, r_b, rw, w_rows, acc, c0, col0, cstart, cst
             # the partial first and last cells by their weights, the interior
             # by the per-cell weights of an uneven grid, or unweighted
             if lo == cstart[j] - col0:
-                s = cfirst[j] * acc[lo - c0]
+                s = cfirst[j] * acc[np.uint64(lo - c0)]
                 t = cfirst[j]
                 lo += 1
             if hi > lo and hi == cstop[j] - col0:
-                s_last = clast[j] * acc[hi - 1 - c0]
+                s_last = clast[j] * acc[np.uint64(hi - 1 - c0)]
                 t_last = clast[j]
                 hi -= 1
+        # (acc's indices unsigned: numba tests a signed one for a negative
+        # value, which made this loop 1.4x slower)
+        u_lo, u_hi = np.uint64(lo - c0), np.uint64(hi - c0)
         if not uniform and ccells.size:
             for c in range(lo, hi):
                 wc = ccells[c + col0]
-                s += wc * acc[c - c0]
+                s += wc * acc[np.uint64(c - c0)]
                 t += wc
         elif uniform:  # one chain, in cell order: as :func:`_equal_bins` sums
-            for c in range(lo, hi):
-                s += acc[c - c0]
+            for u in range(u_lo, u_hi):
+                s += acc[u]
             t = hi - lo
         else:
             # two chains: the adds overlap instead of waiting on each other
             s0 = 0.0
             s1 = 0.0
-            c = lo
-            while c + 2 <= hi:
-                s0 += acc[c - c0]
-                s1 += acc[c + 1 - c0]
-                c += 2
-            if c < hi:
-                s0 += acc[c - c0]
+            u = u_lo
+            one = np.uint64(1)
+            while u + one < u_hi:
+                s0 += acc[u]
+                s1 += acc[u + one]
+                u += one + one
+            if u < u_hi:
+                s0 += acc[u]
             s += s0 + s1
             t += hi - lo
         s += s_last

@@ -333,11 +333,11 @@ def _ordered_means(x, kr, kc):
     return (s + 0.0) / float(kr * kc)
 
 
-@pytest.mark.parametrize("kc", [2, 3, 4, 5, 6, 7, 8, 11])
+@pytest.mark.parametrize("kc", [2, 3, 4, 5, 6, 7, 8, 10, 11, 16, 17])
 @pytest.mark.parametrize("kr", [1, 2, 3, 5, 6, 7, 8, 9, 10, 13, 15, 16, 17, 24])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_means_of_an_integer_ratio_add_in_the_documented_order(kr, kc, dtype):
-    # the one-pass row groups (_add_tail) and runs (_runs_of) and the means
+    # the one-pass row groups (_pass_of) and runs (_runs_of) and the means
     # written straight from them (_equal_means) keep the order of the passes
     # they replace, to the bit: a -0 bin is +0, a bin with a missing cell is
     # redone without it; the wide case has several segments per row
