@@ -15,6 +15,18 @@ from .._jit import KERNEL_LOCK, jit, pjit  # noqa: F401  (callers lock through K
 
 from ._states import ABSMAX, COUNT, MAX, MEANS, MIN, MOMENTS, MOMENTS2, TRACKED  # noqa: F401
 
+def _jit_as(name, fn):
+    """``jit(fn)`` compiled under a name of its own: the kernels a factory
+    makes (:func:`_pass_of`, :func:`_ilanes_of`, :func:`_runs_of`) share one
+    source function, whose qualified name names both their cache files and
+    their machine code's symbols (with a per-process compile counter). Under
+    one name, a worker that loaded one variant from the cache and compiled
+    another could link the wrong one (seen: NaN means in a fresh CI run, where
+    pytest-xdist workers filled the cache), as numba issue 10486 describes."""
+    fn.__name__ = fn.__qualname__ = name
+    return jit(fn)
+
+
 # Missing input cells are NaN and +-inf (as matplotlib and seaborn mask them):
 # ``v - v == 0`` is the branch-free test for a finite ``v``.
 
@@ -158,7 +170,6 @@ def _pass_of(m):
     r1, r2, r3, r4, r5, r6, r7 = (row(t) for t in range(1, 8))
     q0, q1, q2, q3, p0, p1 = row(q), row(q + 1), row(q + 2), row(q + 3), row(p), row(p + 1)
 
-    @jit
     def kernel(acc, band, k, c0, c1, add, first, w0, last, wl):
         x0, xl = band[k - 1 if first else k, c0:c1], band[k + m if last else k, c0:c1]
         a, b, c, d = band[k, c0:c1], band[k + r1, c0:c1], band[k + r2, c0:c1], band[k + r3, c0:c1]
@@ -188,7 +199,7 @@ def _pass_of(m):
                 s += wl * np.float64(xl[i])
             acc[i] = s
 
-    return kernel
+    return _jit_as(f"_pass_{m}", kernel)
 
 
 (_PASS_1, _PASS_2, _PASS_3, _PASS_4, _PASS_5, _PASS_6, _PASS_7, _PASS_8, _PASS_9, _PASS_10,
@@ -334,7 +345,6 @@ def _ilanes_of(m):
     unroll, the loop over the lanes vectorizes (a 10-row bin 1.5x faster
     than a pass per group of 8, 4, 2, 1 rows)."""
 
-    @jit
     def kernel(lanes, band, k, c0, add):
         z = lanes[0] - lanes[0]  # the lanes' type: the loads widen into it
         uk, uc = np.uint64(k), np.uint64(c0)  # (unsigned: no test for a negative index)
@@ -345,7 +355,7 @@ def _ilanes_of(m):
                 s += band[uk + np.uint64(t), c]
             lanes[i] = s
 
-    return kernel
+    return _jit_as(f"_ilanes_{m}", kernel)
 
 
 (_ILANES_1, _ILANES_2, _ILANES_3, _ILANES_4, _ILANES_5, _ILANES_6, _ILANES_7, _ILANES_8,
@@ -481,7 +491,6 @@ def _runs_of(k):
     the strided passes)."""
     long = k >= 8
 
-    @jit
     def runs(acc, n, sw, out):
         uk = np.uint64(k)
         bad = np.uint8(0)
@@ -501,7 +510,7 @@ def _runs_of(k):
             out[j] = (s + 0.0) / sw
         return bad
 
-    return runs
+    return _jit_as(f"_runs_{k}", runs)
 
 
 (_RUNS_2, _RUNS_3, _RUNS_4, _RUNS_5, _RUNS_6, _RUNS_7, _RUNS_8, _RUNS_9, _RUNS_10, _RUNS_11,
