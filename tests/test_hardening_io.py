@@ -548,6 +548,49 @@ def test_fork_pool_after_a_render_works(tmp_path):
     assert layer in ("workqueue", "tbb") and ok == "True"
 
 
+_TBB = os.path.join(sys.prefix, "lib", "libtbb.so.12")
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and os.path.exists(_TBB)),
+                    reason="the tbb wheel (a dependency on Linux x86-64) is not installed here")
+def test_other_parallel_numba_code_from_two_threads_after_a_render_works(tmp_path):
+    """Before: without TBB on numba's search path the layer was workqueue, and
+    a parallel numba function another library (datashader, under dask's
+    threads) entered from two threads at once aborted the whole process."""
+    code = textwrap.dedent("""
+        import threading, numpy as np, numba, fastheat
+        fastheat.aggregate(np.random.default_rng(0).random((300, 200)), width=30, height=20)
+
+        @numba.njit(parallel=True)
+        def total(x):
+            s = 0.0
+            for i in numba.prange(x.size):
+                s += x[i]
+            return s
+
+        x = np.ones(1 << 20)
+        total(x)
+        go = threading.Barrier(2)
+        sums = []
+
+        def work():
+            go.wait()
+            for _ in range(200):
+                sums.append(total(x))
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(numba.threading_layer(), len(sums), set(sums) == {float(x.size)})
+    """)
+    (tmp_path / "t.py").write_text(code)
+    p = subprocess.run([sys.executable, "t.py"], cwd=tmp_path, env={
+        k: v for k, v in ENV.items() if k != "NUMBA_THREADING_LAYER"},
+        capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    assert p.stdout.split() == ["tbb", "400", "True"]
+
+
 # --------------------------------------------------------------------------- hostile CLI
 
 _HOSTILE = textwrap.dedent("""
