@@ -324,20 +324,6 @@ def _lane_type_impl(band):
     return lambda band: (lane(0), rows)
 
 
-@jit
-def _ilanes_8(lanes, a, b, c, d, e, f, g, h, add):
-    """The same for eight rows."""
-    z = lanes[0] - lanes[0]
-    if add:
-        for k in range(lanes.size):
-            lanes[k] += (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
-                (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
-    else:
-        for k in range(lanes.size):
-            lanes[k] = (((z + a[k]) + (z + b[k])) + ((z + c[k]) + (z + d[k]))) + \
-                (((z + e[k]) + (z + f[k])) + ((z + g[k]) + (z + h[k])))
-
-
 def _ilanes_of(m):
     """A kernel ``(lanes, band, k, c0, add)``: ``lanes (+)=`` the sums of the
     ``m`` rows ``band[k:k + m, c0:]`` in one pass (``=`` unless ``add``), the
@@ -401,19 +387,17 @@ def _ilanes_pass(lanes, band, k, m, c0, add):
 @jit
 def _rows_to_lanes(band, row0, r, stop, c0, c1, lanes):
     """``lanes[k] = sum of band[r:stop, c0 + k]`` (0 if no rows) in the integer
-    lanes: eight rows at a time while 16 or more are left, then the rest in one
-    pass (:func:`_ilanes_of`), the first group setting the lanes (integer
+    lanes: eight rows a pass while 16 or more are left, then the rest in one
+    pass (:func:`_ilanes_of`), the first pass setting the lanes (integer
     sums: exact in any order)."""
+    lanes = lanes[:c1 - c0]
     add = False
     while stop - r >= 16:
-        k = r - row0
-        _ilanes_8(lanes, band[k, c0:c1], band[k + 1, c0:c1], band[k + 2, c0:c1],
-                  band[k + 3, c0:c1], band[k + 4, c0:c1], band[k + 5, c0:c1],
-                  band[k + 6, c0:c1], band[k + 7, c0:c1], add)
+        _ILANES_8(lanes, band, r - row0, c0, add)
         add = True
         r += 8
     if r < stop:
-        _ilanes_pass(lanes[:c1 - c0], band, r - row0, stop - r, c0, add)
+        _ilanes_pass(lanes, band, r - row0, stop - r, c0, add)
     elif not add:  # no rows
         lanes[:] = 0
 
@@ -524,36 +508,35 @@ def _equal_bins(acc, k, n, sw, out):
     ``+ 0``: a -0 sum counts as +0, as added to a state's +0); whether any sum
     is NaN or infinite (the bins to redo). One pass for ``k <= 16``
     (:func:`_runs_of`), else ``k`` passes across the runs."""
-    if k <= 8:
-        if k == 2:
-            return _RUNS_2(acc, n, sw, out)
-        if k == 3:
-            return _RUNS_3(acc, n, sw, out)
-        if k == 4:
-            return _RUNS_4(acc, n, sw, out)
-        if k == 5:
-            return _RUNS_5(acc, n, sw, out)
-        if k == 6:
-            return _RUNS_6(acc, n, sw, out)
-        if k == 7:
-            return _RUNS_7(acc, n, sw, out)
-        if k == 8:
-            return _RUNS_8(acc, n, sw, out)
-    elif k <= 16:
-        if k == 9:
-            return _RUNS_9(acc, n, sw, out)
-        if k == 10:
-            return _RUNS_10(acc, n, sw, out)
-        if k == 11:
-            return _RUNS_11(acc, n, sw, out)
-        if k == 12:
-            return _RUNS_12(acc, n, sw, out)
-        if k == 13:
-            return _RUNS_13(acc, n, sw, out)
-        if k == 14:
-            return _RUNS_14(acc, n, sw, out)
-        if k == 15:
-            return _RUNS_15(acc, n, sw, out)
+    if k == 2:
+        return _RUNS_2(acc, n, sw, out)
+    if k == 3:
+        return _RUNS_3(acc, n, sw, out)
+    if k == 4:
+        return _RUNS_4(acc, n, sw, out)
+    if k == 5:
+        return _RUNS_5(acc, n, sw, out)
+    if k == 6:
+        return _RUNS_6(acc, n, sw, out)
+    if k == 7:
+        return _RUNS_7(acc, n, sw, out)
+    if k == 8:
+        return _RUNS_8(acc, n, sw, out)
+    if k == 9:
+        return _RUNS_9(acc, n, sw, out)
+    if k == 10:
+        return _RUNS_10(acc, n, sw, out)
+    if k == 11:
+        return _RUNS_11(acc, n, sw, out)
+    if k == 12:
+        return _RUNS_12(acc, n, sw, out)
+    if k == 13:
+        return _RUNS_13(acc, n, sw, out)
+    if k == 14:
+        return _RUNS_14(acc, n, sw, out)
+    if k == 15:
+        return _RUNS_15(acc, n, sw, out)
+    if k == 16:
         return _RUNS_16(acc, n, sw, out)
     uk = np.uint64(k)  # (unsigned indices: numba tests a signed one for a negative value)
     for j in range(n):

@@ -66,11 +66,8 @@ def _palette_chunks(palette, rgba):
 def _write(pixels, color_type, extra, f, threads):
     """The PNG of ``(h, w, channels)`` uint8 ``pixels`` of ``color_type``, with
     the chunks ``extra`` between IHDR and IDAT (see :func:`write_png`)."""
-    import numpy as np
-
-    z = _deflater()
     try:
-        _write_with(z, pixels, color_type, extra, f, threads)
+        _write_with(_deflater(), pixels, color_type, extra, f, threads)
     finally:
         _clean_vector_state()
 
@@ -91,6 +88,7 @@ def _clean_vector_state():
 
 
 def _write_with(z, pixels, color_type, extra, f, threads):
+    """:func:`_write`'s work, deflating with the module ``z``."""
     import numpy as np
 
     h, w = pixels.shape[:2]

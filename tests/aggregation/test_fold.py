@@ -310,6 +310,13 @@ def test_a_mean_finished_in_the_fold_with_small_bins_and_missing_cells(shape, ou
     check(x, *out, "mean")
 
 
+def _tree(g):
+    """The sum of the list ``g`` as a tree of pairs, the kernels' order for a group of rows."""
+    while len(g) > 1:
+        g = [g[i] + g[i + 1] for i in range(0, len(g), 2)]
+    return g[0]
+
+
 def _ordered_means(x, kr, kc):
     """Means of whole ``kr`` x ``kc`` bins in the kernel's order, in numpy: the
     rows of weight 1 eight at a time (a tree of pairs), then four, two and one,
@@ -317,15 +324,9 @@ def _ordered_means(x, kr, kc):
     another, in cell order; then ``(sum + 0) / (kr * kc)``."""
     x = x.astype(np.float64)
     rows = [x[r::kr] for r in range(kr)]
-
-    def tree(g):
-        while len(g) > 1:
-            g = [g[i] + g[i + 1] for i in range(0, len(g), 2)]
-        return g[0]
-
     acc, r = None, 0
     for size in [8] * (kr // 8) + [n for n in (4, 2, 1) if kr % 8 & n]:
-        g = tree(rows[r:r + size])
+        g = _tree(rows[r:r + size])
         acc, r = (g if acc is None else acc + g), r + size
     s = acc[:, 0::kc]
     for t in range(1, kc):
@@ -380,17 +381,12 @@ def _ordered_row_sums(x, rw):
     if all(rw[r:e] == 1):
         while r < e:
             size = next(g for g in (8, 4, 2, 1) if e - r >= g)
-            g = list(x[r:r + size])
-            while len(g) > 1:
-                g = [g[i] + g[i + 1] for i in range(0, len(g), 2)]
-            acc, r = add(g[0]), r + size
+            acc, r = add(_tree(list(x[r:r + size]))), r + size
     else:
         acc = add(np.zeros(x.shape[1]))
         while r < e:
             size = next(g for g in (4, 2, 1) if e - r >= g)
-            t = [rw[q] * x[q] for q in range(r, r + size)]
-            acc, r = acc + ((t[0] + t[1]) + (t[2] + t[3]) if size == 4 else
-                            t[0] + t[1] if size == 2 else t[0]), r + size
+            acc, r = acc + _tree([rw[q] * x[q] for q in range(r, r + size)]), r + size
     return acc + rw[-1] * x[-1] if last else acc
 
 
